@@ -1,0 +1,301 @@
+//! Observable events the engine emits: what the UI's event log, the services and tests read.
+
+use serde::Serialize;
+use std::rc::Rc;
+
+use super::network::{DropReason, ErrorCode};
+use super::types::{
+    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SendId, SimTime, TopicPartition,
+};
+
+/// One thing that happened, at a simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    /// When it happened.
+    pub at: SimTime,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// A record handed to a consumer application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumedRecord {
+    /// Where it was read from.
+    pub tp: TopicPartition,
+    /// Its offset.
+    pub offset: Offset,
+    /// Its key.
+    pub key: Option<Rc<str>>,
+    /// Its value.
+    pub value: Rc<str>,
+    /// When its producer created it.
+    pub timestamp: SimTime,
+}
+
+/// Everything the engine reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A message never arrived.
+    MessageDropped {
+        /// The message.
+        id: MessageId,
+        /// Its sender.
+        from: NodeId,
+        /// Its receiver.
+        to: NodeId,
+        /// Its API.
+        api: &'static str,
+        /// Why it was lost.
+        reason: DropReason,
+    },
+    /// A node crashed (by command).
+    NodeCrashed {
+        /// Which.
+        node: NodeId,
+    },
+    /// A node restarted.
+    NodeRestarted {
+        /// Which.
+        node: NodeId,
+    },
+    /// A node's links were cut.
+    NodeIsolated {
+        /// Which.
+        node: NodeId,
+    },
+    /// A node's links were restored.
+    NodeHealed {
+        /// Which.
+        node: NodeId,
+    },
+    /// The controller registered a (re)starting broker.
+    BrokerRegistered {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// The controller fenced a broker that missed its session timeout.
+    BrokerFenced {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// The controller unfenced a broker that caught up with the metadata.
+    BrokerUnfenced {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// The controller changed a partition's leader (or took it offline).
+    LeaderChanged {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new leader, none when offline.
+        leader: Option<BrokerId>,
+        /// The previous leader.
+        previous: Option<BrokerId>,
+        /// The new leader epoch.
+        leader_epoch: LeaderEpoch,
+        /// Whether the leader came from outside the ISR.
+        unclean: bool,
+        /// Why the controller acted.
+        reason: &'static str,
+    },
+    /// The controller committed a new ISR.
+    IsrChanged {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new ISR.
+        isr: Vec<BrokerId>,
+        /// The previous ISR.
+        previous: Vec<BrokerId>,
+    },
+    /// A replica cut the tail of its log to agree with the leader.
+    Truncated {
+        /// Which broker.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Its LEO before.
+        from: Offset,
+        /// Its LEO after.
+        to: Offset,
+    },
+    /// A produce request got an error response (it may still be retried).
+    ProduceError {
+        /// Which producer.
+        producer: ClientId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The error.
+        error: ErrorCode,
+        /// Whether the producer will retry.
+        retrying: bool,
+    },
+    /// A send was acknowledged.
+    ProduceAcked {
+        /// Which producer.
+        producer: ClientId,
+        /// Which send.
+        send: SendId,
+        /// Where the record is.
+        tp: TopicPartition,
+        /// Its offset.
+        offset: Offset,
+    },
+    /// A send with acks=0 left the producer; nobody will confirm it.
+    ProduceSentUnacknowledged {
+        /// Which producer.
+        producer: ClientId,
+        /// Which send.
+        send: SendId,
+        /// Where it went.
+        tp: TopicPartition,
+    },
+    /// A send failed for good.
+    ProduceFailed {
+        /// Which producer.
+        producer: ClientId,
+        /// Which send.
+        send: SendId,
+        /// Which partition it was for.
+        tp: TopicPartition,
+        /// The last error.
+        error: ErrorCode,
+    },
+    /// A broker recognised a retried batch and returned its original offset.
+    DuplicateSuppressed {
+        /// Which broker.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The original first offset.
+        offset: Offset,
+    },
+    /// Records reached a consumer application.
+    RecordsDelivered {
+        /// Which consumer.
+        consumer: ClientId,
+        /// The records, in offset order.
+        records: Vec<ConsumedRecord>,
+    },
+    /// A consumer's position was reset (no committed offset, or out of range).
+    OffsetReset {
+        /// Which consumer.
+        consumer: ClientId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new position.
+        offset: Offset,
+    },
+    /// Offsets were committed.
+    OffsetsCommitted {
+        /// Which consumer.
+        consumer: ClientId,
+        /// The positions.
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// A commit failed.
+    CommitFailed {
+        /// Which consumer.
+        consumer: ClientId,
+        /// Why.
+        error: ErrorCode,
+    },
+    /// A group completed a rebalance.
+    GroupRebalanced {
+        /// Which group.
+        group: Rc<str>,
+        /// Its new generation.
+        generation: u32,
+        /// Members and their partitions.
+        assignment: Vec<(ClientId, Vec<TopicPartition>)>,
+    },
+    /// A consumer got its partitions.
+    PartitionsAssigned {
+        /// Which consumer.
+        consumer: ClientId,
+        /// Its partitions.
+        partitions: Vec<TopicPartition>,
+    },
+    /// A consumer gave up its partitions before rejoining.
+    PartitionsRevoked {
+        /// Which consumer.
+        consumer: ClientId,
+    },
+    /// The coordinator removed a member that stopped heartbeating.
+    MemberExpired {
+        /// Which group.
+        group: Rc<str>,
+        /// Which member.
+        member: ClientId,
+    },
+    /// An application timer fired.
+    AppTimer {
+        /// Whose.
+        client: ClientId,
+        /// The token it was set with.
+        token: u64,
+    },
+}
+
+impl EventKind {
+    /// A small number per variant, mixed into the trace hash.
+    pub fn code(&self) -> u64 {
+        match self {
+            EventKind::MessageDropped { .. } => 1,
+            EventKind::NodeCrashed { .. } => 2,
+            EventKind::NodeRestarted { .. } => 3,
+            EventKind::NodeIsolated { .. } => 4,
+            EventKind::NodeHealed { .. } => 5,
+            EventKind::BrokerRegistered { .. } => 6,
+            EventKind::BrokerFenced { .. } => 7,
+            EventKind::BrokerUnfenced { .. } => 8,
+            EventKind::LeaderChanged { leader_epoch, .. } => 9 + 64 * *leader_epoch as u64,
+            EventKind::IsrChanged { isr, .. } => 10 + 64 * isr.len() as u64,
+            EventKind::Truncated { to, .. } => 11 + 64 * to,
+            EventKind::ProduceError { .. } => 12,
+            EventKind::ProduceAcked { offset, .. } => 13 + 64 * offset,
+            EventKind::ProduceSentUnacknowledged { .. } => 14,
+            EventKind::ProduceFailed { .. } => 15,
+            EventKind::DuplicateSuppressed { .. } => 16,
+            EventKind::RecordsDelivered { records, .. } => 17 + 64 * records.len() as u64,
+            EventKind::OffsetReset { offset, .. } => 18 + 64 * offset,
+            EventKind::OffsetsCommitted { .. } => 19,
+            EventKind::CommitFailed { .. } => 20,
+            EventKind::GroupRebalanced { generation, .. } => 21 + 64 * *generation as u64,
+            EventKind::PartitionsAssigned { .. } => 22,
+            EventKind::PartitionsRevoked { .. } => 23,
+            EventKind::MemberExpired { .. } => 24,
+            EventKind::AppTimer { token, .. } => 25 + 64 * token,
+        }
+    }
+
+    /// The event-log category: elections, isr, produce, consumer, network, nodes.
+    pub fn category(&self) -> &'static str {
+        match self {
+            EventKind::LeaderChanged { .. } => "election",
+            EventKind::IsrChanged { .. } | EventKind::Truncated { .. } => "isr",
+            EventKind::ProduceError { .. }
+            | EventKind::ProduceAcked { .. }
+            | EventKind::ProduceSentUnacknowledged { .. }
+            | EventKind::ProduceFailed { .. }
+            | EventKind::DuplicateSuppressed { .. } => "produce",
+            EventKind::RecordsDelivered { .. }
+            | EventKind::OffsetReset { .. }
+            | EventKind::OffsetsCommitted { .. }
+            | EventKind::CommitFailed { .. }
+            | EventKind::GroupRebalanced { .. }
+            | EventKind::PartitionsAssigned { .. }
+            | EventKind::PartitionsRevoked { .. }
+            | EventKind::MemberExpired { .. } => "consumer",
+            EventKind::MessageDropped { .. } => "network",
+            EventKind::NodeCrashed { .. }
+            | EventKind::NodeRestarted { .. }
+            | EventKind::NodeIsolated { .. }
+            | EventKind::NodeHealed { .. }
+            | EventKind::BrokerRegistered { .. }
+            | EventKind::BrokerFenced { .. }
+            | EventKind::BrokerUnfenced { .. } => "nodes",
+            EventKind::AppTimer { .. } => "app",
+        }
+    }
+}

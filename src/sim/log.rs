@@ -1,0 +1,369 @@
+//! One replica's partition log: records, log end offset, high watermark, leader-epoch cache,
+//! idempotent-producer state and retention.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+use super::network::RecordData;
+use super::types::{LeaderEpoch, Offset, ProducerId};
+
+/// Batches per producer id the broker remembers for duplicate detection (Kafka keeps 5).
+pub const PRODUCER_BATCHES_KEPT: usize = 5;
+
+/// Bytes a record costs beyond its key and value (batch and record headers, roughly).
+const RECORD_OVERHEAD_BYTES: usize = 70;
+
+/// A record stored in a log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    /// Its offset.
+    pub offset: Offset,
+    /// The leader epoch in which the leader appended it.
+    pub leader_epoch: LeaderEpoch,
+    /// Key, value and timestamp.
+    pub data: RecordData,
+    /// Idempotent producer id and this record's sequence number.
+    pub producer: Option<(ProducerId, u32)>,
+}
+
+/// Where an idempotent batch landed, for duplicate detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchMeta {
+    /// Sequence of the first record.
+    pub first_sequence: u32,
+    /// Sequence of the last record.
+    pub last_sequence: u32,
+    /// Offset of the first record.
+    pub first_offset: Offset,
+    /// Offset of the last record.
+    pub last_offset: Offset,
+}
+
+/// What an idempotent append attempt finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// The batch is new and in order: append it.
+    Append,
+    /// The batch was already appended: answer with its offsets.
+    Duplicate(BatchMeta),
+    /// The batch does not follow the last one.
+    OutOfOrder,
+}
+
+/// A replica's log. The high watermark lives here too.
+#[derive(Clone, Debug, Default)]
+pub struct PartitionLog {
+    /// Retained records, in offset order.
+    records: VecDeque<LogRecord>,
+    /// Offset of the first retained record.
+    log_start_offset: Offset,
+    /// Offset the next record will get.
+    log_end_offset: Offset,
+    /// High watermark as this replica knows it.
+    high_watermark: Offset,
+    /// Bytes held by retained records.
+    bytes: usize,
+    /// Leader-epoch cache: (epoch, start offset), ascending.
+    epoch_cache: Vec<(LeaderEpoch, Offset)>,
+    /// Last batches of each idempotent producer.
+    producers: BTreeMap<ProducerId, VecDeque<BatchMeta>>,
+}
+
+impl PartitionLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The offset the next record will get (LEO).
+    pub fn log_end_offset(&self) -> Offset {
+        self.log_end_offset
+    }
+
+    /// The first offset still retained.
+    pub fn log_start_offset(&self) -> Offset {
+        self.log_start_offset
+    }
+
+    /// This replica's high watermark.
+    pub fn high_watermark(&self) -> Offset {
+        self.high_watermark
+    }
+
+    /// Sets the high watermark (callers keep it monotonic where Kafka does).
+    pub fn set_high_watermark(&mut self, hw: Offset) {
+        self.high_watermark = hw.min(self.log_end_offset);
+    }
+
+    /// The retained records.
+    pub fn records(&self) -> &VecDeque<LogRecord> {
+        &self.records
+    }
+
+    /// The record at `offset`, if retained.
+    pub fn record_at(&self, offset: Offset) -> Option<&LogRecord> {
+        if offset < self.log_start_offset || offset >= self.log_end_offset {
+            return None;
+        }
+        self.records.get((offset - self.log_start_offset) as usize)
+    }
+
+    /// Bytes held by the retained records.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The leader-epoch cache: (epoch, start offset) pairs.
+    pub fn epoch_cache(&self) -> &[(LeaderEpoch, Offset)] {
+        &self.epoch_cache
+    }
+
+    /// The latest epoch in the cache (Kafka's `lastFetchedEpoch` for a follower).
+    pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
+        self.epoch_cache.last().map(|(e, _)| *e)
+    }
+
+    /// Records that `epoch` starts at `start_offset` (a new leader does this at its LEO).
+    pub fn assign_epoch_start(&mut self, epoch: LeaderEpoch, start_offset: Offset) {
+        match self.epoch_cache.last() {
+            Some((last, _)) if *last >= epoch => {}
+            _ => self.epoch_cache.push((epoch, start_offset)),
+        }
+    }
+
+    /// Kafka's `endOffsetFor`: the largest epoch at or below `requested` and the offset where it
+    /// ends in this log; `None` when this log knows no epoch at or below it.
+    pub fn end_offset_for_epoch(&self, requested: LeaderEpoch) -> Option<(LeaderEpoch, Offset)> {
+        let idx = self
+            .epoch_cache
+            .iter()
+            .rposition(|(e, _)| *e <= requested)?;
+        let epoch = self.epoch_cache[idx].0;
+        let end = match self.epoch_cache.get(idx + 1) {
+            Some((_, next_start)) => *next_start,
+            None => self.log_end_offset,
+        };
+        Some((epoch, end))
+    }
+
+    /// Checks an idempotent batch against this producer's last batches.
+    pub fn check_sequence(
+        &self,
+        pid: ProducerId,
+        first_sequence: u32,
+        count: u32,
+    ) -> SequenceCheck {
+        let last_sequence = first_sequence + count.saturating_sub(1);
+        match self.producers.get(&pid) {
+            None => {
+                if first_sequence == 0 {
+                    SequenceCheck::Append
+                } else {
+                    SequenceCheck::OutOfOrder
+                }
+            }
+            Some(batches) => {
+                if let Some(b) = batches.iter().find(|b| {
+                    b.first_sequence == first_sequence && b.last_sequence == last_sequence
+                }) {
+                    return SequenceCheck::Duplicate(*b);
+                }
+                let expected = batches.back().map_or(0, |b| b.last_sequence + 1);
+                if first_sequence == expected {
+                    SequenceCheck::Append
+                } else {
+                    SequenceCheck::OutOfOrder
+                }
+            }
+        }
+    }
+
+    /// Appends records as a leader in `epoch`; returns (first offset, last offset).
+    pub fn append_as_leader(
+        &mut self,
+        epoch: LeaderEpoch,
+        records: &[RecordData],
+        idempotence: Option<(ProducerId, u32)>,
+    ) -> (Offset, Offset) {
+        self.assign_epoch_start(epoch, self.log_end_offset);
+        let first = self.log_end_offset;
+        for (i, data) in records.iter().enumerate() {
+            let producer = idempotence.map(|(pid, seq)| (pid, seq + i as u32));
+            self.push(LogRecord {
+                offset: self.log_end_offset,
+                leader_epoch: epoch,
+                data: data.clone(),
+                producer,
+            });
+        }
+        let last = self.log_end_offset.saturating_sub(1);
+        if let Some((pid, seq)) = idempotence {
+            self.remember_batch(
+                pid,
+                BatchMeta {
+                    first_sequence: seq,
+                    last_sequence: seq + records.len().saturating_sub(1) as u32,
+                    first_offset: first,
+                    last_offset: last,
+                },
+            );
+        }
+        (first, last)
+    }
+
+    /// Appends a record fetched from the leader (offsets must follow the LEO).
+    pub fn append_replicated(&mut self, record: LogRecord) {
+        debug_assert_eq!(record.offset, self.log_end_offset);
+        self.assign_epoch_start(record.leader_epoch, record.offset);
+        if let Some((pid, seq)) = record.producer {
+            // Followers keep producer state too, so that a new leader can deduplicate.
+            let entry = self.producers.entry(pid).or_default();
+            match entry.back_mut() {
+                Some(b) if b.last_sequence + 1 == seq && b.last_offset + 1 == record.offset => {
+                    b.last_sequence = seq;
+                    b.last_offset = record.offset;
+                }
+                _ => self.remember_batch(
+                    pid,
+                    BatchMeta {
+                        first_sequence: seq,
+                        last_sequence: seq,
+                        first_offset: record.offset,
+                        last_offset: record.offset,
+                    },
+                ),
+            }
+        }
+        self.push(record);
+    }
+
+    fn remember_batch(&mut self, pid: ProducerId, meta: BatchMeta) {
+        let entry = self.producers.entry(pid).or_default();
+        entry.push_back(meta);
+        while entry.len() > PRODUCER_BATCHES_KEPT {
+            entry.pop_front();
+        }
+    }
+
+    fn push(&mut self, record: LogRecord) {
+        self.bytes += record_bytes(&record);
+        self.log_end_offset = record.offset + 1;
+        self.records.push_back(record);
+    }
+
+    /// Removes every record at or above `offset` (never below the log start).
+    pub fn truncate_to(&mut self, offset: Offset) {
+        let offset = offset.max(self.log_start_offset);
+        if offset >= self.log_end_offset {
+            return;
+        }
+        while self.records.back().is_some_and(|r| r.offset >= offset) {
+            let r = self.records.pop_back().expect("checked non-empty");
+            self.bytes -= record_bytes(&r);
+        }
+        self.log_end_offset = offset;
+        self.high_watermark = self.high_watermark.min(offset);
+        self.epoch_cache.retain(|(_, start)| *start < offset);
+        for batches in self.producers.values_mut() {
+            batches.retain(|b| b.last_offset < offset);
+        }
+        self.producers.retain(|_, b| !b.is_empty());
+    }
+
+    /// Empties the log and restarts it at `offset` (a follower whose leader no longer has the
+    /// records it needs, like Kafka's `truncateFullyAndStartAt`).
+    pub fn reset_to(&mut self, offset: Offset) {
+        self.records.clear();
+        self.bytes = 0;
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.high_watermark = offset;
+        self.epoch_cache.clear();
+        self.producers.clear();
+    }
+
+    /// Deletes the oldest records below the high watermark while the log holds more than
+    /// `max_records` records or `max_bytes` bytes. Returns how many were deleted.
+    pub fn apply_retention(&mut self, max_records: usize, max_bytes: usize) -> usize {
+        let mut deleted = 0;
+        while (self.records.len() > max_records || self.bytes > max_bytes)
+            && self
+                .records
+                .front()
+                .is_some_and(|r| r.offset < self.high_watermark)
+        {
+            let r = self.records.pop_front().expect("checked non-empty");
+            self.bytes -= record_bytes(&r);
+            self.log_start_offset = r.offset + 1;
+            deleted += 1;
+        }
+        deleted
+    }
+
+    /// Up to `max` records from `from`, stopping before `upto`.
+    pub fn read(&self, from: Offset, upto: Offset, max: usize) -> impl Iterator<Item = &LogRecord> {
+        let start = from.max(self.log_start_offset);
+        let skip = (start - self.log_start_offset) as usize;
+        let end = upto.min(self.log_end_offset);
+        let count = (end.saturating_sub(start) as usize).min(max);
+        self.records
+            .range(skip.min(self.records.len())..(skip + count).min(self.records.len()))
+    }
+}
+
+fn record_bytes(r: &LogRecord) -> usize {
+    r.data.key.as_ref().map_or(0, |k| k.len()) + r.data.value.len() + RECORD_OVERHEAD_BYTES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    fn data(v: &str) -> RecordData {
+        RecordData {
+            key: None,
+            value: Rc::from(v),
+            timestamp: 0,
+        }
+    }
+
+    #[test]
+    fn end_offset_for_epoch_follows_kafka() {
+        let mut log = PartitionLog::new();
+        log.append_as_leader(0, &[data("a"), data("b")], None);
+        log.append_as_leader(2, &[data("c")], None);
+        assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
+        assert_eq!(log.end_offset_for_epoch(1), Some((0, 2)));
+        assert_eq!(log.end_offset_for_epoch(2), Some((2, 3)));
+        assert_eq!(log.end_offset_for_epoch(7), Some((2, 3)));
+        log.truncate_to(2);
+        assert_eq!(log.log_end_offset(), 2);
+        assert_eq!(log.latest_epoch(), Some(0));
+    }
+
+    #[test]
+    fn duplicate_batches_are_recognised_and_gaps_refused() {
+        let mut log = PartitionLog::new();
+        let pid = ProducerId(1);
+        assert_eq!(log.check_sequence(pid, 0, 2), SequenceCheck::Append);
+        log.append_as_leader(0, &[data("a"), data("b")], Some((pid, 0)));
+        assert!(
+            matches!(log.check_sequence(pid, 0, 2), SequenceCheck::Duplicate(b) if b.first_offset == 0 && b.last_offset == 1)
+        );
+        assert_eq!(log.check_sequence(pid, 2, 1), SequenceCheck::Append);
+        assert_eq!(log.check_sequence(pid, 5, 1), SequenceCheck::OutOfOrder);
+    }
+
+    #[test]
+    fn retention_keeps_records_above_the_high_watermark() {
+        let mut log = PartitionLog::new();
+        for i in 0..10 {
+            log.append_as_leader(0, &[data(&i.to_string())], None);
+        }
+        log.set_high_watermark(4);
+        assert_eq!(log.apply_retention(3, usize::MAX), 4);
+        assert_eq!(log.log_start_offset(), 4);
+        assert_eq!(log.read(0, 10, 100).next().map(|r| r.offset), Some(4));
+    }
+}

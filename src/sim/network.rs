@@ -1,0 +1,579 @@
+//! Messages that cross the simulated network: their payloads, kinds and errors, and link state.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::rc::Rc;
+
+use super::config::Acks;
+use super::types::{
+    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, ProducerId, SimTime, TopicPartition,
+};
+
+/// Kafka error codes the engine produces, named as Kafka names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The broker is not the leader (or a follower) of this partition.
+    NotLeaderOrFollower,
+    /// The request carried an older leader epoch than the broker's.
+    FencedLeaderEpoch,
+    /// acks=all and the ISR is smaller than min.insync.replicas: nothing was appended.
+    NotEnoughReplicas,
+    /// Appended, but the ISR shrank below min.insync.replicas before the ack.
+    NotEnoughReplicasAfterAppend,
+    /// No answer within the request timeout.
+    RequestTimedOut,
+    /// The connection broke (the broker process is gone).
+    NetworkException,
+    /// An idempotent batch whose sequence does not follow the last one.
+    OutOfOrderSequenceNumber,
+    /// The fetch offset is outside the log.
+    OffsetOutOfRange,
+    /// The broker is not the group coordinator.
+    NotCoordinator,
+    /// The group is rebalancing: rejoin.
+    RebalanceInProgress,
+    /// The member's generation is stale.
+    IllegalGeneration,
+    /// The coordinator does not know the member.
+    UnknownMemberId,
+    /// The controller refused the ISR change.
+    InvalidUpdateVersion,
+    /// The send was not acknowledged within delivery.timeout.ms.
+    DeliveryTimeout,
+}
+
+impl ErrorCode {
+    /// Whether a producer may retry after this error.
+    pub fn is_retriable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::NotEnoughReplicas
+                | ErrorCode::NotEnoughReplicasAfterAppend
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::NetworkException
+                | ErrorCode::NotCoordinator
+        )
+    }
+
+    /// Kafka's name for the error.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            ErrorCode::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
+            ErrorCode::NetworkException => "NETWORK_EXCEPTION",
+            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            ErrorCode::DeliveryTimeout => "DELIVERY_TIMEOUT",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a producer hands to the cluster: one record before it has an offset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordData {
+    /// The record key (null keys use the sticky partition).
+    pub key: Option<Rc<str>>,
+    /// The record value (the services put JSON here).
+    pub value: Rc<str>,
+    /// Creation time at the producer.
+    pub timestamp: SimTime,
+}
+
+/// The controller's view of one partition, pushed to brokers and served to clients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionState {
+    /// Which partition.
+    pub tp: TopicPartition,
+    /// Current leader, or none when the partition is offline.
+    pub leader: Option<BrokerId>,
+    /// Current leader epoch.
+    pub leader_epoch: LeaderEpoch,
+    /// Bumped on every change of leader or ISR (KRaft's partition epoch).
+    pub partition_epoch: u32,
+    /// Assigned replicas in preference order (the first is the preferred leader).
+    pub replicas: Vec<BrokerId>,
+    /// In-sync replicas.
+    pub isr: Vec<BrokerId>,
+}
+
+/// What a fetch response carries back to a follower or a consumer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum FetchResult {
+    /// Records from the fetch offset (maybe none) and the leader's high watermark.
+    Records {
+        /// The records, in offset order.
+        records: Vec<(Offset, LeaderEpoch, RecordData, Option<(ProducerId, u32)>)>,
+        /// The leader's high watermark.
+        high_watermark: Offset,
+        /// The leader's log start offset.
+        log_start_offset: Offset,
+    },
+    /// The follower's log diverges from the leader's: truncate to at most `end_offset`.
+    Diverging {
+        /// The largest epoch the leader has at or below the follower's last fetched epoch.
+        epoch: LeaderEpoch,
+        /// Where that epoch ends in the leader's log.
+        end_offset: Offset,
+    },
+    /// The fetch failed.
+    Error(ErrorCode),
+}
+
+/// A member's assignment as the coordinator hands it out.
+pub type Assignment = Vec<TopicPartition>;
+
+/// Everything that can travel between two nodes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Payload {
+    /// Broker to controller: "I am alive" (the first one registers).
+    BrokerHeartbeat {
+        /// The broker process's incarnation: a new one means it restarted (Kafka's broker epoch).
+        incarnation: u32,
+        /// The metadata version the broker has applied.
+        metadata_version: u64,
+    },
+    /// Controller to broker: heartbeat answer with whether the broker is fenced.
+    BrokerHeartbeatResponse {
+        /// True while the controller considers the broker fenced.
+        fenced: bool,
+    },
+    /// Controller to broker: changed partition states from the metadata log.
+    MetadataUpdate {
+        /// The version this update applies on top of (`None`: a full image).
+        base_version: Option<u64>,
+        /// The version after this update.
+        version: u64,
+        /// The changed partitions (every partition in a full image).
+        partitions: Vec<PartitionState>,
+    },
+    /// Partition leader to controller: ask to change the ISR (KIP-497).
+    AlterPartition {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The leader epoch the leader acts in.
+        leader_epoch: LeaderEpoch,
+        /// The partition epoch the request is based on.
+        partition_epoch: u32,
+        /// The ISR the leader asks for.
+        new_isr: Vec<BrokerId>,
+    },
+    /// Controller to leader: the committed state, or why not.
+    AlterPartitionResponse {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The committed partition state or an error.
+        result: Result<PartitionState, ErrorCode>,
+    },
+    /// Follower to leader: fetch from `fetch_offset` (the follower's LEO).
+    ReplicaFetch {
+        /// Follower-local request id.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The follower's log end offset.
+        fetch_offset: Offset,
+        /// Epoch of the follower's last record, for divergence checks.
+        last_fetched_epoch: Option<LeaderEpoch>,
+        /// The leader epoch the follower knows.
+        leader_epoch: LeaderEpoch,
+    },
+    /// Leader to follower: records, divergence or error.
+    ReplicaFetchResponse {
+        /// The request this answers.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The outcome.
+        result: FetchResult,
+    },
+    /// Client to broker: which brokers lead which partitions?
+    MetadataRequest,
+    /// Broker to client: its view of every partition.
+    MetadataResponse {
+        /// All partitions the broker knows.
+        partitions: Vec<PartitionState>,
+    },
+    /// Producer to leader: append a batch.
+    Produce {
+        /// Producer-local request id.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Required acknowledgements.
+        acks: Acks,
+        /// Idempotent producer id and base sequence.
+        idempotence: Option<(ProducerId, u32)>,
+        /// The batch.
+        records: Vec<RecordData>,
+        /// How long the broker may hold an acks=all request.
+        timeout_ms: SimTime,
+    },
+    /// Leader to producer: base offset or error.
+    ProduceResponse {
+        /// The request this answers.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Base offset of the batch, or an error.
+        result: Result<Offset, ErrorCode>,
+    },
+    /// Consumer to leader: read committed records from `offset`.
+    ConsumerFetch {
+        /// Consumer-local request id.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Position to read from.
+        offset: Offset,
+    },
+    /// Leader to consumer.
+    ConsumerFetchResponse {
+        /// The request this answers.
+        request_id: u64,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Records below the high watermark, or an error.
+        result: FetchResult,
+    },
+    /// Consumer to leader: earliest or latest offset (auto.offset.reset).
+    ListOffsets {
+        /// Which partition.
+        tp: TopicPartition,
+        /// True for earliest, false for latest.
+        earliest: bool,
+    },
+    /// Leader to consumer: the offset asked for.
+    ListOffsetsResponse {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The offset or an error.
+        result: Result<Offset, ErrorCode>,
+    },
+    /// Consumer to coordinator: join (or rejoin) the group.
+    JoinGroup {
+        /// Group id.
+        group: Rc<str>,
+        /// Topics the member subscribes to.
+        topics: Vec<Rc<str>>,
+    },
+    /// Coordinator to consumer: the new generation, or an error.
+    JoinGroupResponse {
+        /// Group id.
+        group: Rc<str>,
+        /// The generation joined, or an error.
+        result: Result<u32, ErrorCode>,
+    },
+    /// Consumer to coordinator: ask for this generation's assignment.
+    SyncGroup {
+        /// Group id.
+        group: Rc<str>,
+        /// The generation the member joined.
+        generation: u32,
+    },
+    /// Coordinator to consumer: the member's partitions.
+    SyncGroupResponse {
+        /// Group id.
+        group: Rc<str>,
+        /// The assignment, or an error.
+        result: Result<Assignment, ErrorCode>,
+    },
+    /// Consumer to coordinator: still alive in this generation.
+    GroupHeartbeat {
+        /// Group id.
+        group: Rc<str>,
+        /// The member's generation.
+        generation: u32,
+    },
+    /// Coordinator to consumer: fine, or rejoin.
+    GroupHeartbeatResponse {
+        /// Group id.
+        group: Rc<str>,
+        /// None when all is well.
+        error: Option<ErrorCode>,
+    },
+    /// Consumer to coordinator: leaving the group.
+    LeaveGroup {
+        /// Group id.
+        group: Rc<str>,
+    },
+    /// Consumer to coordinator: committed offsets of the group.
+    OffsetFetch {
+        /// Group id.
+        group: Rc<str>,
+        /// Partitions asked about.
+        partitions: Vec<TopicPartition>,
+    },
+    /// Coordinator to consumer.
+    OffsetFetchResponse {
+        /// Group id.
+        group: Rc<str>,
+        /// Committed offset per partition (none when never committed), or an error.
+        result: Result<Vec<(TopicPartition, Option<Offset>)>, ErrorCode>,
+    },
+    /// Consumer to coordinator: commit these positions (written to `__consumer_offsets`).
+    OffsetCommit {
+        /// Consumer-local request id.
+        request_id: u64,
+        /// Group id.
+        group: Rc<str>,
+        /// The member's generation.
+        generation: u32,
+        /// Positions to commit.
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// Coordinator to consumer.
+    OffsetCommitResponse {
+        /// The request this answers.
+        request_id: u64,
+        /// Group id.
+        group: Rc<str>,
+        /// The committed positions, or an error.
+        result: Result<Vec<(TopicPartition, Offset)>, ErrorCode>,
+    },
+}
+
+/// What kind of traffic a message is, for colours and filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Produce request.
+    Produce,
+    /// Follower fetch request.
+    ReplicaFetch,
+    /// Consumer fetch request.
+    ConsumerFetch,
+    /// Any response to a client or follower request.
+    Response,
+    /// Broker heartbeats, metadata pushes and ISR changes with the controller.
+    Controller,
+    /// Client metadata look-ups and offset listing.
+    Metadata,
+    /// Consumer group join, sync, heartbeat, leave.
+    Group,
+    /// Offset commits and fetches.
+    Commit,
+}
+
+impl MessageKind {
+    /// Every kind, in display order.
+    pub const ALL: [MessageKind; 8] = [
+        MessageKind::Produce,
+        MessageKind::ReplicaFetch,
+        MessageKind::ConsumerFetch,
+        MessageKind::Response,
+        MessageKind::Controller,
+        MessageKind::Metadata,
+        MessageKind::Group,
+        MessageKind::Commit,
+    ];
+
+    /// A short name used in scenario files and the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::Produce => "produce",
+            MessageKind::ReplicaFetch => "replica_fetch",
+            MessageKind::ConsumerFetch => "consumer_fetch",
+            MessageKind::Response => "response",
+            MessageKind::Controller => "controller",
+            MessageKind::Metadata => "metadata",
+            MessageKind::Group => "group",
+            MessageKind::Commit => "commit",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn from_name(name: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl Payload {
+    /// The traffic kind of this payload.
+    pub fn kind(&self) -> MessageKind {
+        use Payload::*;
+        match self {
+            BrokerHeartbeat { .. }
+            | BrokerHeartbeatResponse { .. }
+            | MetadataUpdate { .. }
+            | AlterPartition { .. }
+            | AlterPartitionResponse { .. } => MessageKind::Controller,
+            ReplicaFetch { .. } => MessageKind::ReplicaFetch,
+            Produce { .. } => MessageKind::Produce,
+            ConsumerFetch { .. } => MessageKind::ConsumerFetch,
+            MetadataRequest | ListOffsets { .. } => MessageKind::Metadata,
+            JoinGroup { .. } | SyncGroup { .. } | GroupHeartbeat { .. } | LeaveGroup { .. } => {
+                MessageKind::Group
+            }
+            OffsetFetch { .. } | OffsetCommit { .. } => MessageKind::Commit,
+            ReplicaFetchResponse { .. }
+            | MetadataResponse { .. }
+            | ProduceResponse { .. }
+            | ConsumerFetchResponse { .. }
+            | ListOffsetsResponse { .. }
+            | JoinGroupResponse { .. }
+            | SyncGroupResponse { .. }
+            | GroupHeartbeatResponse { .. }
+            | OffsetFetchResponse { .. }
+            | OffsetCommitResponse { .. } => MessageKind::Response,
+        }
+    }
+
+    /// Kafka's name of the API this payload belongs to.
+    pub fn api_name(&self) -> &'static str {
+        use Payload::*;
+        match self {
+            BrokerHeartbeat { .. } => "BrokerHeartbeat",
+            BrokerHeartbeatResponse { .. } => "BrokerHeartbeat response",
+            MetadataUpdate { .. } => "Metadata update",
+            AlterPartition { .. } => "AlterPartition",
+            AlterPartitionResponse { .. } => "AlterPartition response",
+            ReplicaFetch { .. } => "Fetch (replica)",
+            ReplicaFetchResponse { .. } => "Fetch response (replica)",
+            MetadataRequest => "Metadata",
+            MetadataResponse { .. } => "Metadata response",
+            Produce { .. } => "Produce",
+            ProduceResponse { .. } => "Produce response",
+            ConsumerFetch { .. } => "Fetch (consumer)",
+            ConsumerFetchResponse { .. } => "Fetch response (consumer)",
+            ListOffsets { .. } => "ListOffsets",
+            ListOffsetsResponse { .. } => "ListOffsets response",
+            JoinGroup { .. } => "JoinGroup",
+            JoinGroupResponse { .. } => "JoinGroup response",
+            SyncGroup { .. } => "SyncGroup",
+            SyncGroupResponse { .. } => "SyncGroup response",
+            GroupHeartbeat { .. } => "Heartbeat",
+            GroupHeartbeatResponse { .. } => "Heartbeat response",
+            LeaveGroup { .. } => "LeaveGroup",
+            OffsetFetch { .. } => "OffsetFetch",
+            OffsetFetchResponse { .. } => "OffsetFetch response",
+            OffsetCommit { .. } => "OffsetCommit",
+            OffsetCommitResponse { .. } => "OffsetCommit response",
+        }
+    }
+
+    /// The partition the payload is about, when there is one.
+    pub fn partition(&self) -> Option<TopicPartition> {
+        use Payload::*;
+        match self {
+            AlterPartition { tp, .. }
+            | AlterPartitionResponse { tp, .. }
+            | ReplicaFetch { tp, .. }
+            | ReplicaFetchResponse { tp, .. }
+            | Produce { tp, .. }
+            | ProduceResponse { tp, .. }
+            | ConsumerFetch { tp, .. }
+            | ConsumerFetchResponse { tp, .. }
+            | ListOffsets { tp, .. }
+            | ListOffsetsResponse { tp, .. } => Some(*tp),
+            _ => None,
+        }
+    }
+
+    /// How many records the payload carries (for sizing the dot in the UI).
+    pub fn record_count(&self) -> usize {
+        use Payload::*;
+        match self {
+            Produce { records, .. } => records.len(),
+            ReplicaFetchResponse {
+                result: FetchResult::Records { records, .. },
+                ..
+            }
+            | ConsumerFetchResponse {
+                result: FetchResult::Records { records, .. },
+                ..
+            } => records.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// One message in flight.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Message {
+    /// Unique id, also the tie-breaker in the event queue.
+    pub id: MessageId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// When it was sent.
+    pub sent_at: SimTime,
+    /// When it arrives (unless dropped first).
+    pub deliver_at: SimTime,
+    /// The content.
+    pub payload: Payload,
+}
+
+/// Why a message never arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The sender or the receiver is isolated.
+    LinkCut,
+    /// The receiver is down.
+    NodeDown,
+    /// Dropped by a user or a scenario.
+    DroppedByUser,
+}
+
+/// Which nodes are cut off from the network.
+#[derive(Clone, Debug, Default)]
+pub struct LinkState {
+    /// Nodes whose links are all cut.
+    isolated: BTreeSet<NodeId>,
+}
+
+impl LinkState {
+    /// Cuts every link of `node`.
+    pub fn isolate(&mut self, node: NodeId) {
+        self.isolated.insert(node);
+    }
+
+    /// Restores the links of `node`.
+    pub fn heal(&mut self, node: NodeId) {
+        self.isolated.remove(&node);
+    }
+
+    /// Restores every link.
+    pub fn heal_all(&mut self) {
+        self.isolated.clear();
+    }
+
+    /// Whether `node` is isolated.
+    pub fn is_isolated(&self, node: NodeId) -> bool {
+        self.isolated.contains(&node)
+    }
+
+    /// Whether a message from `a` to `b` can cross the network now.
+    pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        !self.isolated.contains(&a) && !self.isolated.contains(&b)
+    }
+
+    /// The isolated nodes.
+    pub fn isolated(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.isolated.iter().copied()
+    }
+}
+
+/// A client's id as a node.
+pub fn client_node(c: ClientId) -> NodeId {
+    NodeId::Client(c)
+}

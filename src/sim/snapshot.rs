@@ -1,0 +1,672 @@
+//! A read-only picture of the engine at one instant: what the UI draws and reports print.
+
+use serde::Serialize;
+use std::rc::Rc;
+
+use super::broker::Role;
+use super::client::MemberPhase;
+use super::coordinator::GroupPhase;
+use super::engine::{Counters, Simulation};
+use super::network::{DropReason, MessageKind, Payload};
+use super::types::{
+    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SimTime, TopicPartition,
+};
+
+/// Records per partition the snapshot carries.
+pub const RECENT_RECORDS_MAX: usize = 12;
+
+/// The whole picture.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Simulated time.
+    pub now: SimTime,
+    /// The controller.
+    pub controller: ControllerView,
+    /// Brokers, by id.
+    pub brokers: Vec<BrokerView>,
+    /// Topics, internal ones included.
+    pub topics: Vec<TopicView>,
+    /// Every partition.
+    pub partitions: Vec<PartitionView>,
+    /// Messages in flight, earliest delivery first.
+    pub messages: Vec<MessageView>,
+    /// Messages dropped recently.
+    pub dropped: Vec<DroppedView>,
+    /// Consumer groups as their coordinators see them.
+    pub groups: Vec<GroupView>,
+    /// Health figures.
+    pub metrics: Metrics,
+}
+
+/// The controller.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ControllerView {
+    /// Running.
+    pub online: bool,
+    /// Links cut.
+    pub isolated: bool,
+    /// Version of the metadata log.
+    pub metadata_version: u64,
+}
+
+/// A broker.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BrokerView {
+    /// Its id.
+    pub id: BrokerId,
+    /// Running.
+    pub online: bool,
+    /// Links cut.
+    pub isolated: bool,
+    /// Fenced by the controller.
+    pub fenced: bool,
+    /// Partitions it leads (as the controller says).
+    pub leader_of: usize,
+    /// Groups it coordinates.
+    pub coordinates: Vec<Rc<str>>,
+}
+
+/// A topic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicView {
+    /// Its name.
+    pub name: Rc<str>,
+    /// Partition count.
+    pub partitions: u32,
+    /// Replication factor.
+    pub replication_factor: u32,
+    /// min.insync.replicas.
+    pub min_insync_replicas: u32,
+    /// Whether Kafka created it for itself.
+    pub internal: bool,
+}
+
+/// A replica's role as its broker believes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaRole {
+    /// Leads the partition.
+    Leader,
+    /// Fetches from the leader.
+    Follower,
+    /// Broker down or not yet told.
+    Unknown,
+}
+
+/// One replica of a partition.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplicaView {
+    /// Its broker.
+    pub broker: BrokerId,
+    /// What the broker believes it is.
+    pub role: ReplicaRole,
+    /// In the controller's ISR.
+    pub in_isr: bool,
+    /// Broker running.
+    pub online: bool,
+    /// Log end offset.
+    pub log_end_offset: Offset,
+    /// High watermark as this replica knows it.
+    pub high_watermark: Offset,
+    /// First retained offset.
+    pub log_start_offset: Offset,
+    /// Latest epoch in its leader-epoch cache.
+    pub latest_epoch: Option<LeaderEpoch>,
+}
+
+/// A record as drawn.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecordView {
+    /// Offset.
+    pub offset: Offset,
+    /// Leader epoch it was written in.
+    pub leader_epoch: LeaderEpoch,
+    /// Key.
+    pub key: Option<Rc<str>>,
+    /// Value.
+    pub value: Rc<str>,
+    /// Below the high watermark.
+    pub committed: bool,
+}
+
+/// One partition.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionView {
+    /// Which.
+    pub tp: TopicPartition,
+    /// Its topic's name.
+    pub topic: Rc<str>,
+    /// Leader per the controller.
+    pub leader: Option<BrokerId>,
+    /// Leader epoch.
+    pub leader_epoch: LeaderEpoch,
+    /// Assigned replicas, preferred first.
+    pub replicas: Vec<BrokerId>,
+    /// In-sync replicas.
+    pub isr: Vec<BrokerId>,
+    /// The leader's high watermark (or the best replica's when offline).
+    pub high_watermark: Offset,
+    /// The leader's log end offset.
+    pub log_end_offset: Offset,
+    /// Per replica.
+    pub replica_states: Vec<ReplicaView>,
+    /// The last records of the leader's log (or the most complete replica's).
+    pub recent_records: Vec<RecordView>,
+    /// No leader.
+    pub offline: bool,
+    /// |ISR| < replication factor.
+    pub under_replicated: bool,
+    /// |ISR| < min.insync.replicas: acks=all writes are refused.
+    pub under_min_isr: bool,
+    /// Whether it belongs to an internal topic.
+    pub internal: bool,
+}
+
+/// A message in flight.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageView {
+    /// Its id.
+    pub id: MessageId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Traffic kind.
+    pub kind: MessageKind,
+    /// Kafka API name.
+    pub api: &'static str,
+    /// A one-line summary of the content.
+    pub summary: String,
+    /// Sent at.
+    pub sent_at: SimTime,
+    /// Arrives at.
+    pub deliver_at: SimTime,
+    /// Records carried.
+    pub records: usize,
+}
+
+/// A message that was dropped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DroppedView {
+    /// The message.
+    pub message: MessageView,
+    /// When.
+    pub dropped_at: SimTime,
+    /// Why.
+    pub reason: DropReason,
+}
+
+/// A consumer group member.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemberView {
+    /// The member (client) id.
+    pub id: ClientId,
+    /// Its partitions.
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// A consumer group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupView {
+    /// Group id.
+    pub group: Rc<str>,
+    /// Coordinator broker.
+    pub coordinator: Option<BrokerId>,
+    /// Generation.
+    pub generation: u32,
+    /// "stable", "rebalancing" or "empty".
+    pub state: &'static str,
+    /// Members.
+    pub members: Vec<MemberView>,
+    /// Committed offsets.
+    pub committed: Vec<(TopicPartition, Offset)>,
+    /// HW minus committed offset, per partition of the subscribed topics.
+    pub lag: Vec<(TopicPartition, u64)>,
+}
+
+/// Health figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Partitions with |ISR| below the replication factor.
+    pub under_replicated: usize,
+    /// Partitions with no leader.
+    pub offline: usize,
+    /// Acknowledged records no longer in their partition's log.
+    pub lost_acked: usize,
+    /// Counters.
+    pub counters: Counters,
+}
+
+impl Simulation {
+    /// The picture of the world now.
+    pub fn snapshot(&self) -> Snapshot {
+        let brokers = self
+            .brokers
+            .values()
+            .map(|b| BrokerView {
+                id: b.id,
+                online: b.online,
+                isolated: self.links.is_isolated(NodeId::Broker(b.id)),
+                fenced: self.broker_fenced(b.id),
+                leader_of: self
+                    .controller
+                    .partitions
+                    .values()
+                    .filter(|p| p.leader == Some(b.id))
+                    .count(),
+                coordinates: if b.online {
+                    b.groups.keys().cloned().collect()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        let topics = self
+            .topics
+            .iter()
+            .map(|t| TopicView {
+                name: t.name.clone(),
+                partitions: t.config.partitions,
+                replication_factor: t.config.replication_factor,
+                min_insync_replicas: t.config.min_insync_replicas,
+                internal: t.internal,
+            })
+            .collect();
+        let partitions: Vec<PartitionView> = self
+            .partitions()
+            .map(|tp| self.partition_view(tp))
+            .collect();
+        let messages = self.in_flight().map(|m| self.message_view(m)).collect();
+        let dropped = self
+            .dropped
+            .iter()
+            .map(|d| DroppedView {
+                message: self.message_view(&d.message),
+                dropped_at: d.dropped_at,
+                reason: d.reason,
+            })
+            .collect();
+        let metrics = Metrics {
+            under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
+            offline: partitions.iter().filter(|p| p.offline).count(),
+            lost_acked: self.lost_acked().len(),
+            counters: self.counters.clone(),
+        };
+        Snapshot {
+            now: self.now,
+            controller: ControllerView {
+                online: self.controller.online,
+                isolated: self.links.is_isolated(NodeId::Controller),
+                metadata_version: self.controller.metadata_version,
+            },
+            brokers,
+            topics,
+            groups: self.group_views(&partitions),
+            partitions,
+            messages,
+            dropped,
+            metrics,
+        }
+    }
+
+    /// The replica whose log stands for the partition: the leader's, or the longest live one.
+    pub(crate) fn reference_replica(&self, tp: TopicPartition) -> Option<BrokerId> {
+        let state = self.controller.partitions.get(&tp)?;
+        if let Some(l) = state.leader {
+            if self.brokers[&l].replicas.contains_key(&tp) {
+                return Some(l);
+            }
+        }
+        state
+            .replicas
+            .iter()
+            .copied()
+            .filter(|b| self.brokers[b].replicas.contains_key(&tp))
+            .max_by_key(|b| {
+                (
+                    self.brokers[b].replicas[&tp].log.log_end_offset(),
+                    std::cmp::Reverse(*b),
+                )
+            })
+    }
+
+    /// One partition's view.
+    pub fn partition_view(&self, tp: TopicPartition) -> PartitionView {
+        let topic = &self.topics[tp.topic.0 as usize];
+        let state = &self.controller.partitions[&tp];
+        let replica_states: Vec<ReplicaView> = state
+            .replicas
+            .iter()
+            .map(|b| {
+                let broker = &self.brokers[b];
+                let r = broker.replicas.get(&tp);
+                ReplicaView {
+                    broker: *b,
+                    role: match r.map(|r| &r.role) {
+                        Some(Role::Leader(_)) if broker.online => ReplicaRole::Leader,
+                        Some(Role::Follower { .. }) if broker.online => ReplicaRole::Follower,
+                        _ => ReplicaRole::Unknown,
+                    },
+                    in_isr: state.isr.contains(b),
+                    online: broker.online,
+                    log_end_offset: r.map_or(0, |r| r.log.log_end_offset()),
+                    high_watermark: r.map_or(0, |r| r.log.high_watermark()),
+                    log_start_offset: r.map_or(0, |r| r.log.log_start_offset()),
+                    latest_epoch: r.and_then(|r| r.log.latest_epoch()),
+                }
+            })
+            .collect();
+        let reference = self
+            .reference_replica(tp)
+            .and_then(|b| self.brokers[&b].replicas.get(&tp));
+        let (hw, leo, recent_records) = match reference {
+            Some(r) => {
+                let hw = r.log.high_watermark();
+                let records = r.log.records();
+                let skip = records.len().saturating_sub(RECENT_RECORDS_MAX);
+                let recent = records
+                    .iter()
+                    .skip(skip)
+                    .map(|rec| RecordView {
+                        offset: rec.offset,
+                        leader_epoch: rec.leader_epoch,
+                        key: rec.data.key.clone(),
+                        value: rec.data.value.clone(),
+                        committed: rec.offset < hw,
+                    })
+                    .collect();
+                (hw, r.log.log_end_offset(), recent)
+            }
+            None => (0, 0, Vec::new()),
+        };
+        PartitionView {
+            tp,
+            topic: topic.name.clone(),
+            leader: state.leader,
+            leader_epoch: state.leader_epoch,
+            replicas: state.replicas.clone(),
+            isr: state.isr.clone(),
+            high_watermark: hw,
+            log_end_offset: leo,
+            replica_states,
+            recent_records,
+            offline: state.leader.is_none(),
+            under_replicated: state.isr.len() < state.replicas.len(),
+            under_min_isr: state.isr.len() < topic.config.min_insync_replicas as usize,
+            internal: topic.internal,
+        }
+    }
+
+    /// A message's view with a one-line summary.
+    pub fn message_view(&self, m: &super::network::Message) -> MessageView {
+        MessageView {
+            id: m.id,
+            from: m.from,
+            to: m.to,
+            kind: m.payload.kind(),
+            api: m.payload.api_name(),
+            summary: self.summarize(&m.payload),
+            sent_at: m.sent_at,
+            deliver_at: m.deliver_at,
+            records: m.payload.record_count(),
+        }
+    }
+
+    fn summarize(&self, p: &Payload) -> String {
+        use super::network::FetchResult;
+        let name = |tp: &TopicPartition| self.partition_name(*tp);
+        match p {
+            Payload::Produce {
+                tp,
+                acks,
+                records,
+                idempotence,
+                ..
+            } => {
+                let first = records
+                    .first()
+                    .map(|r| r.value.to_string())
+                    .unwrap_or_default();
+                let seq = idempotence
+                    .map(|(pid, s)| format!(" pid {} seq {}", pid.0, s))
+                    .unwrap_or_default();
+                format!(
+                    "{} acks={} {} record(s){}: {}",
+                    name(tp),
+                    acks,
+                    records.len(),
+                    seq,
+                    first
+                )
+            }
+            Payload::ProduceResponse { tp, result, .. } => match result {
+                Ok(o) => format!("{} ok, base offset {}", name(tp), o),
+                Err(e) => format!("{} error {}", name(tp), e),
+            },
+            Payload::ReplicaFetch {
+                tp,
+                fetch_offset,
+                last_fetched_epoch,
+                leader_epoch,
+                ..
+            } => format!(
+                "{} from offset {} (last epoch {}, leader epoch {})",
+                name(tp),
+                fetch_offset,
+                last_fetched_epoch.map_or("-".to_string(), |e| e.to_string()),
+                leader_epoch
+            ),
+            Payload::ReplicaFetchResponse { tp, result, .. }
+            | Payload::ConsumerFetchResponse { tp, result, .. } => match result {
+                FetchResult::Records {
+                    records,
+                    high_watermark,
+                    ..
+                } => {
+                    format!(
+                        "{} {} record(s), HW {}",
+                        name(tp),
+                        records.len(),
+                        high_watermark
+                    )
+                }
+                FetchResult::Diverging { epoch, end_offset } => {
+                    format!(
+                        "{} diverging: epoch {} ends at {}",
+                        name(tp),
+                        epoch,
+                        end_offset
+                    )
+                }
+                FetchResult::Error(e) => format!("{} error {}", name(tp), e),
+            },
+            Payload::ConsumerFetch { tp, offset, .. } => {
+                format!("{} from offset {}", name(tp), offset)
+            }
+            Payload::AlterPartition { tp, new_isr, .. } => {
+                format!(
+                    "{} ISR -> {:?}",
+                    name(tp),
+                    new_isr.iter().map(|b| b.0).collect::<Vec<_>>()
+                )
+            }
+            Payload::AlterPartitionResponse { tp, result } => match result {
+                Ok(s) => format!(
+                    "{} ISR {:?}",
+                    name(tp),
+                    s.isr.iter().map(|b| b.0).collect::<Vec<_>>()
+                ),
+                Err(e) => format!("{} error {}", name(tp), e),
+            },
+            Payload::MetadataUpdate {
+                version,
+                partitions,
+                base_version,
+            } => format!(
+                "v{} {} partition(s){}",
+                version,
+                partitions.len(),
+                if base_version.is_none() {
+                    " (full image)"
+                } else {
+                    ""
+                }
+            ),
+            Payload::BrokerHeartbeat {
+                metadata_version, ..
+            } => format!("metadata v{}", metadata_version),
+            Payload::BrokerHeartbeatResponse { fenced } => {
+                if *fenced {
+                    "fenced".into()
+                } else {
+                    "ok".into()
+                }
+            }
+            Payload::OffsetCommit { group, offsets, .. } => format!(
+                "{}: {}",
+                group,
+                offsets
+                    .iter()
+                    .map(|(tp, o)| format!("{}={}", name(tp), o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Payload::JoinGroup { group, .. }
+            | Payload::SyncGroup { group, .. }
+            | Payload::GroupHeartbeat { group, .. }
+            | Payload::LeaveGroup { group }
+            | Payload::OffsetFetch { group, .. } => group.to_string(),
+            other => other.api_name().to_string(),
+        }
+    }
+
+    fn group_views(&self, partitions: &[PartitionView]) -> Vec<GroupView> {
+        let mut groups: std::collections::BTreeMap<Rc<str>, GroupView> = Default::default();
+        for k in self.consumers.values() {
+            groups.entry(k.group.clone()).or_insert_with(|| GroupView {
+                group: k.group.clone(),
+                coordinator: None,
+                generation: 0,
+                state: "empty",
+                members: Vec::new(),
+                committed: Vec::new(),
+                lag: Vec::new(),
+            });
+        }
+        for (name, view) in groups.iter_mut() {
+            let tp = self.coordinator_partition(name);
+            let coordinator = self.controller.partitions.get(&tp).and_then(|s| s.leader);
+            view.coordinator = coordinator;
+            let Some(b) = coordinator.map(|c| &self.brokers[&c]) else {
+                continue;
+            };
+            if let Some(g) = b.groups.get(name).filter(|_| b.online) {
+                view.generation = g.generation;
+                view.state = match g.phase {
+                    GroupPhase::Empty => "empty",
+                    GroupPhase::PreparingRebalance { .. } => "rebalancing",
+                    GroupPhase::Stable => "stable",
+                };
+                view.members = g
+                    .members
+                    .iter()
+                    .map(|(id, m)| MemberView {
+                        id: *id,
+                        partitions: m.assignment.clone(),
+                    })
+                    .collect();
+            }
+            view.committed = b
+                .committed
+                .iter()
+                .filter(|((g, _), _)| g == name)
+                .map(|((_, tp), o)| (*tp, *o))
+                .collect();
+            let subscribed: Vec<Rc<str>> = self
+                .consumers
+                .values()
+                .filter(|k| &k.group == name)
+                .flat_map(|k| k.topics.iter().cloned())
+                .collect();
+            view.lag = partitions
+                .iter()
+                .filter(|p| subscribed.contains(&p.topic))
+                .map(|p| {
+                    let committed = view
+                        .committed
+                        .iter()
+                        .find(|(tp, _)| *tp == p.tp)
+                        .map_or(0, |(_, o)| *o);
+                    (p.tp, p.high_watermark.saturating_sub(committed))
+                })
+                .collect();
+        }
+        groups.into_values().collect()
+    }
+
+    /// Acknowledged records missing from (or replaced in) their partition's reference log.
+    /// Records older than the log start (deleted by retention) are not counted.
+    pub fn lost_acked(&self) -> Vec<(TopicPartition, Offset)> {
+        let mut lost = Vec::new();
+        for (tp, acked) in &self.acked_records {
+            let log = self
+                .reference_replica(*tp)
+                .and_then(|b| self.brokers[&b].replicas.get(tp))
+                .map(|r| &r.log);
+            for (offset, (key, value)) in acked {
+                let present = match log {
+                    Some(log) if *offset < log.log_start_offset() => true,
+                    Some(log) => log.record_at(*offset).is_some_and(|r| {
+                        (Rc::ptr_eq(&r.data.value, value) || r.data.value == *value)
+                            && r.data.key == *key
+                    }),
+                    None => false,
+                };
+                if !present {
+                    lost.push((*tp, *offset));
+                }
+            }
+        }
+        lost
+    }
+
+    /// Drops acknowledgements older than the reference log's start (bounded memory).
+    pub(crate) fn prune_acked(&mut self) {
+        let starts: Vec<(TopicPartition, Offset)> = self
+            .acked_records
+            .keys()
+            .filter_map(|tp| {
+                let b = self.reference_replica(*tp)?;
+                Some((
+                    *tp,
+                    self.brokers[&b].replicas.get(tp)?.log.log_start_offset(),
+                ))
+            })
+            .collect();
+        for (tp, start) in starts {
+            if let Some(m) = self.acked_records.get_mut(&tp) {
+                *m = m.split_off(&start);
+            }
+        }
+    }
+
+    /// The phase of a consumer ("stable", "joining", ...), for the UI.
+    pub fn consumer_phase(&self, c: ClientId) -> Option<&'static str> {
+        let k = self.consumers.get(&c)?;
+        Some(if !k.online {
+            "down"
+        } else {
+            match k.phase {
+                MemberPhase::Unjoined => "unjoined",
+                MemberPhase::Joining => "joining",
+                MemberPhase::Syncing => "syncing",
+                MemberPhase::Stable => "stable",
+            }
+        })
+    }
+
+    /// Whether a client is running.
+    pub fn client_online(&self, c: ClientId) -> bool {
+        self.node_up(NodeId::Client(c))
+    }
+}
