@@ -1,0 +1,622 @@
+//! Running a scenario: building its world, applying its actions at their times while stepping
+//! the engine one event at a time (checking invariants after each step), and the final report.
+//!
+//! ```text
+//!  Scenario ──build_world──► World ──┬─ step() ─► observe events ─► raw acks, trace
+//!                                    │            armed drops, InvariantChecker::check
+//!  actions (at_ms order) ─apply_action┘
+//!                                    └─ at the end ─► check_full ─► Report ─► expect
+//! ```
+//! The same [`Runner`] drives headless runs, the page and time travel ([`Recording`]), so a
+//! replay of the same scenario reproduces the same `trace_hash`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
+use super::report::*;
+use crate::services::{ServiceKind, World};
+use crate::sim::{
+    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageKind, NodeId, SendId, SimTime,
+    TopicPartition,
+};
+
+/// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
+/// every loop: a world that never settles is reported, not waited for).
+pub const RUNNER_STEPS_MAX: u64 = 20_000_000;
+
+/// Most distinct invariant violations kept.
+const VIOLATIONS_KEPT_MAX: usize = 100;
+
+/// Most action errors kept.
+const ACTION_ERRORS_KEPT_MAX: usize = 100;
+
+/// Builds the scenario's world (engine and services), with every engine event recorded so the
+/// runner can observe it.
+pub fn build_world(scenario: &Scenario) -> Result<World, ScenarioError> {
+    let mut world = World::new(scenario.world_config(), scenario.seed())
+        .map_err(|e| ScenarioError::new("cluster", e.to_string()))?;
+    world.record_events = Some(Vec::new());
+    Ok(world)
+}
+
+/// A `drop_messages` action that has not dropped its `count` yet.
+#[derive(Clone, Debug, PartialEq)]
+struct ArmedDrop {
+    from: Option<NodeId>,
+    to: Option<NodeId>,
+    kind: Option<MessageKind>,
+    remaining: usize,
+}
+
+/// A `produce` waiting for its outcome.
+#[derive(Clone, Debug)]
+struct RawSend {
+    topic: String,
+    key: Option<String>,
+    value: String,
+}
+
+/// What the runner keeps beside the world: the raw producer, its acknowledged records, armed
+/// drops, the invariant checker and its findings, and the trace.
+#[derive(Debug, Default)]
+pub struct RunnerState {
+    raw_producer: Option<ClientId>,
+    raw_sends: BTreeMap<SendId, RawSend>,
+    /// Acknowledged records of `produce` actions, in ack order.
+    pub acked: Vec<AckedReport>,
+    armed_drops: Vec<ArmedDrop>,
+    /// Messages dropped by `drop_messages` so far.
+    pub dropped_by_actions: u64,
+    checker: InvariantChecker,
+    seen_violations: BTreeSet<String>,
+    /// Invariant violations, first occurrence of each, with the time.
+    pub violations: Vec<String>,
+    /// Actions the world refused.
+    pub action_errors: Vec<String>,
+    /// Every engine event, when tracing.
+    pub trace: Option<Vec<TraceEvent>>,
+    /// Engine steps processed.
+    pub steps: u64,
+}
+
+impl RunnerState {
+    /// A fresh state; `trace` keeps every engine event for the report.
+    pub fn new(trace: bool) -> Self {
+        RunnerState {
+            trace: trace.then(Vec::new),
+            ..RunnerState::default()
+        }
+    }
+
+    fn note_error(&mut self, message: String) {
+        if self.action_errors.len() < ACTION_ERRORS_KEPT_MAX {
+            self.action_errors.push(message);
+        }
+    }
+
+    /// Reads the events the world recorded since the last call: acknowledgements of raw sends
+    /// and the trace.
+    pub fn observe(&mut self, world: &mut World) {
+        let Some(events) = world.record_events.as_mut() else {
+            world.record_events = Some(Vec::new());
+            return;
+        };
+        if events.is_empty() {
+            return;
+        }
+        let events = std::mem::take(events);
+        for event in events {
+            match &event.kind {
+                EventKind::ProduceAcked {
+                    send, tp, offset, ..
+                } => {
+                    if let Some(raw) = self.raw_sends.remove(send) {
+                        self.acked.push(AckedReport {
+                            topic: raw.topic,
+                            partition: tp.partition,
+                            offset: *offset,
+                            key: raw.key,
+                            value: raw.value,
+                            acked_at_ms: event.at,
+                        });
+                    }
+                }
+                EventKind::ProduceFailed { send, .. }
+                | EventKind::ProduceSentUnacknowledged { send, .. } => {
+                    self.raw_sends.remove(send);
+                }
+                _ => {}
+            }
+            if let Some(trace) = self.trace.as_mut() {
+                if trace.len() < TRACE_EVENTS_MAX {
+                    trace.push(trace_event(event.at, &event.kind));
+                }
+            }
+        }
+    }
+
+    /// Runs armed drops against the messages now in flight.
+    fn run_armed_drops(&mut self, world: &mut World) {
+        if self.armed_drops.is_empty() {
+            return;
+        }
+        for d in self.armed_drops.iter_mut() {
+            let n = world.sim.drop_matching(d.from, d.to, d.kind, d.remaining);
+            d.remaining -= n;
+            self.dropped_by_actions += n as u64;
+        }
+        self.armed_drops.retain(|d| d.remaining > 0);
+    }
+
+    fn check_invariants(&mut self, world: &World, full: bool) {
+        let found = if full {
+            self.checker.check_full(&world.sim)
+        } else {
+            self.checker.check(&world.sim)
+        };
+        for v in found {
+            if self.seen_violations.len() < VIOLATIONS_KEPT_MAX
+                && self.seen_violations.insert(v.clone())
+            {
+                self.violations.push(format!("at {} ms: {v}", world.now()));
+            }
+        }
+    }
+
+    /// Everything to do after one engine step.
+    fn after_step(&mut self, world: &mut World) {
+        self.steps += 1;
+        self.observe(world);
+        self.run_armed_drops(world);
+        self.check_invariants(world, false);
+    }
+}
+
+fn trace_event(at: SimTime, kind: &EventKind) -> TraceEvent {
+    let mut detail = serde_json::to_value(kind).unwrap_or(Value::Null);
+    let name = detail
+        .as_object_mut()
+        .and_then(|m| m.remove("type"))
+        .and_then(|t| t.as_str().map(str::to_string))
+        .unwrap_or_default();
+    TraceEvent {
+        at_ms: at,
+        kind: name,
+        detail,
+    }
+}
+
+/// Applies one action to the world now. Errors (a service instance that does not exist, the
+/// order service down...) are returned and the world is left as it was.
+pub fn apply_action(
+    world: &mut World,
+    action: &Action,
+    state: &mut RunnerState,
+) -> Result<(), String> {
+    let broker = |b: u32| BrokerId(b);
+    let result = match action {
+        Action::CreateOrder { user_id, total } => world.create_order(*user_id, *total).map(|_| ()),
+        Action::Produce {
+            topic,
+            key,
+            value,
+            acks,
+        } => {
+            let topic_id = world
+                .sim
+                .topic_by_name(topic)
+                .ok_or_else(|| format!("there is no topic {topic:?}"))?;
+            let producer = match state.raw_producer {
+                Some(p) => p,
+                None => {
+                    let config = world.config().sim.producer.clone();
+                    let p = world.sim.create_producer(config);
+                    state.raw_producer = Some(p);
+                    p
+                }
+            };
+            let send =
+                world
+                    .sim
+                    .send_with_acks(producer, topic_id, key.as_deref(), value, *acks)?;
+            state.raw_sends.insert(
+                send,
+                RawSend {
+                    topic: topic.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+            );
+            Ok(())
+        }
+        Action::FailBroker { broker: b } => {
+            world.handle(Command::FailBroker { broker: broker(*b) })
+        }
+        Action::RestoreBroker { broker: b } => {
+            world.handle(Command::RestoreBroker { broker: broker(*b) })
+        }
+        Action::IsolateBroker { broker: b } => {
+            world.handle(Command::IsolateBroker { broker: broker(*b) })
+        }
+        Action::HealBroker { broker: b } => {
+            world.handle(Command::HealBroker { broker: broker(*b) })
+        }
+        Action::HealNetwork => world.handle(Command::HealNetwork),
+        Action::FailController => world.handle(Command::FailController),
+        Action::RestoreController => world.handle(Command::RestoreController),
+        Action::IsolateController => world.handle(Command::IsolateController),
+        Action::HealController => world.handle(Command::HealController),
+        Action::CrashService { service, instance } => {
+            world.crash_instance(*service, instance.unwrap_or(0))
+        }
+        Action::RestartService { service, instance } => {
+            world.restart_instance(*service, instance.unwrap_or(0))
+        }
+        Action::CrashServiceAfterNextRecord { service, instance } => {
+            world.crash_after_next_record(*service, instance.unwrap_or(0))
+        }
+        Action::ScaleService { service, instances } => world.scale(*service, *instances),
+        Action::DropMessages {
+            from,
+            to,
+            kind,
+            count,
+        } => {
+            let brokers = world.config().sim.cluster.brokers;
+            let node =
+                |n: &Option<String>| n.as_deref().map(|n| parse_node(n, brokers)).transpose();
+            let (from, to) = (node(from)?, node(to)?);
+            let mut armed = ArmedDrop {
+                from,
+                to,
+                kind: *kind,
+                remaining: usize::try_from(*count).unwrap_or(usize::MAX),
+            };
+            let n = world
+                .sim
+                .drop_matching(armed.from, armed.to, armed.kind, armed.remaining);
+            armed.remaining -= n;
+            state.dropped_by_actions += n as u64;
+            if armed.remaining > 0 {
+                state.armed_drops.push(armed);
+            }
+            Ok(())
+        }
+        Action::SetOrderRate { per_second } => {
+            world.set_order_rate(*per_second);
+            Ok(())
+        }
+    };
+    state.observe(world);
+    result
+}
+
+/// Drives a world through a scenario: the headless runner, the page and time travel all use it.
+pub struct Runner {
+    /// The world.
+    pub world: World,
+    /// What the runner keeps beside it.
+    pub state: RunnerState,
+    scenario: Scenario,
+    next_action: usize,
+    stalled: bool,
+}
+
+impl Runner {
+    /// Builds the world of `scenario`; nothing has run yet (time 0).
+    pub fn new(scenario: &Scenario, trace: bool) -> Result<Runner, ScenarioError> {
+        let mut scenario = scenario.clone();
+        // Same-time actions keep file order: a stable sort.
+        scenario.actions.sort_by_key(|a| a.at_ms);
+        let world = build_world(&scenario)?;
+        Ok(Runner {
+            world,
+            state: RunnerState::new(trace),
+            scenario,
+            next_action: 0,
+            stalled: false,
+        })
+    }
+
+    /// The scenario, with the actions applied live so far.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Simulated time.
+    pub fn now(&self) -> SimTime {
+        self.world.now()
+    }
+
+    /// Actions not applied yet.
+    pub fn pending_actions(&self) -> &[TimedAction] {
+        &self.scenario.actions[self.next_action..]
+    }
+
+    /// Steps the engine through every event due at or before `t`, one at a time.
+    fn step_to(&mut self, t: SimTime) {
+        let mut steps = 0u64;
+        while let Some(next) = self.world.next_event_time() {
+            if next > t {
+                break;
+            }
+            if steps >= RUNNER_STEPS_MAX {
+                if !self.stalled {
+                    self.stalled = true;
+                    let at = self.world.now();
+                    self.state.note_error(format!(
+                        "at {at} ms: the world did not settle after {RUNNER_STEPS_MAX} steps"
+                    ));
+                }
+                return;
+            }
+            self.world.step();
+            self.state.after_step(&mut self.world);
+            steps += 1;
+        }
+        self.world.advance_to(t);
+        self.state.observe(&mut self.world);
+    }
+
+    /// Runs to time `t`, applying every scheduled action with `at_ms <= t` at its time.
+    pub fn advance_to(&mut self, t: SimTime) {
+        while let Some(next) = self.scenario.actions.get(self.next_action) {
+            if next.at_ms > t {
+                break;
+            }
+            let TimedAction { at_ms, action } = next.clone();
+            self.step_to(at_ms.max(self.world.now()));
+            self.next_action += 1;
+            if let Err(e) = apply_action(&mut self.world, &action, &mut self.state) {
+                self.state
+                    .note_error(format!("at {at_ms} ms, {}: {e}", action.name()));
+            }
+        }
+        self.step_to(t);
+    }
+
+    /// Applies `action` now and records it (at the current time) so replays do the same.
+    pub fn apply_now(&mut self, action: Action) -> Result<(), String> {
+        let now = self.world.now();
+        self.advance_to(now);
+        self.scenario.actions.insert(
+            self.next_action,
+            TimedAction {
+                at_ms: now,
+                action: action.clone(),
+            },
+        );
+        self.next_action += 1;
+        if let Some(until) = self.scenario.run_until_ms {
+            self.scenario.run_until_ms = Some(until.max(now));
+        }
+        apply_action(&mut self.world, &action, &mut self.state)
+    }
+
+    /// Runs to the scenario's end and returns the report, expectations checked.
+    pub fn run_to_end(mut self) -> Report {
+        let end = self.scenario.run_until();
+        self.advance_to(end);
+        self.state.check_invariants(&self.world, true);
+        let mut report = self.report();
+        if let Some(expect) = &self.scenario.expect {
+            report.check_expectations(expect);
+        }
+        report
+    }
+
+    /// The recording of this run so far (base scenario and every action, live ones included).
+    pub fn recording(&self) -> Recording {
+        Recording {
+            base: self.scenario.clone(),
+        }
+    }
+
+    /// Gives the world up.
+    pub fn into_world(self) -> World {
+        self.world
+    }
+
+    /// The report of the world now (expectations not checked).
+    pub fn report(&self) -> Report {
+        build_report(&self.scenario, &self.world, &self.state)
+    }
+}
+
+/// Runs a scenario from start to end; `trace` adds every engine event to the report.
+pub fn run_scenario(scenario: &Scenario, trace: bool) -> Result<Report, ScenarioError> {
+    Ok(Runner::new(scenario, trace)?.run_to_end())
+}
+
+/// A run kept as its base scenario and action log: any instant can be rebuilt by deterministic
+/// replay from the start (the world is not cloneable, and a replay is fast).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recording {
+    /// The scenario; its `actions` are the log, in time order.
+    pub base: Scenario,
+}
+
+impl Recording {
+    /// A recording of `base` and its actions.
+    pub fn new(base: Scenario) -> Self {
+        let mut base = base;
+        base.actions.sort_by_key(|a| a.at_ms);
+        Recording { base }
+    }
+
+    /// Adds an action at `at_ms` (after any already there at that time).
+    pub fn push(&mut self, at_ms: SimTime, action: Action) {
+        let i = self.base.actions.partition_point(|a| a.at_ms <= at_ms);
+        self.base.actions.insert(i, TimedAction { at_ms, action });
+    }
+
+    /// The runner as it is at time `t`, by replay from the start.
+    pub fn runner_at(&self, t: SimTime) -> Result<Runner, ScenarioError> {
+        let mut runner = Runner::new(&self.base, false)?;
+        runner.advance_to(t);
+        Ok(runner)
+    }
+
+    /// The world at time `t`, by replay from the start.
+    pub fn world_at(&self, t: SimTime) -> Result<World, ScenarioError> {
+        Ok(self.runner_at(t)?.into_world())
+    }
+
+    /// A new recording that keeps only the actions at or before `t`: going on from there
+    /// takes another branch.
+    pub fn fork_at(&self, t: SimTime) -> Recording {
+        let mut base = self.base.clone();
+        base.actions.retain(|a| a.at_ms <= t);
+        Recording { base }
+    }
+}
+
+/// The report of `world` now.
+pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> Report {
+    let sim = &world.sim;
+    let snapshot = sim.snapshot();
+    let brokers = snapshot
+        .brokers
+        .iter()
+        .map(|b| BrokerReport {
+            id: b.id.0,
+            state: if !b.online {
+                "failed"
+            } else if b.isolated {
+                "isolated"
+            } else {
+                "online"
+            },
+        })
+        .collect();
+    let mut partitions = Vec::new();
+    let mut duplicates = 0;
+    for view in snapshot.partitions.iter().filter(|p| !p.internal) {
+        let log = reference_log(sim, view.tp);
+        let records: Vec<RecordReport> = log
+            .map(|l| {
+                l.records()
+                    .iter()
+                    .map(|r| RecordReport {
+                        offset: r.offset,
+                        key: r.data.key.as_deref().map(str::to_string),
+                        value: r.data.value.to_string(),
+                        leader_epoch: r.leader_epoch,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        for r in &records {
+            if !seen.insert((r.key.as_deref(), r.value.as_str())) {
+                duplicates += 1;
+            }
+        }
+        let omitted = records.len().saturating_sub(REPORT_RECORDS_MAX);
+        partitions.push(PartitionReport {
+            topic: view.topic.to_string(),
+            partition: view.tp.partition,
+            leader: view.leader.map(|b| b.0),
+            leader_epoch: view.leader_epoch,
+            replicas: view.replicas.iter().map(|b| b.0).collect(),
+            isr: view.isr.iter().map(|b| b.0).collect(),
+            high_watermark: view.high_watermark,
+            replica_states: view
+                .replica_states
+                .iter()
+                .map(|r| ReplicaReport {
+                    broker: r.broker.0,
+                    log_end_offset: r.log_end_offset,
+                    high_watermark: r.high_watermark,
+                })
+                .collect(),
+            records: records.into_iter().skip(omitted).collect(),
+            records_omitted: omitted,
+        });
+    }
+    let c = sim.counters();
+    let totals = world.order_totals();
+    let groups = snapshot
+        .groups
+        .iter()
+        .map(|g| GroupReport {
+            group: g.group.to_string(),
+            state: g.state.to_string(),
+            generation: g.generation,
+            members: g
+                .members
+                .iter()
+                .map(|m| MemberReport {
+                    id: m.id.to_string(),
+                    partitions: m
+                        .partitions
+                        .iter()
+                        .map(|tp| sim.partition_name(*tp))
+                        .collect(),
+                })
+                .collect(),
+            committed: g
+                .committed
+                .iter()
+                .map(|(tp, o)| (sim.partition_name(*tp), *o))
+                .collect(),
+            lag: g.lag.iter().map(|(_, l)| *l).sum(),
+        })
+        .collect();
+    Report {
+        name: scenario.title().to_string(),
+        seed: scenario.seed(),
+        ended_at_ms: world.now(),
+        controller: ControllerReport {
+            online: snapshot.controller.online,
+        },
+        brokers,
+        partitions,
+        producer: ProducerReport {
+            sent: c.sends,
+            acked: c.acked,
+            failed: c.failed,
+            unacknowledged: c.sent_unacknowledged,
+            errors: c.produce_errors.clone(),
+        },
+        acked: state.acked.clone(),
+        lost_acked: sim.lost_acked().len(),
+        duplicates,
+        orders: OrdersReport {
+            created: totals.created,
+            paid: totals.paid,
+            refused: totals.refused,
+            shipped: totals.shipped,
+            emails_sent: totals.emails_sent,
+            completed: totals.completed,
+            publish_failed: totals.publish_failed,
+            stuck: world.stuck_count() as u64,
+            duplicates_ignored: ServiceKind::ALL
+                .iter()
+                .map(|k| world.duplicates_suppressed(*k))
+                .sum(),
+        },
+        groups,
+        elections: ElectionsReport {
+            total: c.leader_elections,
+            unclean: c.unclean_elections,
+        },
+        records_truncated: c.records_truncated,
+        dropped_by_actions: state.dropped_by_actions,
+        invariant_violations: state.violations.clone(),
+        action_errors: state.action_errors.clone(),
+        expect_failures: Vec::new(),
+        events: state.trace.clone(),
+    }
+}
+
+/// The log that stands for a partition: the leader's, or the most complete replica's.
+fn reference_log(
+    sim: &crate::sim::Simulation,
+    tp: TopicPartition,
+) -> Option<&crate::sim::log::PartitionLog> {
+    let b = sim.reference_replica(tp)?;
+    sim.brokers.get(&b)?.replicas.get(&tp).map(|r| &r.log)
+}
