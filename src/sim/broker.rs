@@ -185,6 +185,7 @@ impl Simulation {
         self.emit(EventKind::NodeCrashed {
             node: NodeId::Broker(b),
         });
+        self.clients_lose_connection(b);
     }
 
     pub(crate) fn broker_heartbeat(&mut self, b: BrokerId) {
@@ -943,6 +944,8 @@ impl Simulation {
             }
         }
         self.leader_maybe_advance_hw(b, tp);
+        // A duplicate may already be below the HW: answer it now.
+        self.leader_check_pending(b, tp);
         Ok(())
     }
 

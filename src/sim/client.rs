@@ -36,6 +36,8 @@ pub(crate) struct Batch {
 #[derive(Clone, Debug)]
 pub(crate) struct InFlight {
     pub batch: Batch,
+    /// The broker the request went to.
+    pub broker: BrokerId,
 }
 
 /// Client-side metadata shared by producers and consumers.
@@ -113,7 +115,8 @@ pub(crate) struct Consumer {
     pub metadata: ClientMetadata,
     pub assignment: Vec<TopicPartition>,
     pub positions: BTreeMap<TopicPartition, Position>,
-    pub requests: BTreeMap<u64, ConsumerRequest>,
+    /// Pending requests and the broker each went to.
+    pub requests: BTreeMap<u64, (ConsumerRequest, BrokerId)>,
     pub next_request: u64,
     pub heartbeat_in_flight: bool,
     pub last_heartbeat_ok: SimTime,
@@ -408,6 +411,57 @@ impl Simulation {
         }
     }
 
+    /// A broker process died: clients with requests on its connections see them fail at once
+    /// (the TCP connection closes), as Kafka's network client does.
+    pub(crate) fn clients_lose_connection(&mut self, b: BrokerId) {
+        let producers: Vec<(ClientId, Vec<u64>)> = self
+            .producers
+            .iter()
+            .filter(|(_, p)| p.online)
+            .map(|(c, p)| {
+                (
+                    *c,
+                    p.in_flight
+                        .iter()
+                        .filter(|(_, f)| f.broker == b)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
+            })
+            .collect();
+        for (c, ids) in producers {
+            for id in ids {
+                let batch = self
+                    .producers
+                    .get_mut(&c)
+                    .and_then(|p| p.in_flight.remove(&id));
+                if let Some(f) = batch {
+                    self.producer_batch_failed(c, f.batch, ErrorCode::NetworkException);
+                }
+            }
+        }
+        let consumers: Vec<(ClientId, Vec<u64>)> = self
+            .consumers
+            .iter()
+            .filter(|(_, k)| k.online)
+            .map(|(c, k)| {
+                (
+                    *c,
+                    k.requests
+                        .iter()
+                        .filter(|(_, (_, to))| *to == b)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
+            })
+            .collect();
+        for (c, ids) in consumers {
+            for id in ids {
+                self.consumer_request_timed_out(c, id);
+            }
+        }
+    }
+
     // ----- dispatch -----
 
     pub(crate) fn client_handle(&mut self, c: ClientId, _from: NodeId, payload: Payload) {
@@ -659,7 +713,13 @@ impl Simulation {
             return;
         }
         let p = self.producers.get_mut(&c).expect("producer");
-        p.in_flight.insert(request_id, InFlight { batch });
+        p.in_flight.insert(
+            request_id,
+            InFlight {
+                batch,
+                broker: leader,
+            },
+        );
         self.set_timer(
             timeout,
             Timer::Client(c, inc, ClientTimer::ProducerRequestTimeout(request_id)),
@@ -811,7 +871,7 @@ impl Simulation {
         let k = self.consumers.get_mut(&c).expect("consumer");
         let id = k.next_request;
         k.next_request += 1;
-        k.requests.insert(id, kind);
+        k.requests.insert(id, (kind, to));
         let inc = k.incarnation;
         let payload = make(id);
         self.transmit(NodeId::Client(c), NodeId::Broker(to), payload);
@@ -823,7 +883,7 @@ impl Simulation {
     }
 
     fn consumer_pending(&self, c: ClientId, pred: impl Fn(&ConsumerRequest) -> bool) -> bool {
-        self.consumers[&c].requests.values().any(pred)
+        self.consumers[&c].requests.values().any(|(r, _)| pred(r))
     }
 
     fn consumer_tick(&mut self, c: ClientId) {
@@ -993,7 +1053,7 @@ impl Simulation {
         k.positions.clear();
         k.phase = MemberPhase::Unjoined;
         k.requests
-            .retain(|_, r| matches!(r, ConsumerRequest::Commit));
+            .retain(|_, (r, _)| matches!(r, ConsumerRequest::Commit));
         if had {
             self.emit(EventKind::PartitionsRevoked { consumer: c });
         }
@@ -1003,7 +1063,7 @@ impl Simulation {
         let Some(k) = self.consumers.get_mut(&c) else {
             return;
         };
-        let Some(kind) = k.requests.remove(&request) else {
+        let Some((kind, _)) = k.requests.remove(&request) else {
             return;
         };
         match kind {
@@ -1039,7 +1099,7 @@ impl Simulation {
         match payload {
             Payload::JoinGroupResponse { group: _, result } => {
                 k.requests
-                    .retain(|_, r| !matches!(r, ConsumerRequest::Join));
+                    .retain(|_, (r, _)| !matches!(r, ConsumerRequest::Join));
                 match result {
                     Ok(generation) => {
                         k.generation = generation;
@@ -1064,7 +1124,7 @@ impl Simulation {
             }
             Payload::SyncGroupResponse { group: _, result } => {
                 k.requests
-                    .retain(|_, r| !matches!(r, ConsumerRequest::Sync));
+                    .retain(|_, (r, _)| !matches!(r, ConsumerRequest::Sync));
                 match result {
                     Ok(assignment) => {
                         k.phase = MemberPhase::Stable;
@@ -1099,7 +1159,7 @@ impl Simulation {
             }
             Payload::OffsetFetchResponse { group: _, result } => {
                 k.requests
-                    .retain(|_, r| !matches!(r, ConsumerRequest::OffsetFetch));
+                    .retain(|_, (r, _)| !matches!(r, ConsumerRequest::OffsetFetch));
                 match result {
                     Ok(list) => {
                         for (tp, committed) in list {
@@ -1125,7 +1185,7 @@ impl Simulation {
             }
             Payload::ListOffsetsResponse { tp, result } => {
                 k.requests
-                    .retain(|_, r| !matches!(r, ConsumerRequest::ListOffsets(t) if *t == tp));
+                    .retain(|_, (r, _)| !matches!(r, ConsumerRequest::ListOffsets(t) if *t == tp));
                 let Some(p) = k.positions.get_mut(&tp) else {
                     return;
                 };

@@ -163,10 +163,19 @@ impl PartitionLog {
                 }
             }
             Some(batches) => {
+                // Followers rebuild producer state record by record, so a cached entry may span
+                // several of the producer's batches: a batch inside one is a duplicate.
                 if let Some(b) = batches.iter().find(|b| {
-                    b.first_sequence == first_sequence && b.last_sequence == last_sequence
+                    b.first_sequence <= first_sequence && last_sequence <= b.last_sequence
                 }) {
-                    return SequenceCheck::Duplicate(*b);
+                    let first_offset =
+                        b.first_offset + (first_sequence - b.first_sequence) as Offset;
+                    return SequenceCheck::Duplicate(BatchMeta {
+                        first_sequence,
+                        last_sequence,
+                        first_offset,
+                        last_offset: first_offset + (last_sequence - first_sequence) as Offset,
+                    });
                 }
                 let expected = batches.back().map_or(0, |b| b.last_sequence + 1);
                 if first_sequence == expected {

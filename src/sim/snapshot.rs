@@ -630,6 +630,29 @@ impl Simulation {
         lost
     }
 
+    /// Values in the partition's reference log (the leader's, or the most complete replica's).
+    pub fn partition_log_values(&self, tp: TopicPartition) -> Vec<String> {
+        match self.reference_replica(tp) {
+            Some(b) => self.replica_log_values(tp, b),
+            None => Vec::new(),
+        }
+    }
+
+    /// Values in one replica's log, in offset order.
+    pub fn replica_log_values(&self, tp: TopicPartition, broker: BrokerId) -> Vec<String> {
+        self.brokers
+            .get(&broker)
+            .and_then(|b| b.replicas.get(&tp))
+            .map(|r| {
+                r.log
+                    .records()
+                    .iter()
+                    .map(|rec| rec.data.value.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Drops acknowledgements older than the reference log's start (bounded memory).
     pub(crate) fn prune_acked(&mut self) {
         let starts: Vec<(TopicPartition, Offset)> = self
