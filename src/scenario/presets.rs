@@ -1,4 +1,58 @@
 //! The example scenarios shipped in `scenarios/`, embedded so the page can offer them.
 
-/// Every preset: (id, JSON text).
-pub const PRESETS: &[(&str, &str)] = &[];
+/// Every preset: (id, JSON text), in teaching order. The id is the file name without
+/// its number and extension.
+pub const PRESETS: &[(&str, &str)] = &[
+    (
+        "calm-order-chain",
+        include_str!("../../scenarios/01-calm-order-chain.json"),
+    ),
+    (
+        "leader-failover",
+        include_str!("../../scenarios/02-leader-failover.json"),
+    ),
+    (
+        "acks1-lost-write",
+        include_str!("../../scenarios/03-acks1-lost-write.json"),
+    ),
+    (
+        "min-insync-refuses-writes",
+        include_str!("../../scenarios/04-min-insync-refuses-writes.json"),
+    ),
+    (
+        "unclean-election-loses-data",
+        include_str!("../../scenarios/05-unclean-election-loses-data.json"),
+    ),
+    (
+        "consumer-crash-redelivery",
+        include_str!("../../scenarios/06-consumer-crash-redelivery.json"),
+    ),
+    (
+        "scale-payment-service",
+        include_str!("../../scenarios/07-scale-payment-service.json"),
+    ),
+    (
+        "network-partition-leader",
+        include_str!("../../scenarios/08-network-partition-leader.json"),
+    ),
+    (
+        "all-replicas-down-offline",
+        include_str!("../../scenarios/09-all-replicas-down-offline.json"),
+    ),
+    (
+        "retry-duplicates-without-idempotence",
+        include_str!("../../scenarios/10-retry-duplicates-without-idempotence.json"),
+    ),
+    (
+        "idempotent-retry-no-duplicate",
+        include_str!("../../scenarios/11-idempotent-retry-no-duplicate.json"),
+    ),
+];
+
+/// The preset called `id`, as JSON text.
+pub fn preset(id: &str) -> Option<&'static str> {
+    PRESETS
+        .iter()
+        .find(|(p, _)| *p == id)
+        .map(|(_, text)| *text)
+}
