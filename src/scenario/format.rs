@@ -696,22 +696,21 @@ impl Scenario {
                 | Action::RestoreBroker { broker }
                 | Action::IsolateBroker { broker }
                 | Action::HealBroker { broker } => check_broker(*broker, brokers, &path)?,
-                Action::Produce { topic, .. } => {
-                    if !engine.topics.iter().any(|t| &t.name == topic) {
-                        let known: Vec<&str> =
-                            engine.topics.iter().map(|t| t.name.as_str()).collect();
-                        return Err(ScenarioError::new(
-                            format!("{path}.topic"),
-                            format!(
-                                "there is no topic {topic:?} (topics: {})",
-                                if known.is_empty() {
-                                    "none; declare it in \"topics\"".to_string()
-                                } else {
-                                    known.join(", ")
-                                }
-                            ),
-                        ));
-                    }
+                Action::Produce { topic, .. }
+                    if !engine.topics.iter().any(|t| &t.name == topic) =>
+                {
+                    let known: Vec<&str> = engine.topics.iter().map(|t| t.name.as_str()).collect();
+                    return Err(ScenarioError::new(
+                        format!("{path}.topic"),
+                        format!(
+                            "there is no topic {topic:?} (topics: {})",
+                            if known.is_empty() {
+                                "none; declare it in \"topics\"".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    ));
                 }
                 Action::CrashService {
                     service, instance, ..
@@ -770,13 +769,11 @@ impl Scenario {
                         ));
                     }
                 }
-                Action::SetOrderRate { per_second } => {
-                    if !(0.0..=20.0).contains(per_second) {
-                        return Err(ScenarioError::new(
-                            format!("{path}.per_second"),
-                            format!("must be between 0 and 20, not {per_second}"),
-                        ));
-                    }
+                Action::SetOrderRate { per_second } if !(0.0..=20.0).contains(per_second) => {
+                    return Err(ScenarioError::new(
+                        format!("{path}.per_second"),
+                        format!("must be between 0 and 20, not {per_second}"),
+                    ));
                 }
                 _ => {}
             }
