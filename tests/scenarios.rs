@@ -355,6 +355,9 @@ fn a_share_link_round_trip_reproduces_the_same_run() {
         assert_eq!(a.snapshot(), b.snapshot(), "{id}");
     }
     assert!(decode_share("not base64 !").is_err());
+    let s = preset("leader-failover");
+    assert_eq!(s.narration_at(0).unwrap().at_ms, 0);
+    assert_eq!(s.narration_at(12_500).unwrap().at_ms, 12_000);
     assert!(decode_share("e30")
         .unwrap_err()
         .to_string()

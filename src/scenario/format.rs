@@ -517,6 +517,11 @@ impl Scenario {
         self.name.as_deref().unwrap_or("untitled scenario")
     }
 
+    /// The narration step showing at time `t`: the last one starting at or before `t`.
+    pub fn narration_at(&self, t: SimTime) -> Option<&NarrationStep> {
+        self.narration.iter().rev().find(|s| s.at_ms <= t)
+    }
+
     /// Number of brokers.
     pub fn brokers(&self) -> u32 {
         self.cluster.brokers.unwrap_or(3)
