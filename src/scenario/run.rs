@@ -297,6 +297,8 @@ pub fn apply_action(
         }
     };
     state.observe(world);
+    // Messages the action itself sent are in flight now: armed drops see them too.
+    state.run_armed_drops(world);
     result
 }
 
