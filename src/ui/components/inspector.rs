@@ -1,0 +1,352 @@
+//! The inspector: details and actions for what was clicked (controller, broker, partition,
+//! message, service or order).
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::services::{OrderView, ServiceKind, WorldSnapshot};
+use crate::sim::snapshot::ReplicaRole;
+use crate::sim::{BrokerId, Command, MessageId, TopicPartition};
+use crate::ui::describe::{self, broker, euros, message_kind, Names};
+use crate::ui::geometry::format_clock;
+use crate::ui::i18n::Lang;
+use crate::ui::state::{Action, Selection};
+
+/// Properties of [`Inspector`].
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    /// What to show.
+    pub selection: Selection,
+    /// This frame's picture.
+    pub snap: Rc<WorldSnapshot>,
+    /// Node labels.
+    pub names: Rc<Names>,
+    /// The order, when an order is selected (the snapshot only carries the latest ones).
+    pub order: Option<OrderView>,
+    /// Language.
+    pub lang: Lang,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+fn button(
+    id: String,
+    label: &str,
+    tip: &str,
+    class: &'static str,
+    cb: &Callback<Action>,
+    a: Action,
+) -> Html {
+    let cb = cb.clone();
+    html! {
+        <button id={id} class={classes!("btn", class)} title={tip.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(a.clone()))}>{ label.to_string() }</button>
+    }
+}
+
+/// The inspector panel.
+#[function_component(Inspector)]
+pub fn inspector(p: &InspectorProps) -> Html {
+    let t = p.lang.t();
+    let close = {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::None)))
+    };
+    let body = match &p.selection {
+        Selection::None => html! { <p class="muted">{ t.inspector_empty }</p> },
+        Selection::Controller => controller(p),
+        Selection::Broker(b) => broker_panel(p, *b),
+        Selection::Partition(tp) => partition(p, *tp),
+        Selection::Message(id) => message(p, *id),
+        Selection::Service(k) => service(p, *k),
+        Selection::Order(_) => order(p),
+    };
+    html! {
+        <section id="inspector" class="panel inspector">
+            <header>
+                <h2>{ t.inspector }</h2>
+                if p.selection != Selection::None {
+                    <button class="btn small ghost" title={t.close} onclick={close}>{ "✕" }</button>
+                }
+            </header>
+            <div class="panel-body">{ body }</div>
+        </section>
+    }
+}
+
+fn kv(k: &str, v: impl Into<Html>) -> Html {
+    html! { <tr><th>{ k.to_string() }</th><td>{ v.into() }</td></tr> }
+}
+
+fn controller(p: &InspectorProps) -> Html {
+    let t = p.lang.t();
+    let c = &p.snap.sim.controller;
+    html! {
+        <>
+            <h3>{ t.controller }</h3>
+            <table class="kv">
+                { kv(t.state, if !c.online { t.down } else if c.isolated { t.isolated } else { t.online }) }
+                { kv("metadata", format!("v{}", c.metadata_version)) }
+            </table>
+            <p class="hint">{ p.lang.pick(
+                "The controller watches broker heartbeats, fences a broker that misses its session timeout and elects a new leader from the ISR.",
+                "Le contrôleur surveille les heartbeats des brokers, écarte celui qui dépasse son délai de session et élit un nouveau leader dans l'ISR.") }</p>
+            <div class="actions">
+                if c.online {
+                    { button("controller-fail".into(), t.fail_controller, t.fail_controller_tip, "danger", &p.on_action, Action::Command(Command::FailController)) }
+                } else {
+                    { button("controller-restore".into(), t.restore_controller, t.restore_controller_tip, "primary", &p.on_action, Action::Command(Command::RestoreController)) }
+                }
+                { button("heal-network".into(), t.heal_network, t.heal_network_tip, "", &p.on_action, Action::Command(Command::HealNetwork)) }
+            </div>
+        </>
+    }
+}
+
+fn broker_panel(p: &InspectorProps, id: BrokerId) -> Html {
+    let t = p.lang.t();
+    let Some(b) = p.snap.sim.brokers.iter().find(|b| b.id == id) else {
+        return html! { <p class="muted">{ "?" }</p> };
+    };
+    let led: Vec<String> = p
+        .snap
+        .sim
+        .partitions
+        .iter()
+        .filter(|pv| pv.leader == Some(id) && !pv.internal)
+        .map(|pv| format!("{}-{}", pv.topic, pv.tp.partition))
+        .collect();
+    html! {
+        <>
+            <h3>{ format!("Broker {}", id.0) }</h3>
+            <table class="kv">
+                { kv(t.state, if !b.online { t.down } else if b.isolated { t.isolated } else if b.fenced { t.fenced } else { t.online }) }
+                { kv(t.leader, if led.is_empty() { "-".to_string() } else { led.join(", ") }) }
+                { kv(t.coordinates, if b.coordinates.is_empty() { "-".to_string() } else { b.coordinates.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ") }) }
+            </table>
+            <div class="actions">
+                if b.online {
+                    { button(format!("broker-{}-fail", id.0), t.fail_broker, t.fail_broker_tip, "danger", &p.on_action, Action::Command(Command::FailBroker { broker: id })) }
+                } else {
+                    { button(format!("broker-{}-restore", id.0), t.restore_broker, t.restore_broker_tip, "primary", &p.on_action, Action::Command(Command::RestoreBroker { broker: id })) }
+                }
+                if b.isolated {
+                    { button(format!("broker-{}-heal", id.0), t.heal_broker, t.heal_broker_tip, "primary", &p.on_action, Action::Command(Command::HealBroker { broker: id })) }
+                } else {
+                    { button(format!("broker-{}-isolate", id.0), t.isolate_broker, t.isolate_broker_tip, "warn", &p.on_action, Action::Command(Command::IsolateBroker { broker: id })) }
+                }
+            </div>
+            <p class="hint">{ p.lang.pick(
+                "A failed broker stops heartbeating: after the session timeout the controller fences it and moves leadership to another in-sync replica.",
+                "Un broker arrêté n'envoie plus de heartbeat : après le délai de session, le contrôleur l'écarte et confie la direction à une autre réplique synchronisée.") }</p>
+        </>
+    }
+}
+
+fn partition(p: &InspectorProps, tp: TopicPartition) -> Html {
+    let t = p.lang.t();
+    let Some(pv) = p.snap.sim.partitions.iter().find(|x| x.tp == tp) else {
+        return html! { <p class="muted">{ "?" }</p> };
+    };
+    let replicas: Html = pv
+        .replica_states
+        .iter()
+        .map(|r| {
+            let role = match r.role {
+                ReplicaRole::Leader => t.leader,
+                ReplicaRole::Follower => "Follower",
+                ReplicaRole::Unknown => "?",
+            };
+            html! {
+                <tr class={classes!((!r.in_isr).then_some("out-of-sync"))}>
+                    <td>{ r.broker.0 }</td><td>{ role }</td><td>{ r.log_end_offset }</td><td>{ r.high_watermark }</td>
+                    <td>{ if r.in_isr { t.yes } else { t.no } }</td>
+                </tr>
+            }
+        })
+        .collect();
+    let records: Html = pv
+        .recent_records
+        .iter()
+        .rev()
+        .map(|r| {
+            html! {
+                <tr class={classes!(if r.committed { "committed" } else { "uncommitted" })}>
+                    <td>{ r.offset }</td>
+                    <td>{ r.key.as_deref().unwrap_or("-").to_string() }</td>
+                    <td class="value" title={r.value.to_string()}>{ r.value.to_string() }</td>
+                    <td>{ if r.committed { t.committed } else { t.uncommitted } }</td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <>
+            <h3>{ format!("{}-{}", pv.topic, tp.partition) }</h3>
+            <table class="kv">
+                { kv(t.leader, pv.leader.map_or(t.offline.to_string(), broker)) }
+                { kv(t.leader_epoch, pv.leader_epoch.to_string()) }
+                { kv(t.isr, format!("{:?}", pv.isr.iter().map(|b| b.0).collect::<Vec<_>>())) }
+                { kv("HW / LEO", format!("{} / {}", pv.high_watermark, pv.log_end_offset)) }
+            </table>
+            if pv.offline { <p class="alert bad">{ p.lang.pick("No leader: writes and reads of this partition are impossible.", "Pas de leader : impossible d'écrire ou de lire cette partition.") }</p> }
+            else if pv.under_min_isr { <p class="alert bad">{ p.lang.pick("ISR below min.insync.replicas: acks=all writes are refused (NOT_ENOUGH_REPLICAS).", "ISR sous min.insync.replicas : les écritures acks=all sont refusées (NOT_ENOUGH_REPLICAS).") }</p> }
+            else if pv.under_replicated { <p class="alert warn">{ p.lang.pick("Under-replicated: a replica is out of the ISR.", "Sous-répliquée : une réplique est hors de l'ISR.") }</p> }
+            <h4>{ t.replicas }</h4>
+            <table class="grid" id="partition-replicas">
+                <thead><tr><th>{ t.broker }</th><th>{ t.role }</th><th>{ t.leo }</th><th>{ t.hw }</th><th>{ t.isr }</th></tr></thead>
+                <tbody>{ replicas }</tbody>
+            </table>
+            <h4>{ t.last_records }</h4>
+            <table class="grid records">
+                <thead><tr><th>{ t.offset }</th><th>{ t.key }</th><th>{ t.value }</th><th></th></tr></thead>
+                <tbody>{ records }</tbody>
+            </table>
+        </>
+    }
+}
+
+fn message(p: &InspectorProps, id: MessageId) -> Html {
+    let t = p.lang.t();
+    let live = p.snap.sim.messages.iter().find(|m| m.id == id);
+    let dropped = p.snap.sim.dropped.iter().find(|d| d.message.id == id);
+    let Some(m) = live.or(dropped.map(|d| &d.message)) else {
+        return html! { <p class="muted">{ t.message_gone }</p> };
+    };
+    html! {
+        <>
+            <h3>{ format!("{} #{}", m.api, m.id.0) }</h3>
+            <table class="kv">
+                { kv(t.kind, message_kind(m.kind, p.lang)) }
+                { kv(t.from, p.names.node(m.from, p.lang)) }
+                { kv(t.to, p.names.node(m.to, p.lang)) }
+                { kv(t.sent_at, format_clock(m.sent_at)) }
+                { kv(t.deliver_at, format_clock(m.deliver_at)) }
+                { kv(t.content, html! { <code class="summary">{ m.summary.clone() }</code> }) }
+            </table>
+            if live.is_some() {
+                <div class="actions">
+                    { button("drop-message".into(), t.drop_message, t.drop_message_tip, "danger", &p.on_action, Action::Command(Command::DropMessage { id })) }
+                </div>
+            } else if let Some(d) = dropped {
+                <p class="alert bad">{ p.lang.pick(format!("Dropped at {} ({:?})", format_clock(d.dropped_at), d.reason), format!("Perdu à {} ({:?})", format_clock(d.dropped_at), d.reason)) }</p>
+            }
+        </>
+    }
+}
+
+fn service(p: &InspectorProps, kind: ServiceKind) -> Html {
+    let t = p.lang.t();
+    let Some(svc) = p.snap.services.iter().find(|s| s.kind == kind) else {
+        return Html::default();
+    };
+    let rows: Html = svc
+        .instances
+        .iter()
+        .map(|inst| {
+            let i = inst.index;
+            let parts = inst
+                .partitions
+                .iter()
+                .map(|tp| p.names.partition(*tp))
+                .collect::<Vec<_>>()
+                .join(", ");
+            html! {
+                <tr class={classes!((!inst.online).then_some("out-of-sync"))}>
+                    <td>{ format!("#{}", i + 1) }</td>
+                    <td>{ inst.phase }</td>
+                    <td class="value" title={parts.clone()}>{ if parts.is_empty() { "-".to_string() } else { parts } }</td>
+                    <td>{ inst.processed }</td>
+                    <td>
+                        if inst.online {
+                            { button(format!("{}-{}-crash", kind.name(), i), t.crash, t.crash_tip, "danger small", &p.on_action, Action::Crash(kind, i)) }
+                        } else {
+                            { button(format!("{}-{}-restart", kind.name(), i), t.restart, t.restart_tip, "primary small", &p.on_action, Action::Restart(kind, i)) }
+                        }
+                    </td>
+                </tr>
+            }
+        })
+        .collect();
+    let group = p.snap.sim.groups.iter().find(|g| &*g.group == kind.name());
+    html! {
+        <>
+            <h3>{ kind.name() }</h3>
+            <table class="kv">
+                { kv(t.consumes, if kind.consumes().is_empty() { "-".to_string() } else { kind.consumes().join(", ") }) }
+                { kv(t.publishes, if kind.publishes().is_empty() { "-".to_string() } else { kind.publishes().join(", ") }) }
+                { kv(t.processed, svc.processed.to_string()) }
+                { kv(t.lag, svc.lag.to_string()) }
+                { kv(t.duplicates_ignored, svc.duplicates_suppressed.to_string()) }
+                if let Some(g) = group {
+                    { kv(t.group, format!("{} · gen {} · {}", g.state, g.generation, g.coordinator.map_or("-".to_string(), broker))) }
+                }
+            </table>
+            <h4>{ t.instances }</h4>
+            <table class="grid">
+                <thead><tr><th>{ "#" }</th><th>{ t.state }</th><th>{ t.partitions }</th><th>{ t.processed }</th><th></th></tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+            if kind != ServiceKind::OrderService {
+                <div class="actions">
+                    { button(format!("{}-add", kind.name()), t.add_instance, t.add_instance_tip, "", &p.on_action, Action::AddInstance(kind)) }
+                    { button(format!("{}-remove", kind.name()), t.remove_instance, t.remove_instance_tip, "", &p.on_action, Action::RemoveInstance(kind)) }
+                </div>
+            }
+            if let Some(g) = group {
+                <h4>{ t.committed_offset }</h4>
+                <table class="grid">
+                    <thead><tr><th>{ t.partition }</th><th>{ t.committed_offset }</th><th>{ t.lag }</th></tr></thead>
+                    <tbody>
+                        { for g.lag.iter().map(|(tp, lag)| {
+                            let c = g.committed.iter().find(|(x, _)| x == tp).map_or("-".to_string(), |(_, o)| o.to_string());
+                            html! { <tr><td>{ p.names.partition(*tp) }</td><td>{ c }</td><td>{ lag }</td></tr> }
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </>
+    }
+}
+
+fn order(p: &InspectorProps) -> Html {
+    let t = p.lang.t();
+    let Some(o) = &p.order else {
+        return html! { <p class="muted">{ "?" }</p> };
+    };
+    let mut steps: Vec<(u64, String)> = vec![(o.created_at, t.created.to_string())];
+    if let Some(x) = o.published_at {
+        steps.push((x, format!("{} (order.created)", t.published)));
+    }
+    if let Some(x) = o.paid_at {
+        steps.push((x, format!("{} (payment.successful)", t.paid)));
+    }
+    if let Some(x) = o.refused_at {
+        steps.push((x, format!("{} (payment.failed)", t.refused)));
+    }
+    if let Some(x) = o.shipped_at {
+        steps.push((x, format!("{} (delivery.shipped)", t.shipped)));
+    }
+    for (step, at) in &o.emails {
+        let (en, fr) = step.subject(o.order_id);
+        steps.push((*at, format!("✉ {}", p.lang.pick(en, fr))));
+    }
+    steps.sort_by_key(|s| s.0);
+    html! {
+        <>
+            <h3>{ format!("{} #{}", t.order, o.order_id) }</h3>
+            <table class="kv">
+                { kv(t.user, o.user_id.to_string()) }
+                { kv(t.total, euros(o.total)) }
+                { kv(t.stage, html! { <span id="inspected-order-stage" class={classes!("ostage", format!("stage-{:?}", o.stage).to_lowercase())}>{ describe::stage(o.stage, p.lang) }</span> }) }
+                if let Some(l) = o.latency_ms { { kv(t.latency, format!("{:.1} s", l as f64 / 1000.0)) } }
+                if let Some(s) = &o.stuck { { kv(t.stuck, describe::stuck(s, p.lang)) } }
+                if let Some(e) = &o.publish_error { { kv(t.publish_failed, e.clone()) } }
+            </table>
+            <h4>{ t.timeline }</h4>
+            <ol class="timeline">
+                { for steps.iter().map(|(at, what)| html! { <li><span class="at">{ format_clock(*at) }</span>{ what.clone() }</li> }) }
+            </ol>
+        </>
+    }
+}

@@ -1,0 +1,10 @@
+//! The page's components, each with `XxxProps` (PartialEq, so unchanged parts are not drawn
+//! again) and an `on_action` callback to dispatch [`crate::ui::state::Action`]s.
+
+pub mod diagram;
+pub mod inspector;
+pub mod logical;
+pub mod metrics;
+pub mod panels;
+pub mod settings;
+pub mod toolbar;

@@ -1,0 +1,164 @@
+//! The lower panels: the event log (filterable by category), the orders table and the email
+//! outbox. Each shows a bounded number of rows.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::services::{Email, LogEntry, OrderStage, OrderView};
+use crate::ui::describe::{self, category, euros, log_entry, Names, CATEGORIES};
+use crate::ui::geometry::format_clock;
+use crate::ui::i18n::Lang;
+use crate::ui::state::{Action, Selection};
+
+/// Properties of [`EventLog`].
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    /// Latest entries, newest first.
+    pub entries: Rc<Vec<LogEntry>>,
+    /// Categories shown.
+    pub filter: Rc<BTreeSet<&'static str>>,
+    /// Node labels.
+    pub names: Rc<Names>,
+    /// Language.
+    pub lang: Lang,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+/// The event log.
+#[function_component(EventLog)]
+pub fn event_log(p: &EventLogProps) -> Html {
+    let t = p.lang.t();
+    let chips: Html = CATEGORIES
+        .iter()
+        .map(|c| {
+            let on = p.filter.contains(c);
+            let cb = p.on_action.clone();
+            let c2: &'static str = c;
+            html! {
+                <label class={classes!("chip", format!("cat-{c}"), on.then_some("on"))} title={t.log_filter_tip}>
+                    <input id={format!("log-filter-{c}")} type="checkbox" checked={on}
+                        onchange={Callback::from(move |_: Event| cb.emit(Action::ToggleCategory(c2)))} />
+                    { category(c, p.lang) }
+                </label>
+            }
+        })
+        .collect();
+    let rows: Html = p
+        .entries
+        .iter()
+        .filter(|e| p.filter.contains(e.category()))
+        .take(80)
+        .map(|e| {
+            let cat = e.category();
+            html! {
+                <li class={classes!("log-row", format!("cat-{cat}"))}>
+                    <span class="at">{ format_clock(e.at) }</span>
+                    <span class="cat">{ category(cat, p.lang) }</span>
+                    <span class="text">{ log_entry(e, &p.names, p.lang) }</span>
+                </li>
+            }
+        })
+        .collect();
+    html! {
+        <section class="panel log-panel">
+            <header><h2>{ t.event_log }</h2><div class="chips">{ chips }</div></header>
+            <ul id="event-log" class="panel-body log">
+                if p.entries.is_empty() { <li class="muted">{ t.none_yet }</li> }
+                { rows }
+            </ul>
+        </section>
+    }
+}
+
+/// Properties of [`Orders`].
+#[derive(Properties, PartialEq)]
+pub struct OrdersProps {
+    /// Latest orders, newest first.
+    pub orders: Rc<Vec<OrderView>>,
+    /// Selected order.
+    pub selected: Option<u64>,
+    /// Language.
+    pub lang: Lang,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+/// The orders table.
+#[function_component(Orders)]
+pub fn orders(p: &OrdersProps) -> Html {
+    let t = p.lang.t();
+    let rows: Html = p
+        .orders
+        .iter()
+        .map(|o| {
+            let cb = p.on_action.clone();
+            let id = o.order_id;
+            let stage_class = match o.stage {
+                OrderStage::Completed => "done",
+                OrderStage::PublishFailed | OrderStage::Refused => "bad",
+                _ if o.stuck.is_some() => "stuck",
+                _ => "progress",
+            };
+            let stuck = o.stuck.as_ref().map(|s| describe::stuck(s, p.lang));
+            html! {
+                <tr key={id} id={format!("order-{id}")} class={classes!("clickable", (p.selected == Some(id)).then_some("selected"))}
+                    onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Order(id))))}>
+                    <td>{ format!("#{id}") }</td>
+                    <td>{ o.user_id }</td>
+                    <td class="num">{ euros(o.total) }</td>
+                    <td><span class={classes!("ostage", stage_class)} title={stuck.clone().unwrap_or_default()}>
+                        { describe::stage(o.stage, p.lang) }
+                        if stuck.is_some() { { " ⚠" } }
+                    </span></td>
+                    <td class="num">{ format!("{}/{}", o.emails.len(), o.expected_emails()) }</td>
+                    <td class="num">{ o.latency_ms.map_or("-".to_string(), |l| format!("{:.1} s", l as f64 / 1000.0)) }</td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <section class="panel orders-panel">
+            <header><h2>{ t.orders }</h2></header>
+            <div class="panel-body">
+                <table id="order-table" class="grid">
+                    <thead><tr><th>{ "#" }</th><th>{ t.user }</th><th>{ t.total }</th><th>{ t.stage }</th><th>{ "✉" }</th><th>{ t.latency }</th></tr></thead>
+                    <tbody>{ rows }</tbody>
+                </table>
+                if p.orders.is_empty() { <p class="muted">{ t.none_yet }</p> }
+            </div>
+        </section>
+    }
+}
+
+/// Properties of [`Outbox`].
+#[derive(Properties, PartialEq)]
+pub struct OutboxProps {
+    /// Latest emails, newest first.
+    pub emails: Rc<Vec<Email>>,
+    /// Language.
+    pub lang: Lang,
+}
+
+/// The email outbox.
+#[function_component(Outbox)]
+pub fn outbox(p: &OutboxProps) -> Html {
+    let t = p.lang.t();
+    html! {
+        <section class="panel outbox-panel">
+            <header><h2>{ t.outbox }</h2></header>
+            <ul id="outbox" class="panel-body mail">
+                { for p.emails.iter().map(|e| html! {
+                    <li class="mail-row" data-order={e.order_id.to_string()}>
+                        <span class="at">{ format_clock(e.sent_at) }</span>
+                        <span class="to">{ format!("user {}", e.user_id) }</span>
+                        <span class="text">{ p.lang.pick(e.subject_en.clone(), e.subject_fr.clone()) }</span>
+                    </li>
+                }) }
+                if p.emails.is_empty() { <li class="muted">{ t.none_yet }</li> }
+            </ul>
+        </section>
+    }
+}

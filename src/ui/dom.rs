@@ -1,0 +1,122 @@
+//! Browser plumbing with owned handles: the animation-frame loop and document event listeners
+//! stop when their handle is dropped (nothing is leaked with `forget`).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Wall-clock milliseconds (`performance.now()`), 0 when unavailable.
+pub fn wall_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+type FrameClosure = Closure<dyn FnMut(f64)>;
+
+/// Calls a function on every animation frame until dropped.
+pub struct FrameLoop {
+    closure: Rc<RefCell<Option<FrameClosure>>>,
+    handle: Rc<Cell<Option<i32>>>,
+}
+
+impl FrameLoop {
+    /// Starts calling `on_frame(timestamp_ms)` each frame.
+    pub fn start(mut on_frame: impl FnMut(f64) + 'static) -> FrameLoop {
+        let closure: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
+        let handle = Rc::new(Cell::new(None));
+        let weak = Rc::downgrade(&closure);
+        let handle_in = handle.clone();
+        *closure.borrow_mut() = Some(Closure::new(move |t: f64| {
+            on_frame(t);
+            // Ask for the next frame only while the loop is alive.
+            if let Some(cell) = weak.upgrade() {
+                if let Some(cb) = cell.borrow().as_ref() {
+                    handle_in.set(request(cb));
+                }
+            }
+        }));
+        if let Some(cb) = closure.borrow().as_ref() {
+            handle.set(request(cb));
+        }
+        FrameLoop { closure, handle }
+    }
+}
+
+fn request(cb: &FrameClosure) -> Option<i32> {
+    web_sys::window()?
+        .request_animation_frame(cb.as_ref().unchecked_ref())
+        .ok()
+}
+
+impl Drop for FrameLoop {
+    fn drop(&mut self) {
+        if let (Some(h), Some(w)) = (self.handle.take(), web_sys::window()) {
+            let _ = w.cancel_animation_frame(h);
+        }
+        // Dropping the closure here is safe: the pending frame was cancelled.
+        self.closure.borrow_mut().take();
+    }
+}
+
+/// A listener on the document, removed when dropped.
+pub struct DocumentListener {
+    kind: &'static str,
+    closure: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl DocumentListener {
+    /// Listens to `kind` events on the document.
+    pub fn new(kind: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> DocumentListener {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ = doc.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+        }
+        DocumentListener { kind, closure }
+    }
+}
+
+impl Drop for DocumentListener {
+    fn drop(&mut self) {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ = doc.remove_event_listener_with_callback(
+                self.kind,
+                self.closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Typed text that is not an acceptable number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotANumber;
+
+/// Parses a whole number typed by a user: blanks and spaces are ignored, anything else that
+/// is not a number gives [`NotANumber`].
+pub fn parse_u64(s: &str) -> Result<Option<u64>, NotANumber> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<u64>().map(Some).map_err(|_| NotANumber)
+}
+
+/// Parses an amount in euros (`12`, `12.5`, `12,50`) into cents, clamped to 1 cent..1 000 000 €.
+pub fn parse_euros(s: &str) -> Result<Option<u64>, NotANumber> {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '€')
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => {
+            Ok(Some(((v * 100.0).round() as u64).clamp(1, 100_000_000)))
+        }
+        _ => Err(NotANumber),
+    }
+}
