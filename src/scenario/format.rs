@@ -181,6 +181,9 @@ pub struct ProducerSpec {
     /// `retry.backoff.ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_backoff_ms: Option<SimTime>,
+    /// `retry.backoff.max.ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_backoff_max_ms: Option<SimTime>,
     /// `linger.ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linger_ms: Option<SimTime>,
@@ -578,6 +581,7 @@ impl Scenario {
             request_timeout_ms,
             delivery_timeout_ms,
             retry_backoff_ms,
+            retry_backoff_max_ms,
             linger_ms,
             max_batch_records
         );
@@ -1249,6 +1253,7 @@ fn decode_producer(v: &Value, path: &str) -> Result<ProducerSpec> {
             "request_timeout_ms",
             "delivery_timeout_ms",
             "retry_backoff_ms",
+            "retry_backoff_max_ms",
             "linger_ms",
             "max_batch_records",
         ],
@@ -1261,6 +1266,7 @@ fn decode_producer(v: &Value, path: &str) -> Result<ProducerSpec> {
         request_timeout_ms: o.opt("request_timeout_ms", u64_of)?,
         delivery_timeout_ms: o.opt("delivery_timeout_ms", u64_of)?,
         retry_backoff_ms: o.opt("retry_backoff_ms", u64_of)?,
+        retry_backoff_max_ms: o.opt("retry_backoff_max_ms", u64_of)?,
         linger_ms: o.opt("linger_ms", u64_of)?,
         max_batch_records: o.opt("max_batch_records", usize_of)?,
     })

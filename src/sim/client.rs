@@ -10,7 +10,8 @@ use super::events::{ConsumedRecord, EventKind};
 use super::murmur2::partition_for_key;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
 use super::types::{
-    BrokerId, ClientId, NodeId, Offset, ProducerId, SendId, SimTime, TopicId, TopicPartition,
+    BrokerId, ClientId, MemberId, NodeId, Offset, ProducerId, SendId, SimTime, TopicId,
+    TopicPartition,
 };
 
 /// Records a consumer may have delivered but not yet acknowledged per partition
@@ -27,6 +28,8 @@ pub(crate) struct Batch {
     pub sends: Vec<(SendId, RecordData)>,
     /// Base sequence, assigned when first sent (idempotent producers).
     pub sequence: Option<u32>,
+    /// The producer id the sequence belongs to.
+    pub producer_id: Option<ProducerId>,
     pub created_at: SimTime,
     pub ready_at: SimTime,
     pub attempts: u32,
@@ -294,11 +297,15 @@ impl Simulation {
         if was_online {
             if let Some(coord) = self.consumer_coordinator(c) {
                 let group = self.consumers[&c].group.clone();
+                let member = MemberId {
+                    client: c,
+                    incarnation: self.consumers[&c].incarnation,
+                };
                 // Sent on the way out: the process is gone, the message still travels.
                 self.transmit(
                     NodeId::Client(c),
                     NodeId::Broker(coord),
-                    Payload::LeaveGroup { group },
+                    Payload::LeaveGroup { group, member },
                 );
             }
         }
@@ -582,6 +589,7 @@ impl Simulation {
                 tp,
                 sends: vec![(send, data)],
                 sequence: None,
+                producer_id: None,
                 created_at: now,
                 ready_at: now + linger,
                 attempts: 0,
@@ -659,6 +667,7 @@ impl Simulation {
                 if let (Some(pid), None) = (p.producer_id, batch.sequence) {
                     let seq = p.next_sequence.entry(tp).or_insert(0);
                     batch.sequence = Some(*seq);
+                    batch.producer_id = Some(pid);
                     *seq += batch.sends.len() as u32;
                     let _ = pid;
                 }
@@ -691,7 +700,7 @@ impl Simulation {
         p.next_request += 1;
         let inc = p.incarnation;
         let timeout = p.config.request_timeout_ms;
-        let idempotence = p.producer_id.zip(batch.sequence);
+        let idempotence = batch.producer_id.zip(batch.sequence);
         let payload = Payload::Produce {
             request_id,
             tp: batch.tp,
@@ -747,10 +756,16 @@ impl Simulation {
                 for (i, (send, data)) in f.batch.sends.into_iter().enumerate() {
                     let offset = base + i as u64;
                     self.counters.acked += 1;
-                    self.acked_records
+                    let at_offset = self
+                        .acked_records
                         .entry(tp)
                         .or_default()
-                        .insert(offset, (data.key, data.value));
+                        .entry(offset)
+                        .or_default();
+                    let entry = (data.key, data.value);
+                    if !at_offset.contains(&entry) {
+                        at_offset.push(entry);
+                    }
                     self.emit(EventKind::ProduceAcked {
                         producer: c,
                         send,
@@ -785,7 +800,14 @@ impl Simulation {
             || (error == ErrorCode::OutOfOrderSequenceNumber && earlier_pending);
         let in_time = now < batch.created_at + p.config.delivery_timeout_ms;
         let retry = retriable && batch.attempts < p.config.retries && in_time;
-        let backoff = p.config.retry_backoff_ms;
+        // KIP-580: exponential backoff with 20% jitter, capped at retry.backoff.max.ms.
+        let base = p
+            .config
+            .retry_backoff_ms
+            .saturating_mul(1 << batch.attempts.min(16));
+        let capped = base.min(p.config.retry_backoff_max_ms.max(p.config.retry_backoff_ms)) as f64;
+        let jitter = 0.8 + 0.4 * (self.client_rng.below(1001) as f64 / 1000.0);
+        let backoff = (capped * jitter).round() as SimTime;
         self.emit(EventKind::ProduceError {
             producer: c,
             tp: batch.tp,
@@ -798,19 +820,18 @@ impl Simulation {
             } else {
                 error
             };
-            if error == ErrorCode::OutOfOrderSequenceNumber {
-                // Like KIP-360's epoch bump: start a fresh sequence space.
-                let pid = self.allocate_producer_id();
-                let p = self.producers.get_mut(&c).expect("producer");
-                p.producer_id = Some(pid);
-                p.next_sequence.clear();
-            }
             self.producer_fail_batch(c, batch, final_error);
+            self.producer_schedule_drain(c, now);
             return;
         }
         batch.attempts += 1;
         batch.ready_at = now + backoff;
         let p = self.producers.get_mut(&c).expect("producer");
+        if batch.producer_id != p.producer_id {
+            // Sealed under a producer id that was since replaced: sequence it anew.
+            batch.sequence = None;
+            batch.producer_id = None;
+        }
         let tp = batch.tp;
         let queue = p.queues.entry(tp).or_default();
         // Retries go back in sequence order, ahead of batches never sent.
@@ -832,6 +853,19 @@ impl Simulation {
     }
 
     fn producer_fail_batch(&mut self, c: ClientId, batch: Batch, error: ErrorCode) {
+        let current = self.producers.get(&c).and_then(|p| p.producer_id);
+        if batch.producer_id.is_some() && batch.producer_id == current {
+            // A sequenced batch gave up: its sequence may be a gap the broker would refuse.
+            // Like KIP-360's epoch bump, the producer starts a fresh sequence space.
+            let pid = self.allocate_producer_id();
+            let p = self.producers.get_mut(&c).expect("producer");
+            p.producer_id = Some(pid);
+            p.next_sequence.clear();
+            for b in p.queues.values_mut().flatten() {
+                b.sequence = None;
+                b.producer_id = None;
+            }
+        }
         for (send, _) in batch.sends {
             self.counters.failed += 1;
             self.emit(EventKind::ProduceFailed {
@@ -905,13 +939,21 @@ impl Simulation {
         match k.phase {
             MemberPhase::Unjoined => {
                 let group = k.group.clone();
+                let member = MemberId {
+                    client: c,
+                    incarnation: k.incarnation,
+                };
                 let topics = k.topics.clone();
                 self.consumers.get_mut(&c).expect("consumer").phase = MemberPhase::Joining;
                 self.consumer_request(
                     c,
                     coord,
                     ConsumerRequest::Join,
-                    |_| Payload::JoinGroup { group, topics },
+                    |_| Payload::JoinGroup {
+                        group,
+                        member,
+                        topics,
+                    },
                     rebalance_timeout + timeout,
                 );
             }
@@ -1036,6 +1078,10 @@ impl Simulation {
         k.heartbeat_in_flight = true;
         let payload = Payload::GroupHeartbeat {
             group: k.group.clone(),
+            member: MemberId {
+                client: c,
+                incarnation: k.incarnation,
+            },
             generation: k.generation,
         };
         self.transmit(NodeId::Client(c), NodeId::Broker(coord), payload);
@@ -1105,13 +1151,21 @@ impl Simulation {
                         k.generation = generation;
                         k.phase = MemberPhase::Syncing;
                         let group = k.group.clone();
+                        let member = MemberId {
+                            client: c,
+                            incarnation: k.incarnation,
+                        };
                         let timeout = k.config.request_timeout_ms;
                         if let Some(coord) = self.consumer_coordinator(c) {
                             self.consumer_request(
                                 c,
                                 coord,
                                 ConsumerRequest::Sync,
-                                |_| Payload::SyncGroup { group, generation },
+                                |_| Payload::SyncGroup {
+                                    group,
+                                    member,
+                                    generation,
+                                },
                                 timeout,
                             );
                         }
@@ -1334,6 +1388,10 @@ impl Simulation {
             return;
         };
         let group = k.group.clone();
+        let member = MemberId {
+            client: c,
+            incarnation: k.incarnation,
+        };
         let generation = k.generation;
         let timeout = k.config.request_timeout_ms;
         self.consumer_request(
@@ -1343,6 +1401,7 @@ impl Simulation {
             |request_id| Payload::OffsetCommit {
                 request_id,
                 group,
+                member,
                 generation,
                 offsets,
             },

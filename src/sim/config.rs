@@ -121,6 +121,8 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: SimTime,
     /// `retry.backoff.ms` (Kafka default 100).
     pub retry_backoff_ms: SimTime,
+    /// `retry.backoff.max.ms` (Kafka default 1000): retries back off exponentially up to it.
+    pub retry_backoff_max_ms: SimTime,
     /// `linger.ms` (Kafka default 5 since 4.0).
     pub linger_ms: SimTime,
     /// Most records in one batch (stands in for `batch.size`).
@@ -201,6 +203,7 @@ impl ProducerConfig {
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1000,
             linger_ms: 5,
             max_batch_records: 16,
         };
@@ -210,6 +213,7 @@ impl ProducerConfig {
                 request_timeout_ms: 8000,
                 delivery_timeout_ms: 60_000,
                 retry_backoff_ms: 500,
+                retry_backoff_max_ms: 2000,
                 linger_ms: 50,
                 ..kafka
             },

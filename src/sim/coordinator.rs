@@ -10,7 +10,9 @@ use super::config::{Acks, AssignmentStrategy};
 use super::engine::{Simulation, Timer, OFFSETS_TOPIC};
 use super::events::EventKind;
 use super::network::{ErrorCode, Payload, RecordData};
-use super::types::{BrokerId, ClientId, NodeId, Offset, SimTime, TopicId, TopicPartition};
+use super::types::{
+    BrokerId, ClientId, MemberId, NodeId, Offset, SimTime, TopicId, TopicPartition,
+};
 
 /// How often a coordinator checks sessions and pending rebalances.
 const GROUP_CHECK_INTERVAL_MS: SimTime = 100;
@@ -41,7 +43,7 @@ pub(crate) enum GroupPhase {
 pub(crate) struct GroupState {
     pub phase: GroupPhase,
     pub generation: u32,
-    pub members: BTreeMap<ClientId, GroupMember>,
+    pub members: BTreeMap<MemberId, GroupMember>,
 }
 
 /// Java's `String.hashCode`, which Kafka uses to place a group on a `__consumer_offsets` partition.
@@ -61,14 +63,14 @@ fn kafka_abs(n: i32) -> i32 {
 
 /// Range assignment (Kafka's default): per topic, partitions in order over the members sorted by
 /// id; the first `partitions % members` members get one extra.
-pub fn range_assign(
-    members: &BTreeMap<ClientId, Vec<Rc<str>>>,
+pub fn range_assign<M: Ord + Copy>(
+    members: &BTreeMap<M, Vec<Rc<str>>>,
     topics: &[(TopicId, Rc<str>, u32)],
-) -> BTreeMap<ClientId, Vec<TopicPartition>> {
-    let mut out: BTreeMap<ClientId, Vec<TopicPartition>> =
+) -> BTreeMap<M, Vec<TopicPartition>> {
+    let mut out: BTreeMap<M, Vec<TopicPartition>> =
         members.keys().map(|m| (*m, Vec::new())).collect();
     for (id, name, partitions) in topics {
-        let subscribed: Vec<ClientId> = members
+        let subscribed: Vec<M> = members
             .iter()
             .filter(|(_, t)| t.contains(name))
             .map(|(m, _)| *m)
@@ -94,13 +96,13 @@ pub fn range_assign(
 }
 
 /// Round-robin assignment: every partition of every topic, sorted, dealt to subscribed members.
-pub fn round_robin_assign(
-    members: &BTreeMap<ClientId, Vec<Rc<str>>>,
+pub fn round_robin_assign<M: Ord + Copy>(
+    members: &BTreeMap<M, Vec<Rc<str>>>,
     topics: &[(TopicId, Rc<str>, u32)],
-) -> BTreeMap<ClientId, Vec<TopicPartition>> {
-    let mut out: BTreeMap<ClientId, Vec<TopicPartition>> =
+) -> BTreeMap<M, Vec<TopicPartition>> {
+    let mut out: BTreeMap<M, Vec<TopicPartition>> =
         members.keys().map(|m| (*m, Vec::new())).collect();
-    let ids: Vec<ClientId> = members.keys().copied().collect();
+    let ids: Vec<M> = members.keys().copied().collect();
     if ids.is_empty() {
         return out;
     }
@@ -143,10 +145,23 @@ impl Simulation {
     }
 
     pub(crate) fn coordinator_handle(&mut self, b: BrokerId, from: NodeId, payload: Payload) {
-        let NodeId::Client(member) = from else { return };
+        if !matches!(from, NodeId::Client(_)) {
+            return;
+        }
+        let member = match &payload {
+            Payload::JoinGroup { member, .. }
+            | Payload::SyncGroup { member, .. }
+            | Payload::GroupHeartbeat { member, .. }
+            | Payload::LeaveGroup { member, .. }
+            | Payload::OffsetCommit { member, .. } => *member,
+            _ => MemberId {
+                client: ClientId(0),
+                incarnation: 0,
+            },
+        };
         let reply = |sim: &mut Simulation, p: Payload| sim.transmit(NodeId::Broker(b), from, p);
         match payload {
-            Payload::JoinGroup { group, topics } => {
+            Payload::JoinGroup { group, topics, .. } => {
                 if !self.is_coordinator(b, &group) {
                     return reply(
                         self,
@@ -158,7 +173,9 @@ impl Simulation {
                 }
                 self.coordinator_join(b, group, member, topics);
             }
-            Payload::SyncGroup { group, generation } => {
+            Payload::SyncGroup {
+                group, generation, ..
+            } => {
                 let result = match self.brokers[&b].groups.get(&group) {
                     _ if !self.is_coordinator(b, &group) => Err(ErrorCode::NotCoordinator),
                     None => Err(ErrorCode::UnknownMemberId),
@@ -173,7 +190,9 @@ impl Simulation {
                 };
                 reply(self, Payload::SyncGroupResponse { group, result });
             }
-            Payload::GroupHeartbeat { group, generation } => {
+            Payload::GroupHeartbeat {
+                group, generation, ..
+            } => {
                 let now = self.now;
                 let coordinator = self.is_coordinator(b, &group);
                 let error = match self
@@ -205,7 +224,7 @@ impl Simulation {
                 };
                 reply(self, Payload::GroupHeartbeatResponse { group, error });
             }
-            Payload::LeaveGroup { group } => {
+            Payload::LeaveGroup { group, .. } => {
                 let removed = self
                     .brokers
                     .get_mut(&b)
@@ -235,6 +254,7 @@ impl Simulation {
                 group,
                 generation,
                 offsets,
+                ..
             } => {
                 let check = match self.brokers[&b].groups.get(&group) {
                     _ if !self.is_coordinator(b, &group) => Err(ErrorCode::NotCoordinator),
@@ -301,7 +321,7 @@ impl Simulation {
         &mut self,
         b: BrokerId,
         group: Rc<str>,
-        member: ClientId,
+        member: MemberId,
         topics: Vec<Rc<str>>,
     ) {
         let now = self.now;
@@ -394,7 +414,7 @@ impl Simulation {
             .groups
             .get_mut(group)
             .expect("group");
-        let expired: Vec<ClientId> = g
+        let expired: Vec<MemberId> = g
             .members
             .iter()
             .filter(|(_, m)| !m.joined)
@@ -406,7 +426,7 @@ impl Simulation {
             return;
         }
         g.generation += 1;
-        let subscriptions: BTreeMap<ClientId, Vec<Rc<str>>> = g
+        let subscriptions: BTreeMap<MemberId, Vec<Rc<str>>> = g
             .members
             .iter()
             .map(|(id, m)| (*id, m.topics.clone()))
@@ -427,19 +447,22 @@ impl Simulation {
         for member in expired {
             self.emit(EventKind::MemberExpired {
                 group: group.clone(),
-                member,
+                member: member.client,
             });
         }
         self.counters.rebalances += 1;
         self.emit(EventKind::GroupRebalanced {
             group: group.clone(),
             generation,
-            assignment: assignment.clone().into_iter().collect(),
+            assignment: assignment
+                .iter()
+                .map(|(m, parts)| (m.client, parts.clone()))
+                .collect(),
         });
         for member in assignment.keys() {
             self.transmit(
                 NodeId::Broker(b),
-                NodeId::Client(*member),
+                NodeId::Client(member.client),
                 Payload::JoinGroupResponse {
                     group: group.clone(),
                     result: Ok(generation),
@@ -454,7 +477,7 @@ impl Simulation {
         let session = self.config.consumer.session_timeout_ms;
         let groups: Vec<Rc<str>> = self.brokers[&b].groups.keys().cloned().collect();
         for group in groups {
-            let expired: Vec<ClientId> = self.brokers[&b].groups[&group]
+            let expired: Vec<MemberId> = self.brokers[&b].groups[&group]
                 .members
                 .iter()
                 .filter(|(_, m)| !m.joined && now.saturating_sub(m.last_heartbeat) > session)
@@ -475,7 +498,7 @@ impl Simulation {
                 for member in expired {
                     self.emit(EventKind::MemberExpired {
                         group: group.clone(),
-                        member,
+                        member: member.client,
                     });
                 }
                 self.coordinator_prepare_rebalance(b, &group);

@@ -25,6 +25,10 @@ use super::types::{
     BrokerId, ClientId, MessageId, NodeId, ProducerId, SimTime, TopicId, TopicPartition,
 };
 
+/// Acknowledged (key, value) pairs per partition and offset.
+pub(crate) type AckedRecords =
+    BTreeMap<TopicPartition, BTreeMap<u64, Vec<(Option<Rc<str>>, Rc<str>)>>>;
+
 /// Name of the internal topic that stores committed consumer offsets.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
@@ -190,6 +194,8 @@ pub struct Simulation {
     next_seq: u64,
     pub(crate) queue: BTreeMap<(SimTime, u64), Scheduled>,
     pub(crate) links: LinkState,
+    /// Latest delivery time per (from, to): links are FIFO, like the TCP connections Kafka uses.
+    link_tail: BTreeMap<(NodeId, NodeId), SimTime>,
     pub(crate) controller: Controller,
     pub(crate) brokers: BTreeMap<BrokerId, Broker>,
     pub(crate) topics: Vec<Topic>,
@@ -203,7 +209,8 @@ pub struct Simulation {
     pub(crate) counters: Counters,
     trace_hash: u64,
     /// Records acknowledged to producers, per partition, to detect acknowledged writes lost later.
-    pub(crate) acked_records: BTreeMap<TopicPartition, BTreeMap<u64, (Option<Rc<str>>, Rc<str>)>>,
+    /// Several records can be acknowledged at one offset when an unsafe setting lost the first.
+    pub(crate) acked_records: AckedRecords,
 }
 
 impl Simulation {
@@ -219,6 +226,7 @@ impl Simulation {
             next_seq: 0,
             queue: BTreeMap::new(),
             links: LinkState::default(),
+            link_tail: BTreeMap::new(),
             controller: Controller::new(),
             brokers: BTreeMap::new(),
             topics: Vec::new(),
@@ -415,13 +423,16 @@ impl Simulation {
     pub(crate) fn transmit(&mut self, from: NodeId, to: NodeId, payload: Payload) {
         let (lo, hi) = self.config.cluster.network_latency_ms;
         let latency = self.net_rng.range_inclusive(lo, hi);
+        let tail = self.link_tail.entry((from, to)).or_insert(0);
+        let deliver_at = (self.now + latency).max(*tail);
+        *tail = deliver_at;
         let id = MessageId(self.next_seq);
         let msg = Message {
             id,
             from,
             to,
             sent_at: self.now,
-            deliver_at: self.now + latency,
+            deliver_at,
             payload,
         };
         if !self.links.connected(from, to) {

@@ -274,7 +274,13 @@ impl PartitionLog {
         self.high_watermark = self.high_watermark.min(offset);
         self.epoch_cache.retain(|(_, start)| *start < offset);
         for batches in self.producers.values_mut() {
-            batches.retain(|b| b.last_offset < offset);
+            batches.retain(|b| b.first_offset < offset);
+            if let Some(b) = batches.back_mut().filter(|b| b.last_offset >= offset) {
+                // A merged entry cut in the middle keeps the records below the cut.
+                let cut = (b.last_offset - (offset - 1)) as u32;
+                b.last_offset = offset - 1;
+                b.last_sequence -= cut;
+            }
         }
         self.producers.retain(|_, b| !b.is_empty());
     }

@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use super::config::Acks;
 use super::types::{
-    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, ProducerId, SimTime, TopicPartition,
+    BrokerId, ClientId, LeaderEpoch, MemberId, MessageId, NodeId, Offset, ProducerId, SimTime,
+    TopicPartition,
 };
 
 /// Kafka error codes the engine produces, named as Kafka names them.
@@ -271,6 +272,8 @@ pub enum Payload {
     JoinGroup {
         /// Group id.
         group: Rc<str>,
+        /// The member: its client and that process's incarnation (a restart is a new member).
+        member: MemberId,
         /// Topics the member subscribes to.
         topics: Vec<Rc<str>>,
     },
@@ -285,6 +288,8 @@ pub enum Payload {
     SyncGroup {
         /// Group id.
         group: Rc<str>,
+        /// The member: its client and that process's incarnation (a restart is a new member).
+        member: MemberId,
         /// The generation the member joined.
         generation: u32,
     },
@@ -299,6 +304,8 @@ pub enum Payload {
     GroupHeartbeat {
         /// Group id.
         group: Rc<str>,
+        /// The member: its client and that process's incarnation (a restart is a new member).
+        member: MemberId,
         /// The member's generation.
         generation: u32,
     },
@@ -313,6 +320,8 @@ pub enum Payload {
     LeaveGroup {
         /// Group id.
         group: Rc<str>,
+        /// The member: its client and that process's incarnation (a restart is a new member).
+        member: MemberId,
     },
     /// Consumer to coordinator: committed offsets of the group.
     OffsetFetch {
@@ -334,6 +343,8 @@ pub enum Payload {
         request_id: u64,
         /// Group id.
         group: Rc<str>,
+        /// The member: its client and that process's incarnation (a restart is a new member).
+        member: MemberId,
         /// The member's generation.
         generation: u32,
         /// Positions to commit.

@@ -534,7 +534,7 @@ impl Simulation {
             Payload::JoinGroup { group, .. }
             | Payload::SyncGroup { group, .. }
             | Payload::GroupHeartbeat { group, .. }
-            | Payload::LeaveGroup { group }
+            | Payload::LeaveGroup { group, .. }
             | Payload::OffsetFetch { group, .. } => group.to_string(),
             other => other.api_name().to_string(),
         }
@@ -571,7 +571,7 @@ impl Simulation {
                     .members
                     .iter()
                     .map(|(id, m)| MemberView {
-                        id: *id,
+                        id: id.client,
                         partitions: m.assignment.clone(),
                     })
                     .collect();
@@ -613,7 +613,10 @@ impl Simulation {
                 .reference_replica(*tp)
                 .and_then(|b| self.brokers[&b].replicas.get(tp))
                 .map(|r| &r.log);
-            for (offset, (key, value)) in acked {
+            for (offset, (key, value)) in acked
+                .iter()
+                .flat_map(|(o, list)| list.iter().map(move |kv| (o, kv)))
+            {
                 let present = match log {
                     Some(log) if *offset < log.log_start_offset() => true,
                     Some(log) => log.record_at(*offset).is_some_and(|r| {

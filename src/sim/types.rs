@@ -20,6 +20,16 @@ pub struct BrokerId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ClientId(pub u32);
 
+/// A consumer group member: a client process incarnation (a restarted consumer joins as a new
+/// member, as with Kafka's dynamic membership).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MemberId {
+    /// The consumer client.
+    pub client: ClientId,
+    /// Its process incarnation.
+    pub incarnation: u32,
+}
+
 /// Index of a topic in the cluster's topic table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TopicId(pub u32);
@@ -65,6 +75,12 @@ impl fmt::Display for BrokerId {
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "client-{}", self.0)
+    }
+}
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "consumer-{}-{}", self.client.0, self.incarnation)
     }
 }
 

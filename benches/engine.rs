@@ -1,0 +1,83 @@
+//! Engine benchmark: simulated events per second and the wall time of 10 simulated minutes of
+//! the default world at 100 orders/s (median of 5 runs), and memory after 1 simulated minute and
+//! 1 simulated hour. Run with `make bench` (or `cargo bench --bench engine`).
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    native::main();
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use kafka_sandbox::services::{World, WorldConfig};
+    use kafka_sandbox::sim::TimingPreset;
+
+    /// Wall-clock timing belongs to the benchmark, never to the engine.
+    #[allow(clippy::disallowed_methods)]
+    fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+        let start = std::time::Instant::now();
+        let out = f();
+        (out, start.elapsed().as_secs_f64())
+    }
+
+    fn run(minutes: u64, seed: u64) -> (World, u64) {
+        let mut w =
+            World::new(WorldConfig::default_for(TimingPreset::Kafka), seed).expect("default world");
+        w.set_order_rate(100.0);
+        w.advance_to(minutes * 60_000);
+        let steps = w.sim.counters().steps;
+        (w, steps)
+    }
+
+    fn median(mut xs: Vec<f64>) -> f64 {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        xs[xs.len() / 2]
+    }
+
+    fn rss_kib(field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with(field))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
+    pub fn main() {
+        let quick = std::env::args().any(|a| a == "--quick");
+        let runs = if quick { 1 } else { 5 };
+        let minutes = if quick { 1 } else { 10 };
+        let mut secs = Vec::new();
+        let mut rates = Vec::new();
+        let mut orders = 0;
+        for seed in 0..runs {
+            let ((w, steps), s) = timed(|| run(minutes, seed));
+            orders = w.order_totals().completed;
+            secs.push(s);
+            rates.push(steps as f64 / s);
+        }
+        let fast_forward = median(secs);
+        let events_per_s = median(rates);
+        println!("native: {minutes} simulated min of the default world at 100 orders/s ({orders} orders completed)");
+        println!("native fast-forward: {fast_forward:.3} s (median of {runs})");
+        println!("native engine events per second: {events_per_s:.0} (median of {runs})");
+        let (w1, _) = run(1, 99);
+        let rss_1min = rss_kib("VmRSS:").unwrap_or(0);
+        drop(w1);
+        let hour = if quick { 5 } else { 60 };
+        let (w60, _) = run(hour, 99);
+        let rss_hour = rss_kib("VmRSS:").unwrap_or(0);
+        let peak = rss_kib("VmHWM:").unwrap_or(0);
+        println!(
+            "native memory: RSS {rss_1min} KiB after 1 simulated min, {rss_hour} KiB after {hour} simulated min (ratio {:.2}); peak {peak} KiB; {} orders completed",
+            rss_hour as f64 / rss_1min.max(1) as f64,
+            w60.order_totals().completed
+        );
+        println!("BENCH native_events_per_s={events_per_s:.0} native_fast_forward_s={fast_forward:.3} rss_ratio={:.2}", rss_hour as f64 / rss_1min.max(1) as f64);
+    }
+}
