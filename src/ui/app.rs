@@ -17,19 +17,22 @@ use super::dom::{DocumentListener, FrameLoop};
 use super::state::{Action, Selection, State, DEFAULT_SEED};
 
 thread_local! {
-    /// The mounted app's dispatcher, for [`super::testing`].
-    static DISPATCH: RefCell<Option<Callback<Action>>> = const { RefCell::new(None) };
+    /// Dispatchers of the mounted apps, latest last, for [`super::testing`].
+    static DISPATCH: RefCell<Vec<(u64, Callback<Action>)>> = const { RefCell::new(Vec::new()) };
+    /// Next mount number.
+    static NEXT_MOUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// Sends an action to the mounted app; false when none is mounted.
+/// Sends an action to the most recently mounted app; false when none is mounted.
 pub fn dispatch(action: Action) -> bool {
-    DISPATCH.with(|d| match d.borrow().as_ref() {
+    let cb = DISPATCH.with(|d| d.borrow().last().map(|(_, cb)| cb.clone()));
+    match cb {
         Some(cb) => {
             cb.emit(action);
             true
         }
         None => false,
-    })
+    }
 }
 
 /// Properties of [`App`].
@@ -116,7 +119,11 @@ pub fn app(props: &AppProps) -> Html {
     {
         let on_action = on_action.clone();
         use_effect_with(props.clock, move |clock| {
-            DISPATCH.with(|d| *d.borrow_mut() = Some(on_action.clone()));
+            let mount = NEXT_MOUNT.with(|n| {
+                n.set(n.get() + 1);
+                n.get()
+            });
+            DISPATCH.with(|d| d.borrow_mut().push((mount, on_action.clone())));
             let frames = clock.then(|| {
                 let cb = on_action.clone();
                 FrameLoop::start(move |t| cb.emit(Action::Tick(t)))
@@ -158,7 +165,7 @@ pub fn app(props: &AppProps) -> Html {
             move || {
                 drop(frames);
                 drop(keys);
-                DISPATCH.with(|d| d.borrow_mut().take());
+                DISPATCH.with(|d| d.borrow_mut().retain(|(m, _)| *m != mount));
             }
         });
     }

@@ -401,6 +401,8 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         <g class={classes!("replica", leader.then_some("leader"), (!rep.in_isr).then_some("out-of-sync"),
                 pv.under_replicated.then_some("under-replicated"), pv.offline.then_some("offline"),
                 selected.then_some("selected"))}
+            data-tp={format!("{}-{}", pv.topic, tp.partition)} data-broker={rep.broker.0.to_string()}
+            data-in-isr={rep.in_isr.to_string()} data-leo={rep.log_end_offset.to_string()}
             onclick={onclick}>
             <title>{ tip_text }</title>
             <rect class="row-bg" x={f(rr.x)} y={f(rr.y)} width={f(rr.w)} height={f(rr.h)} rx="3" />

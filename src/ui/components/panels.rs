@@ -104,7 +104,7 @@ pub fn orders(p: &OrdersProps) -> Html {
             };
             let stuck = o.stuck.as_ref().map(|s| describe::stuck(s, p.lang));
             html! {
-                <tr key={id} id={format!("order-{id}")} class={classes!("clickable", (p.selected == Some(id)).then_some("selected"))}
+                <tr key={id} id={format!("order-{id}")} data-stage={format!("{:?}", o.stage).to_lowercase()} class={classes!("clickable", (p.selected == Some(id)).then_some("selected"))}
                     onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Order(id))))}>
                     <td>{ format!("#{id}") }</td>
                     <td>{ o.user_id }</td>

@@ -1,0 +1,395 @@
+#![cfg(target_arch = "wasm32")]
+//! The page in a real browser: each test mounts the app with its frame clock off, drives
+//! simulated time through the test hook (`kafka_sandbox::ui::testing`) or by clicking, and
+//! reads the DOM by id. Nothing sleeps for more than a few frames.
+
+use gloo_timers::future::TimeoutFuture;
+use kafka_sandbox::ui::state::Action;
+use kafka_sandbox::ui::{testing, App, AppProps};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+use yew::AppHandle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Lets yew render what was dispatched.
+async fn settle() {
+    TimeoutFuture::new(10).await;
+}
+
+/// Mounts a fresh app (English, default world, seed 42) with time driven by the test.
+async fn mount(paused: bool) -> AppHandle<App> {
+    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
+        s.set_item("kafka-sandbox.lang", "en").unwrap();
+    }
+    // A test that failed leaves its app behind: take it off the page.
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_class_name("test-root");
+    doc().body().unwrap().append_child(&root).unwrap();
+    let props = AppProps {
+        start_paused: paused,
+        seed: 42,
+        clock: false,
+        ..AppProps::default()
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
+    // Effects (the test hook) run once the first render is on the page.
+    let mut waited = 0;
+    while !testing::dispatch(Action::DismissNotice) {
+        waited += 1;
+        assert!(waited < 200, "test hook installed");
+        settle().await;
+    }
+    settle().await;
+    assert_eq!(query_all("#app").len(), 1, "one app mounted");
+    handle
+}
+
+/// Removes the app (and its listeners) and its root.
+async fn unmount(handle: AppHandle<App>) {
+    handle.destroy();
+    settle().await;
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+}
+
+fn by_id(id: &str) -> Element {
+    doc()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no element #{id}"))
+}
+
+fn exists(id: &str) -> bool {
+    doc().get_element_by_id(id).is_some()
+}
+
+fn text(id: &str) -> String {
+    by_id(id).text_content().unwrap_or_default()
+}
+
+fn query_all(selector: &str) -> Vec<Element> {
+    let list = doc().query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// Clicks an HTML control by id.
+async fn click(id: &str) {
+    by_id(id).unchecked_into::<HtmlElement>().click();
+    settle().await;
+}
+
+/// Clicks any element (SVG included) with a bubbling click event.
+async fn click_element(el: &Element) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("click", &init).unwrap();
+    el.dispatch_event(&e).unwrap();
+    settle().await;
+}
+
+/// Types into a text field.
+async fn type_into(id: &str, value: &str) {
+    let input = by_id(id).unchecked_into::<HtmlInputElement>();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&e).unwrap();
+    settle().await;
+}
+
+/// Advances simulated time and lets the page redraw.
+async fn advance(ms: u64) {
+    assert!(testing::advance(ms), "no app mounted");
+    settle().await;
+}
+
+/// The broker whose replica of `tp` is drawn as leader.
+fn leader_of(tp: &str) -> Option<String> {
+    query_all(&format!("g.replica.leader[data-tp='{tp}']"))
+        .first()
+        .and_then(|g| g.get_attribute("data-broker"))
+}
+
+#[wasm_bindgen_test]
+async fn created_order_reaches_shipped_with_three_emails() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    type_into("order-user", "7").await;
+    type_into("order-amount", "89.99").await;
+    click("create-order").await;
+    assert!(exists("order-1"), "order row appears at once");
+    advance(30_000).await;
+    let row = by_id("order-1");
+    assert_eq!(
+        row.get_attribute("data-stage").as_deref(),
+        Some("completed")
+    );
+    assert!(
+        row.text_content().unwrap().contains("89.99"),
+        "amount shown"
+    );
+    let emails = query_all("#outbox li[data-order='1']");
+    assert_eq!(emails.len(), 3, "confirmation, payment received, shipped");
+    let outbox = text("outbox");
+    assert!(outbox.contains("Order #1 has shipped"), "outbox: {outbox}");
+    // The inspector follows the new order and shows its timeline.
+    assert!(text("inspected-order-stage").contains("completed"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn failed_leader_is_replaced_after_session_timeout_and_rejoins_isr_after_restore() {
+    let app = mount(true).await;
+    advance(5_000).await;
+    for _ in 0..6 {
+        click("create-order").await;
+    }
+    advance(8_000).await;
+    // A partition of order.created that holds records, and its leader.
+    let cell = query_all("g.replica.leader[data-tp^='order.created-']")
+        .into_iter()
+        .find(|g| g.get_attribute("data-leo").as_deref() != Some("0"))
+        .expect("orders were written");
+    let tp = cell.get_attribute("data-tp").unwrap();
+    let tp = tp.as_str();
+    let old = leader_of(tp).expect("a leader after start-up");
+    click_element(&by_id(&format!("broker-{old}"))).await;
+    click(&format!("broker-{old}-fail")).await;
+    assert!(
+        exists(&format!("broker-{old}-restore")),
+        "inspector offers restore"
+    );
+    assert!(by_id(&format!("broker-{old}"))
+        .get_attribute("class")
+        .unwrap_or_default()
+        .contains("down"));
+    // Before the session timeout (3 s in the sandbox preset) the controller still names the
+    // dead broker: no live replica leads.
+    advance(1_000).await;
+    assert_eq!(leader_of(tp), None);
+    advance(6_000).await;
+    let new = leader_of(tp).expect("a new leader after the session timeout");
+    assert_ne!(new, old, "leadership moved off the failed broker");
+    click(&format!("broker-{old}-restore")).await;
+    advance(20_000).await;
+    let replica = query_all(&format!("#broker-{old} g.replica[data-tp='{tp}']"));
+    assert_eq!(replica.len(), 1);
+    assert_eq!(
+        replica[0].get_attribute("data-in-isr").as_deref(),
+        Some("true"),
+        "the restored broker caught up and is back in the ISR"
+    );
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn pause_and_step_move_time_one_event_at_a_time() {
+    let app = mount(false).await;
+    assert!(text("pause").contains("Pause"), "running at start");
+    click("pause").await;
+    assert!(text("pause").contains("Run"), "paused");
+    assert_eq!(text("sim-clock"), "00:00.0");
+    let mut steps = 0;
+    while text("sim-clock") == "00:00.0" && steps < 200 {
+        click("step").await;
+        steps += 1;
+    }
+    let after = text("sim-clock");
+    assert_ne!(after, "00:00.0", "stepping reached the first timed event");
+    assert!(
+        after.starts_with("00:0"),
+        "one event is a small step: {after}"
+    );
+    // Frames while paused do not move time.
+    testing::frame(1_000.0);
+    testing::frame(1_200.0);
+    settle().await;
+    assert_eq!(text("sim-clock"), after);
+    // Right arrow steps too.
+    let before = text("sim-clock");
+    for _ in 0..200 {
+        js_sys::eval("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}))")
+            .unwrap();
+        settle().await;
+        if text("sim-clock") != before {
+            break;
+        }
+    }
+    assert_ne!(text("sim-clock"), before, "ArrowRight steps");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn frames_advance_the_clock_by_bounded_wall_time_times_speed() {
+    let app = mount(false).await;
+    testing::frame(1_000.0);
+    testing::frame(1_100.0);
+    settle().await;
+    assert_eq!(text("sim-clock"), "00:00.1", "100 ms of wall time at 1x");
+    // A 10 s stall counts as 250 ms at most.
+    testing::frame(11_100.0);
+    settle().await;
+    assert_eq!(text("sim-clock"), "00:00.3");
+    testing::dispatch(Action::SetSpeed(10.0));
+    testing::frame(11_200.0);
+    settle().await;
+    assert_eq!(
+        text("sim-clock"),
+        "00:01.3",
+        "100 ms at 10x is one simulated second"
+    );
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn animation_frames_move_the_simulated_clock() {
+    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
+        s.set_item("kafka-sandbox.lang", "en").unwrap();
+    }
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_class_name("test-root");
+    doc().body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<App>::with_root_and_props(root, AppProps::default()).render();
+    TimeoutFuture::new(600).await;
+    assert_ne!(
+        text("sim-clock"),
+        "00:00.0",
+        "the frame clock advanced simulated time"
+    );
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn language_switch_translates_and_is_remembered() {
+    let app = mount(true).await;
+    assert_eq!(text("create-order"), "Create order");
+    click("lang-toggle").await;
+    assert_eq!(text("create-order"), "Créer une commande");
+    assert_eq!(
+        doc()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("fr")
+    );
+    let stored = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("kafka-sandbox.lang")
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("fr"));
+    click("lang-toggle").await;
+    assert_eq!(text("create-order"), "Create order");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn invalid_setting_shows_its_message_and_keeps_the_world() {
+    let app = mount(true).await;
+    click("create-order").await;
+    click("settings-open").await;
+    type_into("set-rf", "5").await;
+    click("settings-apply").await;
+    let msg = text("settings-error");
+    assert!(
+        msg.contains("replication factor 5") && msg.contains("(3)"),
+        "message: {msg}"
+    );
+    assert!(!exists("settings-confirm"), "nothing to confirm");
+    type_into("set-rf", "x").await;
+    click("settings-apply").await;
+    assert!(text("settings-error").contains("not a whole number"));
+    click("settings-cancel").await;
+    assert!(!exists("settings"));
+    assert!(exists("order-1"), "the world was kept");
+    // A valid change rebuilds after confirmation.
+    click("settings-open").await;
+    type_into("set-brokers", "4").await;
+    click("settings-apply").await;
+    assert!(!exists("settings-error"));
+    click("settings-confirm").await;
+    assert!(exists("broker-4"), "rebuilt with 4 brokers");
+    assert!(!exists("order-1"), "a new world");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_message_shows_it_and_can_drop_it() {
+    let app = mount(true).await;
+    advance(2_000).await;
+    let msgs = query_all("g.msg:not(.dropped)");
+    assert!(!msgs.is_empty(), "messages in flight");
+    click_element(&msgs[0]).await;
+    assert!(exists("drop-message"), "inspector shows the message");
+    click("drop-message").await;
+    assert!(!exists("drop-message"), "it is gone from the wire");
+    assert!(text("inspector").contains("Dropped"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_never_panics() {
+    let app = mount(true).await;
+    type_into("order-amount", "abc").await;
+    click("create-order").await;
+    assert!(exists("input-error"));
+    assert!(!exists("order-1"));
+    type_into("order-amount", "").await;
+    type_into("order-user", "99999999999999999999999").await;
+    click("create-order").await;
+    assert!(exists("input-error"));
+    type_into("seed", "-3").await;
+    click("reset").await;
+    assert!(exists("input-error"));
+    testing::dispatch(Action::SetSpeed(f64::NAN));
+    testing::dispatch(Action::SetRate(f64::INFINITY));
+    testing::dispatch(Action::SetRate(0.0));
+    settle().await;
+    assert!(!exists("panic-panel"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn dom_stays_bounded_over_ten_simulated_minutes_of_orders() {
+    let app = mount(true).await;
+    let mut most = 0;
+    // Ten orders per simulated second for ten minutes, in one-second slices.
+    for second in 0..600 {
+        for _ in 0..10 {
+            testing::dispatch(Action::CreateOrder {
+                user: None,
+                total: None,
+            });
+        }
+        testing::advance(1_000);
+        if second % 60 == 59 {
+            settle().await;
+            let nodes = doc().get_elements_by_tag_name("*").length();
+            most = most.max(nodes);
+        }
+    }
+    assert!(most < 6_000, "DOM nodes: {most}");
+    assert!(query_all("#order-table tbody tr").len() <= 25);
+    assert!(query_all("#outbox li").len() <= 25);
+    assert!(query_all("#event-log li").len() <= 120);
+    unmount(app).await;
+}
