@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use super::model::EmailStep;
 use crate::sim::SimTime;
 
-/// Orders kept in detail; older ones only count in the totals.
+/// Finished orders kept in detail; older finished ones only count in the totals.
 pub const ORDERS_KEPT_MAX: usize = 2000;
+
+/// Unfinished orders followed at most (a chain broken for hours at a high rate stops here).
+pub const OPEN_ORDERS_MAX: usize = 200_000;
 
 /// How far an order has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -156,7 +159,27 @@ impl OrderTracker {
                 stuck: None,
             },
         );
-        while self.orders.len() > ORDERS_KEPT_MAX {
+        self.evict();
+    }
+
+    /// Forgets the oldest finished orders beyond [`ORDERS_KEPT_MAX`]; unfinished ones stay so
+    /// their progress still counts (up to [`OPEN_ORDERS_MAX`]).
+    fn evict(&mut self) {
+        if self.orders.len() <= ORDERS_KEPT_MAX {
+            return;
+        }
+        let excess = self.orders.len() - ORDERS_KEPT_MAX;
+        let done: Vec<u64> = self
+            .orders
+            .values()
+            .filter(|o| o.is_done())
+            .take(excess)
+            .map(|o| o.order_id)
+            .collect();
+        for id in done {
+            self.orders.remove(&id);
+        }
+        while self.orders.len() > OPEN_ORDERS_MAX + ORDERS_KEPT_MAX {
             self.orders.pop_first();
         }
     }
@@ -234,6 +257,7 @@ impl OrderTracker {
         if let Some(latency) = completed {
             self.totals.completed += 1;
             self.totals.latency_sum_ms += latency;
+            self.evict();
         }
     }
 

@@ -22,7 +22,7 @@ pub const LOG_KEPT_MAX: usize = 400;
 /// Emails kept in the outbox view.
 pub const OUTBOX_KEPT_MAX: usize = 200;
 /// Order ids remembered by each service's idempotence store.
-const DEDUPE_KEPT_MAX: usize = 50_000;
+const DEDUPE_KEPT_MAX: usize = 10_000;
 /// App-timer tokens of the order service.
 const TOKEN_AUTO_ORDER: u64 = u64::MAX;
 /// Most instances per service.
@@ -60,10 +60,10 @@ impl ServicesConfig {
         ServicesConfig {
             enabled: true,
             instances: [1, 1, 1],
-            payment_processing_ms: if sandbox { 600 } else { 20 },
+            payment_processing_ms: if sandbox { 600 } else { 4 },
             payment_failure_rate: 0.0,
-            shipping_processing_ms: if sandbox { 500 } else { 10 },
-            email_processing_ms: if sandbox { 200 } else { 5 },
+            shipping_processing_ms: if sandbox { 500 } else { 3 },
+            email_processing_ms: if sandbox { 200 } else { 1 },
             stuck_after_ms: if sandbox { 15_000 } else { 60_000 },
             partitions: 3,
             replication_factor: 3,
@@ -128,21 +128,69 @@ impl WorldConfig {
 struct Work {
     record: ConsumedRecord,
     token: u64,
-    /// The outcome's send, once published.
-    waiting_on: Option<SendId>,
 }
 
-/// One running copy of a service: a group member and its producer.
+/// An outcome published and not yet acknowledged.
+#[derive(Clone, Debug)]
+struct InDoubt {
+    record: ConsumedRecord,
+    order_id: u64,
+    topic: String,
+    value: String,
+}
+
+/// An instance commits at most this often (a poll loop's commit cadence).
+const COMMIT_INTERVAL_MS: SimTime = 1000;
+/// App-timer token bit of an instance's commit flush.
+const TOKEN_COMMIT_FLUSH: u64 = 1 << 62;
+
+/// One running copy of a service: a group member and its producer. It processes one record at
+/// a time, publishes its outcome without waiting (as a Kafka client does), and commits a
+/// partition's offset only up to the first record whose outcome is not yet acknowledged.
 #[derive(Clone, Debug)]
 struct Instance {
     consumer: ClientId,
     producer: Option<ClientId>,
     queue: VecDeque<ConsumedRecord>,
     busy: Option<Work>,
-    /// Highest processed offset + 1 per partition, not yet committed.
-    to_commit: BTreeMap<TopicPartition, Offset>,
+    /// Outcomes sent and not yet acknowledged, by send.
+    in_doubt: BTreeMap<SendId, InDoubt>,
+    /// Next offset after the last processed record, per partition.
+    processed_upto: BTreeMap<TopicPartition, Offset>,
+    /// Offsets committed (or being committed), per partition.
+    committed: BTreeMap<TopicPartition, Offset>,
+    last_commit_at: SimTime,
+    flush_armed: bool,
     processed: u64,
     crash_after_next: bool,
+}
+
+impl Instance {
+    fn forget_progress(&mut self) {
+        self.queue.clear();
+        self.busy = None;
+        self.processed_upto.clear();
+        self.committed.clear();
+        self.flush_armed = false;
+    }
+
+    /// Per partition, the offset below which every record is processed and acknowledged.
+    fn committable(&self) -> Vec<(TopicPartition, Offset)> {
+        self.processed_upto
+            .iter()
+            .map(|(tp, upto)| {
+                let first_open = self
+                    .in_doubt
+                    .values()
+                    .filter(|d| d.record.tp == *tp)
+                    .map(|d| d.record.offset)
+                    .min()
+                    .unwrap_or(*upto);
+                (*tp, first_open.min(*upto))
+            })
+            .filter(|(tp, o)| self.committed.get(tp).is_none_or(|c| o > c))
+            .collect()
+    }
 }
 
 /// What a service remembers across instances and crashes (its database).
@@ -356,7 +404,11 @@ impl World {
             producer,
             queue: VecDeque::new(),
             busy: None,
-            to_commit: BTreeMap::new(),
+            in_doubt: BTreeMap::new(),
+            processed_upto: BTreeMap::new(),
+            committed: BTreeMap::new(),
+            last_commit_at: 0,
+            flush_armed: false,
             processed: 0,
             crash_after_next: false,
         });
@@ -398,10 +450,10 @@ impl World {
         Ok(order_id)
     }
 
-    /// Sets the automatic order rate (0 to 20 per second).
+    /// Sets the automatic order rate (0 to 1000 per second; the page offers 0 to 20).
     pub fn set_order_rate(&mut self, per_second: f64) {
         let rate = if per_second.is_finite() {
-            per_second.clamp(0.0, 20.0)
+            per_second.clamp(0.0, 1000.0)
         } else {
             0.0
         };
@@ -499,9 +551,8 @@ impl World {
             .get_mut(&kind)
             .and_then(|v| v.get_mut(index))
             .ok_or_else(|| format!("{} has no instance {index}", kind.name()))?;
-        inst.queue.clear();
-        inst.busy = None;
-        inst.to_commit.clear();
+        inst.forget_progress();
+        inst.in_doubt.clear();
         inst.crash_after_next = false;
         let (consumer, producer) = (inst.consumer, inst.producer);
         self.sim.handle(Command::CrashClient { client: consumer })?;
@@ -601,6 +652,9 @@ impl World {
     // ----- reacting to the engine -----
 
     fn process_events(&mut self) {
+        if !self.sim.has_events() {
+            return;
+        }
         let events: Vec<Event> = self.sim.drain_events().collect();
         for event in events {
             if let Some(rec) = self.record_events.as_mut() {
@@ -625,7 +679,12 @@ impl World {
                     let _ = self.create_order(None, None);
                     self.arm_auto_order();
                 } else if let Some((kind, i)) = self.instance_of(*client) {
-                    self.finish_processing(kind, i, *token);
+                    if *token == TOKEN_COMMIT_FLUSH {
+                        self.instances.get_mut(&kind).expect("kind")[i].flush_armed = false;
+                        self.maybe_commit(kind, i);
+                    } else {
+                        self.finish_processing(kind, i, *token);
+                    }
                 }
             }
             EventKind::ProduceAcked { send, .. } => {
@@ -647,8 +706,7 @@ impl World {
             EventKind::PartitionsRevoked { consumer } => {
                 if let Some((kind, i)) = self.instance_of(*consumer) {
                     let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
-                    inst.queue.clear();
-                    inst.to_commit.clear();
+                    inst.forget_progress();
                 }
             }
             _ => {}
@@ -693,7 +751,7 @@ impl World {
         }
     }
 
-    /// Starts the next queued record if the instance is idle; commits when the queue is empty.
+    /// Starts the next queued record if the instance is idle.
     fn kick(&mut self, kind: ServiceKind, i: usize) {
         let delay = self.processing_ms(kind);
         let token = self.next_token;
@@ -701,26 +759,39 @@ impl World {
         if inst.busy.is_some() || !self.sim.client_online(inst.consumer) {
             return;
         }
-        match inst.queue.pop_front() {
-            Some(record) => {
-                self.next_token += 1;
-                inst.busy = Some(Work {
-                    record,
-                    token,
-                    waiting_on: None,
-                });
-                let consumer = inst.consumer;
-                self.sim.set_app_timer(consumer, delay, token);
-            }
-            None => {
-                if !inst.to_commit.is_empty() {
-                    let offsets: Vec<(TopicPartition, Offset)> =
-                        std::mem::take(&mut inst.to_commit).into_iter().collect();
-                    let consumer = inst.consumer;
-                    self.sim.commit(consumer, offsets);
-                }
-            }
+        if let Some(record) = inst.queue.pop_front() {
+            self.next_token += 1;
+            inst.busy = Some(Work { record, token });
+            let consumer = inst.consumer;
+            self.sim.set_app_timer(consumer, delay, token);
         }
+    }
+
+    /// Commits what is safe to commit, at most once per [`COMMIT_INTERVAL_MS`]; a flush timer
+    /// commits the rest.
+    fn maybe_commit(&mut self, kind: ServiceKind, i: usize) {
+        let now = self.now();
+        let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+        let offsets = inst.committable();
+        if offsets.is_empty() {
+            return;
+        }
+        let due = inst.last_commit_at + COMMIT_INTERVAL_MS;
+        if now < due {
+            if !inst.flush_armed {
+                inst.flush_armed = true;
+                let consumer = inst.consumer;
+                self.sim
+                    .set_app_timer(consumer, due - now, TOKEN_COMMIT_FLUSH);
+            }
+            return;
+        }
+        inst.last_commit_at = now;
+        for (tp, o) in &offsets {
+            inst.committed.insert(*tp, *o);
+        }
+        let consumer = inst.consumer;
+        self.sim.commit(consumer, offsets);
     }
 
     fn finish_processing(&mut self, kind: ServiceKind, i: usize, token: u64) {
@@ -728,7 +799,7 @@ impl World {
         let Some(work) = self.instances[&kind][i].busy.clone() else {
             return;
         };
-        if work.token != token || work.waiting_on.is_some() {
+        if work.token != token {
             return;
         }
         let record = work.record;
@@ -836,12 +907,18 @@ impl World {
         if let Some(store) = self.stores.get_mut(&kind) {
             store.prune();
         }
-        match outcome {
-            Some((topic, value)) if !self.stores[&kind].published.contains(&order_id) => {
-                self.publish(kind, i, order_id, &topic, &value);
+        if let Some((topic, value)) = outcome {
+            if !self.stores[&kind].published.contains(&order_id) {
+                let doubt = InDoubt {
+                    record: record.clone(),
+                    order_id,
+                    topic,
+                    value,
+                };
+                self.publish(kind, i, doubt);
             }
-            _ => self.record_done(kind, i),
         }
+        self.record_done(kind, i);
     }
 
     fn note_duplicate(&mut self, kind: ServiceKind, order_id: u64) {
@@ -856,88 +933,71 @@ impl World {
         });
     }
 
-    fn publish(&mut self, kind: ServiceKind, i: usize, order_id: u64, topic: &str, value: &str) {
+    /// Publishes an outcome; it stays in doubt (and its record uncommitted) until acknowledged.
+    fn publish(&mut self, kind: ServiceKind, i: usize, doubt: InDoubt) {
         let inst = &self.instances[&kind][i];
-        let (Some(producer), Some(topic_id)) = (inst.producer, self.sim.topic_by_name(topic))
+        let (Some(producer), Some(topic_id)) =
+            (inst.producer, self.sim.topic_by_name(&doubt.topic))
         else {
-            return self.record_done(kind, i);
+            return;
         };
-        match self
-            .sim
-            .send(producer, topic_id, Some(&order_id.to_string()), value)
-        {
-            Ok(send) => {
-                if let Some(w) = self.instances.get_mut(&kind).expect("kind")[i]
-                    .busy
-                    .as_mut()
-                {
-                    w.waiting_on = Some(send);
-                }
-            }
-            Err(_) => {
-                // Producer down: the record stays uncommitted and will be delivered again.
-                self.instances.get_mut(&kind).expect("kind")[i].busy = None;
-            }
+        let key = doubt.order_id.to_string();
+        // A send refused at once (producer down) leaves the record uncommitted: it is delivered
+        // again after the restart or to the member that takes the partition.
+        if let Ok(send) = self.sim.send(producer, topic_id, Some(&key), &doubt.value) {
+            self.instances.get_mut(&kind).expect("kind")[i]
+                .in_doubt
+                .insert(send, doubt);
         }
     }
 
-    fn find_waiting(&self, send: SendId) -> Option<(ServiceKind, usize)> {
+    fn find_in_doubt(&self, send: SendId) -> Option<(ServiceKind, usize)> {
         self.instances.iter().find_map(|(kind, list)| {
             list.iter()
-                .position(|inst| {
-                    inst.busy
-                        .as_ref()
-                        .is_some_and(|w| w.waiting_on == Some(send))
-                })
+                .position(|inst| inst.in_doubt.contains_key(&send))
                 .map(|i| (*kind, i))
         })
     }
 
     fn outcome_acked(&mut self, send: SendId) {
-        let Some((kind, i)) = self.find_waiting(send) else {
+        let Some((kind, i)) = self.find_in_doubt(send) else {
             return;
         };
-        let order_id = self.instances[&kind][i]
-            .busy
-            .as_ref()
-            .and_then(|w| order_id_of(&w.record.value));
-        if let Some(order_id) = order_id {
+        let doubt = self.instances.get_mut(&kind).expect("kind")[i]
+            .in_doubt
+            .remove(&send);
+        if let Some(d) = doubt {
             self.stores
                 .entry(kind)
                 .or_default()
                 .published
-                .insert(order_id);
+                .insert(d.order_id);
         }
-        self.record_done(kind, i);
+        self.maybe_commit(kind, i);
     }
 
     fn outcome_failed(&mut self, send: SendId) {
-        let Some((kind, i)) = self.find_waiting(send) else {
+        let Some((kind, i)) = self.find_in_doubt(send) else {
             return;
         };
-        // Publish again: the send failed for good, the record is not done.
-        let Some(work) = self.instances.get_mut(&kind).expect("kind")[i]
-            .busy
-            .as_mut()
-        else {
-            return;
-        };
-        work.waiting_on = None;
-        let token = work.token;
-        let consumer = self.instances[&kind][i].consumer;
-        self.sim
-            .set_app_timer(consumer, self.processing_ms(kind).max(100), token);
+        // The send failed for good: publish again (the record is still uncommitted).
+        let doubt = self.instances.get_mut(&kind).expect("kind")[i]
+            .in_doubt
+            .remove(&send);
+        if let Some(d) = doubt {
+            self.publish(kind, i, d);
+        }
     }
 
-    /// The record is processed (and its outcome acknowledged): mark it for commit, maybe crash
-    /// (fault injection), then take the next one.
+    /// The record is processed (its outcome maybe still in doubt): count it, maybe crash
+    /// (fault injection: after processing, before committing), then take the next one.
     fn record_done(&mut self, kind: ServiceKind, i: usize) {
         let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
         let Some(work) = inst.busy.take() else { return };
         let next = work.record.offset + 1;
         inst.processed += 1;
-        let e = inst.to_commit.entry(work.record.tp).or_insert(next);
-        *e = (*e).max(next);
+        let upto = inst.processed_upto.entry(work.record.tp).or_insert(next);
+        *upto = (*upto).max(next);
         let consumer = inst.consumer;
         self.sim.acknowledge(consumer, work.record.tp, next);
         if inst.crash_after_next {
@@ -945,6 +1005,7 @@ impl World {
             return;
         }
         self.kick(kind, i);
+        self.maybe_commit(kind, i);
     }
 
     // ----- views -----

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::config::Acks;
 use super::coordinator::GroupState;
-use super::engine::{Simulation, Timer};
+use super::engine::{Simulation, Timer, TimerKey};
 use super::events::EventKind;
 use super::log::{LogRecord, PartitionLog, SequenceCheck};
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
@@ -62,11 +62,14 @@ pub(crate) struct Replica {
     pub role: Role,
     /// The partition state this broker acts on.
     pub state: Option<PartitionState>,
+    /// The timeout of the follower's fetch in flight.
+    pub fetch_timeout: Option<TimerKey>,
 }
 
 /// A fetch the leader holds until data arrives or the wait expires (long poll).
 #[derive(Clone, Debug)]
 pub(crate) struct ParkedFetch {
+    pub expiry: TimerKey,
     pub tp: TopicPartition,
     pub from: NodeId,
     pub request_id: u64,
@@ -91,6 +94,7 @@ pub(crate) enum PendingReply {
 /// An append waiting for the high watermark to pass `last_offset`.
 #[derive(Clone, Debug)]
 pub(crate) struct PendingAck {
+    pub expiry: Option<TimerKey>,
     pub tp: TopicPartition,
     pub to: NodeId,
     pub last_offset: Offset,
@@ -428,7 +432,10 @@ impl Simulation {
         self.transmit(NodeId::Broker(b), NodeId::Broker(leader), payload);
         let timeout = self.config.cluster.replica_fetch_wait_max_ms
             + self.config.cluster.replica_socket_timeout_ms;
-        self.set_timer(timeout, Timer::BrokerFetchTimeout(b, inc, tp, request_id));
+        let key = self.set_timer(timeout, Timer::BrokerFetchTimeout(b, inc, tp, request_id));
+        if let Some(r) = self.broker(b).replicas.get_mut(&tp) {
+            r.fetch_timeout = Some(key);
+        }
     }
 
     /// A fetch to a crashed leader fails at once; retry after the fetch backoff.
@@ -503,6 +510,12 @@ impl Simulation {
             }
             _ => return,
         }
+        if let Some(key) = replica.fetch_timeout.take() {
+            self.cancel_timer(key);
+        }
+        let Some(replica) = self.broker(b).replicas.get_mut(&tp) else {
+            return;
+        };
         match result {
             FetchResult::Records {
                 records,
@@ -659,7 +672,11 @@ impl Simulation {
             reply(self, result);
         } else {
             let id = self.broker(b).next_id();
+            let inc = self.brokers[&b].incarnation;
+            let wait = self.config.cluster.replica_fetch_wait_max_ms;
+            let expiry = self.set_timer(wait, Timer::BrokerParkedFetchExpiry(b, inc, id));
             let parked = ParkedFetch {
+                expiry,
                 tp,
                 from: NodeId::Broker(f),
                 request_id,
@@ -667,9 +684,6 @@ impl Simulation {
                 consumer: false,
             };
             self.broker(b).parked.insert(id, parked);
-            let inc = self.brokers[&b].incarnation;
-            let wait = self.config.cluster.replica_fetch_wait_max_ms;
-            self.set_timer(wait, Timer::BrokerParkedFetchExpiry(b, inc, id));
         }
     }
 
@@ -693,6 +707,7 @@ impl Simulation {
     }
 
     fn respond_fetch(&mut self, b: BrokerId, p: &ParkedFetch, result: FetchResult) {
+        self.cancel_timer(p.expiry);
         let payload = if p.consumer {
             Payload::ConsumerFetchResponse {
                 request_id: p.request_id,
@@ -822,6 +837,9 @@ impl Simulation {
         let Some(p) = self.broker(b).pending.remove(&id) else {
             return;
         };
+        if let Some(expiry) = p.expiry {
+            self.cancel_timer(expiry);
+        }
         let payload = match p.reply {
             PendingReply::Produce {
                 request_id,
@@ -920,6 +938,7 @@ impl Simulation {
                 self.broker(b).pending.insert(
                     id,
                     PendingAck {
+                        expiry: None,
                         tp,
                         to,
                         last_offset: last,
@@ -930,17 +949,19 @@ impl Simulation {
             }
             Acks::All => {
                 let id = self.broker(b).next_id();
+                let inc = self.brokers[&b].incarnation;
+                let expiry =
+                    self.set_timer(timeout_ms, Timer::BrokerPendingProduceExpiry(b, inc, id));
                 self.broker(b).pending.insert(
                     id,
                     PendingAck {
+                        expiry: Some(expiry),
                         tp,
                         to,
                         last_offset: last,
                         reply,
                     },
                 );
-                let inc = self.brokers[&b].incarnation;
-                self.set_timer(timeout_ms, Timer::BrokerPendingProduceExpiry(b, inc, id));
             }
         }
         self.leader_maybe_advance_hw(b, tp);
@@ -1014,9 +1035,13 @@ impl Simulation {
             return reply(self, result);
         }
         let id = self.broker(b).next_id();
+        let inc = self.brokers[&b].incarnation;
+        let wait = self.config.consumer.fetch_max_wait_ms;
+        let expiry = self.set_timer(wait, Timer::BrokerParkedFetchExpiry(b, inc, id));
         self.broker(b).parked.insert(
             id,
             ParkedFetch {
+                expiry,
                 tp,
                 from,
                 request_id,
@@ -1024,9 +1049,6 @@ impl Simulation {
                 consumer: true,
             },
         );
-        let inc = self.brokers[&b].incarnation;
-        let wait = self.config.consumer.fetch_max_wait_ms;
-        self.set_timer(wait, Timer::BrokerParkedFetchExpiry(b, inc, id));
     }
 
     // ----- ISR -----

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use super::config::{Acks, ConsumerConfig, ProducerConfig};
-use super::engine::{ClientTimer, Simulation, Timer};
+use super::engine::{ClientTimer, Simulation, Timer, TimerKey};
 use super::events::{ConsumedRecord, EventKind};
 use super::murmur2::partition_for_key;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
@@ -39,6 +39,8 @@ pub(crate) struct Batch {
 #[derive(Clone, Debug)]
 pub(crate) struct InFlight {
     pub batch: Batch,
+    /// The request timeout timer.
+    pub timeout: TimerKey,
     /// The broker the request went to.
     pub broker: BrokerId,
 }
@@ -118,6 +120,8 @@ pub(crate) struct Consumer {
     pub metadata: ClientMetadata,
     pub assignment: Vec<TopicPartition>,
     pub positions: BTreeMap<TopicPartition, Position>,
+    /// Timeouts of pending requests.
+    pub request_timeouts: BTreeMap<u64, TimerKey>,
     /// Pending requests and the broker each went to.
     pub requests: BTreeMap<u64, (ConsumerRequest, BrokerId)>,
     pub next_request: u64,
@@ -177,6 +181,7 @@ impl Simulation {
                 assignment: Vec::new(),
                 positions: BTreeMap::new(),
                 requests: BTreeMap::new(),
+                request_timeouts: BTreeMap::new(),
                 next_request: 1,
                 heartbeat_in_flight: false,
                 last_heartbeat_ok: self.now,
@@ -274,6 +279,7 @@ impl Simulation {
             k.assignment.clear();
             k.positions.clear();
             k.requests.clear();
+            k.request_timeouts.clear();
             k.heartbeat_in_flight = false;
             k.last_heartbeat_ok = self.now;
             self.consumer_arm(c);
@@ -721,17 +727,18 @@ impl Simulation {
             }
             return;
         }
+        let timeout = self.set_timer(
+            timeout,
+            Timer::Client(c, inc, ClientTimer::ProducerRequestTimeout(request_id)),
+        );
         let p = self.producers.get_mut(&c).expect("producer");
         p.in_flight.insert(
             request_id,
             InFlight {
                 batch,
+                timeout,
                 broker: leader,
             },
-        );
-        self.set_timer(
-            timeout,
-            Timer::Client(c, inc, ClientTimer::ProducerRequestTimeout(request_id)),
         );
     }
 
@@ -745,8 +752,9 @@ impl Simulation {
             return;
         };
         let Some(f) = p.in_flight.remove(&request_id) else {
-            return;
-        }; // late: already timed out
+            return; // late: already timed out
+        };
+        self.cancel_timer(f.timeout);
         match result {
             Ok(base) => {
                 let tp = f.batch.tp;
@@ -909,11 +917,27 @@ impl Simulation {
         let inc = k.incarnation;
         let payload = make(id);
         self.transmit(NodeId::Client(c), NodeId::Broker(to), payload);
-        self.set_timer(
+        let key = self.set_timer(
             timeout,
             Timer::Client(c, inc, ClientTimer::ConsumerRequestTimeout(id)),
         );
+        self.consumers
+            .get_mut(&c)
+            .expect("consumer")
+            .request_timeouts
+            .insert(id, key);
         id
+    }
+
+    /// A consumer request was answered: its timeout is not needed any more.
+    fn consumer_request_answered(&mut self, c: ClientId, request: u64) {
+        let key = self
+            .consumers
+            .get_mut(&c)
+            .and_then(|k| k.request_timeouts.remove(&request));
+        if let Some(key) = key {
+            self.cancel_timer(key);
+        }
     }
 
     fn consumer_pending(&self, c: ClientId, pred: impl Fn(&ConsumerRequest) -> bool) -> bool {
@@ -1109,6 +1133,7 @@ impl Simulation {
         let Some(k) = self.consumers.get_mut(&c) else {
             return;
         };
+        k.request_timeouts.remove(&request);
         let Some((kind, _)) = k.requests.remove(&request) else {
             return;
         };
@@ -1139,6 +1164,9 @@ impl Simulation {
     }
 
     fn consumer_handle(&mut self, c: ClientId, payload: Payload) {
+        if let Payload::ConsumerFetchResponse { request_id, .. } = &payload {
+            self.consumer_request_answered(c, *request_id);
+        }
         let Some(k) = self.consumers.get_mut(&c) else {
             return;
         };
@@ -1309,6 +1337,7 @@ impl Simulation {
                 result,
             } => {
                 k.requests.remove(&request_id);
+                self.consumer_request_answered(c, request_id);
                 match result {
                     Ok(offsets) => self.emit(EventKind::OffsetsCommitted {
                         consumer: c,

@@ -20,6 +20,7 @@ use super::config::{validate_topic, ConfigError, SimConfig, TopicConfig};
 use super::controller::Controller;
 use super::events::{Event, EventKind};
 use super::network::{DropReason, LinkState, Message, MessageKind, Payload};
+use super::queue::{EventQueue, QueueKey};
 use super::rng::SimRng;
 use super::types::{
     BrokerId, ClientId, MessageId, NodeId, ProducerId, SimTime, TopicId, TopicPartition,
@@ -40,6 +41,10 @@ const DROPPED_KEPT_MAX: usize = 64;
 
 /// Most queue entries one `advance_to` call processes, so a call always returns.
 pub const STEPS_PER_ADVANCE_MAX: usize = 2_000_000;
+
+/// Where a timer sits in the queue, so it can be cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey(QueueKey);
 
 /// A timer owned by a node; `incarnation` makes timers of a crashed incarnation inert.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,7 +197,7 @@ pub struct Simulation {
     pub(crate) net_rng: SimRng,
     pub(crate) client_rng: SimRng,
     next_seq: u64,
-    pub(crate) queue: BTreeMap<(SimTime, u64), Scheduled>,
+    pub(crate) queue: EventQueue<Scheduled>,
     pub(crate) links: LinkState,
     /// Latest delivery time per (from, to): links are FIFO, like the TCP connections Kafka uses.
     link_tail: BTreeMap<(NodeId, NodeId), SimTime>,
@@ -224,7 +229,7 @@ impl Simulation {
             net_rng: SimRng::child(seed, 1),
             client_rng: SimRng::child(seed, 2),
             next_seq: 0,
-            queue: BTreeMap::new(),
+            queue: EventQueue::default(),
             links: LinkState::default(),
             link_tail: BTreeMap::new(),
             controller: Controller::new(),
@@ -367,12 +372,12 @@ impl Simulation {
 
     /// Time of the next queued entry, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.keys().next().map(|(t, _)| *t)
+        self.queue.next_time()
     }
 
     /// Processes the earliest queued entry; returns false when the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some(((at, seq), item)) = self.queue.pop_first() else {
+        let Some((at, seq, item)) = self.queue.pop() else {
             return false;
         };
         debug_assert!(at >= self.now, "time never goes back");
@@ -408,15 +413,19 @@ impl Simulation {
 
     // ----- scheduling -----
 
-    pub(crate) fn schedule(&mut self, at: SimTime, item: Scheduled) -> u64 {
+    pub(crate) fn schedule(&mut self, at: SimTime, item: Scheduled) -> QueueKey {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.insert((at.max(self.now), seq), item);
-        seq
+        self.queue.push(at.max(self.now), seq, item)
     }
 
-    pub(crate) fn set_timer(&mut self, delay: SimTime, timer: Timer) {
-        self.schedule(self.now + delay, Scheduled::Timer(timer));
+    pub(crate) fn set_timer(&mut self, delay: SimTime, timer: Timer) -> TimerKey {
+        TimerKey(self.schedule(self.now + delay, Scheduled::Timer(timer)))
+    }
+
+    /// Removes a timer that is no longer needed (its work completed early).
+    pub(crate) fn cancel_timer(&mut self, key: TimerKey) {
+        self.queue.cancel(key.0);
     }
 
     /// Sends `payload` from `from` to `to`. Messages from or to an isolated node are dropped.
@@ -579,6 +588,11 @@ impl Simulation {
         self.events.push_back(Event { at: self.now, kind });
     }
 
+    /// Whether events wait to be drained.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Takes every event emitted since the last call, oldest first.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.events.drain(..)
@@ -662,14 +676,14 @@ impl Simulation {
                 self.client_restart(client);
             }
             Command::DropMessage { id } => {
-                let key = self
+                let removed = self
                     .queue
-                    .iter()
-                    .find(|(_, item)| matches!(item, Scheduled::Deliver(m) if m.id == id))
-                    .map(|(k, _)| *k)
-                    .ok_or_else(|| format!("message {} is not in flight", id.0))?;
-                if let Some(Scheduled::Deliver(msg)) = self.queue.remove(&key) {
-                    self.record_drop(msg, DropReason::DroppedByUser);
+                    .remove_where(|item| matches!(item, Scheduled::Deliver(m) if m.id == id));
+                match removed {
+                    Some(Scheduled::Deliver(msg)) => {
+                        self.record_drop(msg, DropReason::DroppedByUser)
+                    }
+                    _ => return Err(format!("message {} is not in flight", id.0)),
                 }
             }
         }
@@ -721,10 +735,16 @@ impl Simulation {
 
     /// Messages in flight, earliest delivery first.
     pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
-        self.queue.values().filter_map(|item| match item {
-            Scheduled::Deliver(m) => Some(m),
-            Scheduled::Timer(_) => None,
-        })
+        let mut messages: Vec<&Message> = self
+            .queue
+            .iter()
+            .filter_map(|item| match item {
+                Scheduled::Deliver(m) => Some(m),
+                Scheduled::Timer(_) => None,
+            })
+            .collect();
+        messages.sort_by_key(|m| (m.deliver_at, m.id));
+        messages.into_iter()
     }
 
     /// Messages dropped recently (bounded), oldest first.

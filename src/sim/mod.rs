@@ -12,6 +12,7 @@ pub mod invariants;
 pub mod log;
 pub mod murmur2;
 pub mod network;
+mod queue;
 pub mod rng;
 pub mod snapshot;
 pub mod types;
