@@ -237,6 +237,11 @@ pub enum EventKind {
     },
 }
 
+/// `tag + 64 * value`, wrapping: a number per event for the trace hash.
+fn tagged(tag: u64, value: u64) -> u64 {
+    tag.wrapping_add(value.wrapping_mul(64))
+}
+
 impl EventKind {
     /// A small number per variant, mixed into the trace hash.
     pub fn code(&self) -> u64 {
@@ -249,23 +254,23 @@ impl EventKind {
             EventKind::BrokerRegistered { .. } => 6,
             EventKind::BrokerFenced { .. } => 7,
             EventKind::BrokerUnfenced { .. } => 8,
-            EventKind::LeaderChanged { leader_epoch, .. } => 9 + 64 * *leader_epoch as u64,
-            EventKind::IsrChanged { isr, .. } => 10 + 64 * isr.len() as u64,
-            EventKind::Truncated { to, .. } => 11 + 64 * to,
+            EventKind::LeaderChanged { leader_epoch, .. } => tagged(9, *leader_epoch as u64),
+            EventKind::IsrChanged { isr, .. } => tagged(10, isr.len() as u64),
+            EventKind::Truncated { to, .. } => tagged(11, *to),
             EventKind::ProduceError { .. } => 12,
-            EventKind::ProduceAcked { offset, .. } => 13 + 64 * offset,
+            EventKind::ProduceAcked { offset, .. } => tagged(13, *offset),
             EventKind::ProduceSentUnacknowledged { .. } => 14,
             EventKind::ProduceFailed { .. } => 15,
             EventKind::DuplicateSuppressed { .. } => 16,
-            EventKind::RecordsDelivered { records, .. } => 17 + 64 * records.len() as u64,
-            EventKind::OffsetReset { offset, .. } => 18 + 64 * offset,
+            EventKind::RecordsDelivered { records, .. } => tagged(17, records.len() as u64),
+            EventKind::OffsetReset { offset, .. } => tagged(18, *offset),
             EventKind::OffsetsCommitted { .. } => 19,
             EventKind::CommitFailed { .. } => 20,
-            EventKind::GroupRebalanced { generation, .. } => 21 + 64 * *generation as u64,
+            EventKind::GroupRebalanced { generation, .. } => tagged(21, *generation as u64),
             EventKind::PartitionsAssigned { .. } => 22,
             EventKind::PartitionsRevoked { .. } => 23,
             EventKind::MemberExpired { .. } => 24,
-            EventKind::AppTimer { token, .. } => 25 + 64 * token,
+            EventKind::AppTimer { token, .. } => tagged(25, *token),
         }
     }
 
