@@ -10,7 +10,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn brokers_sit_side_by_side_below_the_controller_without_overlap() {
     for brokers in 1..=7 {
-        let l = layout(brokers, 8, &[1, 2, 1, 4]);
+        let l = layout(brokers, content_height(4, 4), &[1, 2, 1, 4]);
         assert_eq!(l.brokers.len(), brokers);
         for (i, a) in l.brokers.iter().enumerate() {
             assert!(
@@ -36,18 +36,19 @@ fn brokers_sit_side_by_side_below_the_controller_without_overlap() {
 
 #[wasm_bindgen_test]
 fn broker_height_grows_with_its_lines_and_rows_stay_inside() {
-    let small = layout(3, 4, &[1, 1, 1, 1]);
-    let big = layout(3, 12, &[1, 1, 1, 1]);
+    let small = layout(3, content_height(4, 1), &[1, 1, 1, 1]);
+    let big = layout(3, content_height(4, 12), &[1, 1, 1, 1]);
     assert!(big.brokers[0].h > small.brokers[0].h);
     let b = big.brokers[1];
     for row in 0..12 {
-        let r = partition_row(&b, row);
+        let y = 4.0 * LABEL_H + row as f64 * ROW_H;
+        let r = partition_row(&b, y);
         assert!(b.contains(Point::new(r.x, r.y)) && b.contains(Point::new(r.right(), r.bottom())));
         for col in 0..3 {
-            let c = replica_cell(&b, row, col, 3);
+            let c = replica_cell(&b, y, col, 3);
             assert!(c.x >= r.x - 1e-9 && c.right() <= r.right() + 1e-9);
             if col > 0 {
-                assert!(!c.overlaps(&replica_cell(&b, row, col - 1, 3)));
+                assert!(!c.overlaps(&replica_cell(&b, y, col - 1, 3)));
             }
         }
     }
@@ -55,7 +56,7 @@ fn broker_height_grows_with_its_lines_and_rows_stay_inside() {
 
 #[wasm_bindgen_test]
 fn instances_sit_inside_their_service() {
-    let l = layout(3, 8, &[1, 4, 2, 3]);
+    let l = layout(3, content_height(4, 4), &[1, 4, 2, 3]);
     for (s, list) in l.instances.iter().enumerate() {
         for r in list {
             assert!(l.services[s].contains(Point::new(r.x, r.y)));
@@ -67,7 +68,7 @@ fn instances_sit_inside_their_service() {
 
 #[wasm_bindgen_test]
 fn message_position_goes_from_sender_to_receiver() {
-    let l = layout(3, 8, &[1, 1, 1, 1]);
+    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
     let path = message_path(&l, Endpoint::Instance(0, 0), Endpoint::Broker(2));
     let start = point_at(&path, progress(1_000, 1_000, 1_300));
     let mid = point_at(&path, progress(1_150, 1_000, 1_300));
@@ -99,7 +100,7 @@ fn progress_is_clamped_and_instant_messages_are_at_their_end() {
 
 #[wasm_bindgen_test]
 fn request_and_response_travel_in_separate_lanes() {
-    let l = layout(3, 8, &[1, 1, 1, 1]);
+    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
     let there = message_path(&l, Endpoint::Instance(1, 0), Endpoint::Broker(0));
     let back = message_path(&l, Endpoint::Broker(0), Endpoint::Instance(1, 0));
     let a = point_at(&there, 0.5);
@@ -110,7 +111,7 @@ fn request_and_response_travel_in_separate_lanes() {
 
 #[wasm_bindgen_test]
 fn replication_between_brokers_arcs_above_them_and_below_the_controller() {
-    let l = layout(3, 8, &[1, 1, 1, 1]);
+    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
     let path = message_path(&l, Endpoint::Broker(0), Endpoint::Broker(2));
     assert!(matches!(path, Path::Quad(..)));
     for i in 0..=20 {

@@ -393,3 +393,53 @@ async fn dom_stays_bounded_over_ten_simulated_minutes_of_orders() {
     assert!(query_all("#event-log li").len() <= 120);
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn service_instances_can_be_added_crashed_and_restarted() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    click_element(&by_id("service-payment_service")).await;
+    click("payment_service-add").await;
+    advance(3_000).await;
+    assert_eq!(query_all("#service-payment_service g.instance").len(), 2);
+    click("payment_service-0-crash").await;
+    assert_eq!(
+        query_all("#service-payment_service g.instance.down").len(),
+        1,
+        "the crashed instance is drawn down"
+    );
+    click("payment_service-0-restart").await;
+    advance(3_000).await;
+    assert!(query_all("#service-payment_service g.instance.down").is_empty());
+    click("payment_service-remove").await;
+    assert_eq!(query_all("#service-payment_service g.instance").len(), 1);
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_partition_shows_its_replicas_and_records_and_a_record_its_content() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    type_into("order-user", "5").await;
+    click("create-order").await;
+    advance(10_000).await;
+    let cell = query_all("g.replica.leader[data-tp^='order.created-']")
+        .into_iter()
+        .find(|g| g.get_attribute("data-leo").as_deref() == Some("1"))
+        .expect("the order's partition");
+    click_element(&cell).await;
+    assert_eq!(query_all("#partition-replicas tbody tr").len(), 3, "RF 3");
+    let row = query_all("#inspector table.records tbody tr");
+    assert_eq!(row.len(), 1);
+    click_element(&row[0]).await;
+    let inspector = text("inspector");
+    assert!(
+        inspector.contains("\"user_id\": 5"),
+        "record content: {inspector}"
+    );
+    assert!(
+        inspector.contains("payment_service"),
+        "committed by the payment group"
+    );
+    unmount(app).await;
+}

@@ -210,9 +210,11 @@ pub fn app(props: &AppProps) -> Html {
                             { t.show_internal }
                         </label>
                         <Legend lang={s.lang} />
-                        <span class="keys muted">{ t.keys_help }</span>
                     </div>
                     <div class="stage-body">
+                        <span id="frame-stats" class="frame-stats muted" title={s.lang.pick("Frames per second and milliseconds of simulation work per frame", "Images par seconde et millisecondes de calcul de la simulation par image")}>
+                            { if s.fps > 0.0 { format!("{:.0} fps · {:.1} ms", s.fps, s.sim_ms) } else { String::new() } }
+                        </span>
                         if s.logical {
                             <Logical snap={s.snap.clone()} show_internal={s.show_internal} selection={s.selection.clone()}
                                 lang={s.lang} on_action={on_action.clone()} />

@@ -110,6 +110,19 @@ pub fn message_class(kind: MessageKind) -> &'static str {
     }
 }
 
+/// Label of a consumer-group member phase ("stable", "joining"...).
+pub fn phase(p: &str, lang: Lang) -> &'static str {
+    match p {
+        "stable" => lang.pick("stable", "stable"),
+        "joining" => lang.pick("joining", "rejoint"),
+        "syncing" => lang.pick("syncing", "synchro"),
+        "unjoined" => lang.pick("unjoined", "hors groupe"),
+        "producing" => lang.pick("producing", "produit"),
+        "down" => lang.pick("down", "arrêté"),
+        _ => lang.pick("?", "?"),
+    }
+}
+
 /// Label of an order stage.
 pub fn stage(s: OrderStage, lang: Lang) -> &'static str {
     let t = lang.t();
@@ -158,9 +171,10 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
     let node = |n: NodeId| names.node(n, lang);
     let p = |tp: TopicPartition| names.partition(tp);
     match &e.event {
-        LogEvent::Order { order_id, stage: s } => {
-            format!("{} #{order_id}: {}", lang.t().order, stage(*s, lang))
-        }
+        LogEvent::Order { order_id, stage: s } => lang.pick(
+            format!("Order #{order_id}: {}", stage(*s, lang)),
+            format!("Commande n°{order_id} : {}", stage(*s, lang)),
+        ),
         LogEvent::DuplicateIgnored { service, order_id } => lang.pick(
             format!(
                 "{} ignored a redelivered record of order #{order_id}",

@@ -30,6 +30,10 @@ impl FrameLoop {
         let weak = Rc::downgrade(&closure);
         let handle_in = handle.clone();
         *closure.borrow_mut() = Some(Closure::new(move |t: f64| {
+            // After a panic the app's state may be half-updated: stop animating it.
+            if super::panicked() {
+                return;
+            }
             on_frame(t);
             // Ask for the next frame only while the loop is alive.
             if let Some(cell) = weak.upgrade() {

@@ -73,25 +73,27 @@ pub const MARGIN: f64 = 16.0;
 /// Gap between brokers.
 pub const BROKER_GAP: f64 = 26.0;
 /// Height of a broker's header (name and status).
-pub const BROKER_HEADER: f64 = 42.0;
-/// Height of one line inside a broker (a topic label or a line of replica cells).
+pub const BROKER_HEADER: f64 = 34.0;
+/// Height of a line of replica cells inside a broker.
 pub const ROW_H: f64 = 17.0;
+/// Height of a topic label inside a broker.
+pub const LABEL_H: f64 = 13.0;
 /// Gap between replica cells on a line.
 pub const CELL_GAP: f64 = 4.0;
 /// Controller box size.
 pub const CONTROLLER_W: f64 = 240.0;
 /// Controller box height.
-pub const CONTROLLER_H: f64 = 46.0;
+pub const CONTROLLER_H: f64 = 36.0;
 /// Vertical room between the controller and the brokers (replication arcs live there).
-pub const ARC_BAND: f64 = 66.0;
+pub const ARC_BAND: f64 = 58.0;
 /// Vertical room between the brokers and the services (client traffic lives there).
-pub const CLIENT_BAND: f64 = 84.0;
+pub const CLIENT_BAND: f64 = 66.0;
 /// Height of a service's header.
-pub const SERVICE_HEADER: f64 = 48.0;
+pub const SERVICE_HEADER: f64 = 44.0;
 /// Height of one instance line inside a service.
 pub const INSTANCE_H: f64 = 20.0;
 /// Height of a service's footer (processed, lag).
-pub const SERVICE_FOOTER: f64 = 22.0;
+pub const SERVICE_FOOTER: f64 = 19.0;
 /// Services drawn (order, payment, shipping, email).
 pub const SERVICES: usize = 4;
 
@@ -122,10 +124,15 @@ pub struct Layout {
     pub instances: Vec<Vec<Rect>>,
 }
 
-/// Lays out `rows` lines in each of `brokers` brokers and the services with the given
-/// instance counts (order, payment, shipping, email). Every broker gets the height of the
-/// fullest one so the row reads as a shelf.
-pub fn layout(brokers: usize, rows: usize, instances: &[usize]) -> Layout {
+/// Height of a broker's content: its topic labels and its lines of replica cells.
+pub fn content_height(labels: usize, lines: usize) -> f64 {
+    labels as f64 * LABEL_H + lines as f64 * ROW_H
+}
+
+/// Lays out `brokers` brokers whose content is `content_h` high (see [`content_height`]) and
+/// the services with the given instance counts (order, payment, shipping, email). Every
+/// broker gets the height of the fullest one so the row reads as a shelf.
+pub fn layout(brokers: usize, content_h: f64, instances: &[usize]) -> Layout {
     let brokers = brokers.max(1);
     let bw = broker_width(brokers);
     let cluster_w = brokers as f64 * bw + (brokers as f64 - 1.0) * BROKER_GAP;
@@ -137,7 +144,12 @@ pub fn layout(brokers: usize, rows: usize, instances: &[usize]) -> Layout {
         CONTROLLER_H,
     );
     let broker_y = controller.bottom() + ARC_BAND;
-    let broker_h = (BROKER_HEADER + rows as f64 * ROW_H + 8.0).max(90.0);
+    let content_h = if content_h.is_finite() {
+        content_h.max(0.0)
+    } else {
+        0.0
+    };
+    let broker_h = (BROKER_HEADER + content_h + 6.0).max(80.0);
     let x0 = (width - cluster_w) / 2.0;
     let broker_rects = (0..brokers)
         .map(|i| Rect::new(x0 + i as f64 * (bw + BROKER_GAP), broker_y, bw, broker_h))
@@ -179,11 +191,11 @@ pub fn layout(brokers: usize, rows: usize, instances: &[usize]) -> Layout {
     }
 }
 
-/// The line `row` (from 0) inside broker rectangle `broker`.
-pub fn partition_row(broker: &Rect, row: usize) -> Rect {
+/// The line of replica cells `y` below the top of broker `broker`'s content.
+pub fn partition_row(broker: &Rect, y: f64) -> Rect {
     Rect::new(
         broker.x + 6.0,
-        broker.y + BROKER_HEADER + row as f64 * ROW_H,
+        broker.y + BROKER_HEADER + y,
         broker.w - 12.0,
         ROW_H - 2.0,
     )
@@ -198,9 +210,9 @@ pub fn cells_per_line(broker_w: f64) -> usize {
     }
 }
 
-/// Cell `col` of `cols` on line `row` of a broker: one partition replica.
-pub fn replica_cell(broker: &Rect, row: usize, col: usize, cols: usize) -> Rect {
-    let line = partition_row(broker, row);
+/// Cell `col` of `cols` on the line `y` below the top of a broker's content: one replica.
+pub fn replica_cell(broker: &Rect, y: f64, col: usize, cols: usize) -> Rect {
+    let line = partition_row(broker, y);
     let cols = cols.max(1);
     let w = (line.w - (cols as f64 - 1.0) * CELL_GAP) / cols as f64;
     Rect::new(

@@ -17,6 +17,16 @@ pub mod state;
 
 pub use app::{App, AppProps};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once a panic happened: the frame loop stops and the first message stays on screen.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the app panicked.
+pub fn panicked() -> bool {
+    PANICKED.load(Ordering::Relaxed)
+}
+
 use wasm_bindgen::JsCast;
 
 /// Mounts the app on the page body, with a panic hook that shows the panic in the page.
@@ -41,11 +51,15 @@ pub fn start() {
 }
 
 /// Installs a panic hook that logs to the console and shows a visible error panel with the
-/// panic message (instead of a frozen page).
+/// panic message (instead of a frozen page). It goes through yew, which would otherwise replace
+/// any hook with its own when the app is rendered.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        show_panic(&info.to_string());
+        // The first panic explains; later ones are its echoes (borrows left open...).
+        if !PANICKED.swap(true, Ordering::Relaxed) {
+            show_panic(&info.to_string());
+        }
     }));
 }
 

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::describe::{Names, CATEGORIES};
+use super::dom::wall_ms;
 use super::geometry::{sim_delta, SPEED_MAX, SPEED_MIN};
 use super::i18n::Lang;
 use crate::services::{Email, LogEntry, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot};
@@ -37,6 +38,8 @@ pub enum Selection {
     Broker(BrokerId),
     /// A partition.
     Partition(TopicPartition),
+    /// A record of a partition, by offset.
+    Record(TopicPartition, u64),
     /// A message (in flight, or gone).
     Message(MessageId),
     /// A service.
@@ -143,6 +146,10 @@ pub struct State {
     pub sim_clock: f64,
     /// Wall time of the previous frame.
     pub last_wall: Option<f64>,
+    /// Frames per second (smoothed), 0 while paused.
+    pub fps: f64,
+    /// Milliseconds of simulation and snapshot work per frame (smoothed).
+    pub sim_ms: f64,
     /// The page language.
     pub lang: Lang,
     /// What the inspector shows.
@@ -251,6 +258,8 @@ impl State {
             speed: 1.0,
             sim_clock: 0.0,
             last_wall: None,
+            fps: 0.0,
+            sim_ms: 0.0,
             lang: Lang::initial(),
             selection: Selection::None,
             show_internal: false,
@@ -317,6 +326,15 @@ impl State {
     }
 }
 
+/// Exponential smoothing for the frame figures (the first value is taken as is).
+fn smooth(previous: f64, value: f64) -> f64 {
+    if previous <= 0.0 {
+        value
+    } else {
+        previous * 0.9 + value * 0.1
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -330,9 +348,13 @@ impl Reducible for State {
             let delta = s.last_wall.map_or(0.0, |last| wall - last);
             if s.paused {
                 s.last_wall = None;
+                s.fps = 0.0;
                 return Rc::new(s);
             }
             s.last_wall = Some(wall);
+            if delta > 0.0 && delta.is_finite() {
+                s.fps = smooth(s.fps, 1000.0 / delta);
+            }
             let add = sim_delta(delta, s.speed);
             if add <= 0.0 {
                 return Rc::new(s);
@@ -340,8 +362,10 @@ impl Reducible for State {
             s.sim_clock += add;
             let target = s.sim_clock.floor().max(0.0) as u64;
             if target > s.world.borrow().now() {
+                let started = wall_ms();
                 s.world.borrow_mut().advance_to(target);
                 s.refresh();
+                s.sim_ms = smooth(s.sim_ms, wall_ms() - started);
             }
             return Rc::new(s);
         }

@@ -8,10 +8,10 @@ use yew::prelude::*;
 use crate::services::{ServiceKind, WorldSnapshot};
 use crate::sim::snapshot::{BrokerView, PartitionView, ReplicaRole, ReplicaView};
 use crate::sim::NodeId;
-use crate::ui::describe::{message_class, message_kind, Names};
+use crate::ui::describe::{message_class, phase, Names};
 use crate::ui::geometry::{
-    broker_width, cells_per_line, fade, layout, link_path, message_path, partition_row, point_at,
-    progress, replica_cell, Endpoint, Layout, Rect,
+    broker_width, cells_per_line, content_height, fade, layout, link_path, message_path,
+    partition_row, point_at, progress, replica_cell, Endpoint, Layout, Rect, LABEL_H, ROW_H,
 };
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -102,12 +102,18 @@ pub fn endpoint(snap: &WorldSnapshot, names: &Names, n: NodeId) -> Option<Endpoi
 
 /// The diagram's layout for a snapshot.
 pub fn diagram_layout(snap: &WorldSnapshot, lines: &[Vec<Line>]) -> Layout {
-    let rows = lines.iter().map(|l| l.len()).max().unwrap_or(0);
+    let content = lines
+        .iter()
+        .map(|l| {
+            let labels = l.iter().filter(|x| matches!(x, Line::Topic(_))).count();
+            content_height(labels, l.len() - labels)
+        })
+        .fold(0.0, f64::max);
     let mut instances = [1usize; 4];
     for (s, svc) in snap.services.iter().enumerate().take(4) {
         instances[s] = svc.instances.len();
     }
-    layout(snap.sim.brokers.len(), rows, &instances)
+    layout(snap.sim.brokers.len(), content, &instances)
 }
 
 /// The physical view.
@@ -146,8 +152,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
             onclick={select(Selection::Controller)}>
             <title>{ t.fail_controller_tip }</title>
             <rect x={f(c.x)} y={f(c.y)} width={f(c.w)} height={f(c.h)} rx="8" />
-            <text class="title" x={f(c.x + c.w / 2.0)} y={f(c.y + 19.0)} text-anchor="middle">{ t.controller }</text>
-            <text class="sub" x={f(c.x + c.w / 2.0)} y={f(c.y + 36.0)} text-anchor="middle">
+            <text class="title" x={f(c.x + c.w / 2.0)} y={f(c.y + 15.0)} text-anchor="middle">{ t.controller }</text>
+            <text class="sub" x={f(c.x + c.w / 2.0)} y={f(c.y + 29.0)} text-anchor="middle">
                 { if ctrl.online { format!("{} · metadata v{}", if ctrl.isolated { t.isolated } else { t.online }, ctrl.metadata_version) } else { t.down.to_string() } }
             </text>
             { cross(&c, !ctrl.online) }
@@ -227,7 +233,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
 
     html! {
         <svg id="diagram" class="diagram" viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
-            preserveAspectRatio="xMidYMin meet" role="img" aria-label="Kafka cluster">
+            preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster">
             <g class="links">{ for links }</g>
             { controller }
             { brokers }
@@ -316,28 +322,39 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         t.online
     };
     let mut part_iter = p.partitions.iter();
+    let mut y = 0.0;
     let rows: Html = p
         .lines
         .iter()
-        .enumerate()
-        .map(|(row, line)| {
-            let rr = partition_row(&r, row);
-            match line {
-                Line::Topic(name) => html! {
-                    <text class="topic-label" x={f(rr.x + 2.0)} y={f(rr.y + 11.0)}>{ name.to_string() }</text>
-                },
-                Line::Replicas(cells) => cells
+        .map(|line| match line {
+            Line::Topic(name) => {
+                let rr = partition_row(&r, y);
+                y += LABEL_H;
+                html! {
+                    <text class="topic-label" x={f(rr.x + 2.0)} y={f(rr.y + 10.0)}>{ name.to_string() }</text>
+                }
+            }
+            Line::Replicas(cells) => {
+                let at = y;
+                y += ROW_H;
+                cells
                     .iter()
                     .enumerate()
                     .map(|(col, (_, rep))| match part_iter.next() {
-                        Some(pv) => replica_row(p, replica_cell(&r, row, col, p.cols), pv, rep),
+                        Some(pv) => replica_row(p, replica_cell(&r, at, col, p.cols), pv, rep),
                         None => Html::default(),
                     })
-                    .collect(),
+                    .collect()
             }
         })
         .collect();
     let selected = p.selected == Selection::Broker(b.id);
+    // Partitions drawn here that this broker leads (hidden internal ones are not counted).
+    let led = p
+        .partitions
+        .iter()
+        .filter(|pv| pv.leader == Some(b.id))
+        .count();
     html! {
         <g id={format!("broker-{}", b.id.0)}
             class={classes!("broker", (!b.online).then_some("down"), b.isolated.then_some("isolated"),
@@ -345,10 +362,10 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             onclick={onclick}>
             <title>{ t.broker_tip }</title>
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
-            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 19.0)}>{ format!("Broker {}", b.id.0) }</text>
-            <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 19.0)} text-anchor="end">{ status }</text>
-            <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 34.0)}>
-                { p.lang.pick(format!("leader of {} · LEO/HW", b.leader_of), format!("leader de {} · LEO/HW", b.leader_of)) }
+            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
+            <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
+            <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
+                { p.lang.pick(format!("leader of {led} · LEO/HW per replica"), format!("leader de {led} · LEO/HW par réplique")) }
             </text>
             { rows }
             { cross(&r, !b.online) }
@@ -381,7 +398,10 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
     let bar_w = rr.w - 4.0;
     let leo_w = bar_w * rep.log_end_offset as f64 / max_leo;
     let hw_x = bar_x + bar_w * (rep.high_watermark.min(rep.log_end_offset)) as f64 / max_leo;
-    let selected = p.selected == Selection::Partition(tp);
+    let selected = match p.selected {
+        Selection::Partition(x) | Selection::Record(x, _) => x == tp,
+        _ => false,
+    };
     let mut tip_text = format!(
         "{}-{} · {} · LEO {} · HW {}",
         pv.topic, tp.partition, tip, rep.log_end_offset, rep.high_watermark
@@ -485,7 +505,12 @@ fn service_box(
                 )
             };
             let label = if kind == ServiceKind::OrderService {
-                format!("#{} {} · {}", i + 1, inst.phase, inst.processed)
+                format!(
+                    "#{} {} · {}",
+                    i + 1,
+                    phase(inst.phase, p.lang),
+                    inst.processed
+                )
             } else {
                 format!(
                     "#{} {}{} · {} ✓ · q{}",
@@ -520,11 +545,11 @@ fn service_box(
         <g id={format!("service-{}", kind.name())} class={classes!("service", selected.then_some("selected"))} onclick={onclick}>
             <title>{ format!("{} · {} {}", kind.name(), t.consumes, consumes.join(", ")) }</title>
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
-            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ kind.name() }</text>
-            if !consumes_line.is_empty() { <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + 29.0)}>{ format!("← {consumes_line}") }</text> }
-            <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + if consumes_line.is_empty() { 29.0 } else { 41.0 })}>{ format!("→ {publishes_line}") }</text>
+            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 15.0)}>{ kind.name() }</text>
+            if !consumes_line.is_empty() { <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + 27.0)}>{ format!("← {consumes_line}") }</text> }
+            <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + if consumes_line.is_empty() { 27.0 } else { 38.0 })}>{ format!("→ {publishes_line}") }</text>
             { instances }
-            <text class={classes!("sub", "footer", (svc.lag > 0).then_some("lagging"))} x={f(r.x + 10.0)} y={f(r.bottom() - 10.0)}>{ footer }</text>
+            <text class={classes!("sub", "footer", (svc.lag > 0).then_some("lagging"))} x={f(r.x + 10.0)} y={f(r.bottom() - 6.0)}>{ footer }</text>
         </g>
     }
 }
@@ -559,12 +584,26 @@ pub fn legend(p: &LegendProps) -> Html {
         K::Group,
     ];
     html! {
-        <div class="legend" title={p.lang.t().legend}>
+        <div class="legend" title={p.lang.pick(
+            "Messages on the wire, coloured by kind; big dots carry records. Click one to inspect or drop it.",
+            "Messages sur le réseau, colorés par type ; les gros points portent des enregistrements. Cliquez pour l'inspecter ou le perdre.")}>
             { for kinds.iter().map(|k| html! {
                 <span class="legend-item"><svg width="10" height="10" class={classes!("msg", message_class(*k))}><circle cx="5" cy="5" r="4" /></svg>
-                { match k { K::Controller => p.lang.pick("controller/metadata", "contrôleur/métadonnées"), K::Group => p.lang.pick("group/commit", "groupe/offsets"), _ => message_kind(*k, p.lang) } }</span>
+                { legend_label(*k, p.lang) }</span>
             }) }
         </div>
+    }
+}
+
+fn legend_label(k: crate::sim::MessageKind, lang: Lang) -> &'static str {
+    use crate::sim::MessageKind as K;
+    match k {
+        K::Produce => lang.pick("produce", "écriture"),
+        K::ReplicaFetch => lang.pick("replication", "réplication"),
+        K::ConsumerFetch => lang.pick("consumer fetch", "lecture"),
+        K::Response => lang.pick("response", "réponse"),
+        K::Controller | K::Metadata => lang.pick("controller", "contrôleur"),
+        K::Group | K::Commit => lang.pick("group/commit", "groupe"),
     }
 }
 

@@ -57,6 +57,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Selection::Controller => controller(p),
         Selection::Broker(b) => broker_panel(p, *b),
         Selection::Partition(tp) => partition(p, *tp),
+        Selection::Record(tp, offset) => record(p, *tp, *offset),
         Selection::Message(id) => message(p, *id),
         Selection::Service(k) => service(p, *k),
         Selection::Order(_) => order(p),
@@ -170,8 +171,11 @@ fn partition(p: &InspectorProps, tp: TopicPartition) -> Html {
         .iter()
         .rev()
         .map(|r| {
+            let cb = p.on_action.clone();
+            let offset = r.offset;
             html! {
-                <tr class={classes!(if r.committed { "committed" } else { "uncommitted" })}>
+                <tr class={classes!("clickable", if r.committed { "committed" } else { "uncommitted" })}
+                    onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Record(tp, offset))))}>
                     <td>{ r.offset }</td>
                     <td>{ r.key.as_deref().unwrap_or("-").to_string() }</td>
                     <td class="value" title={r.value.to_string()}>{ r.value.to_string() }</td>
@@ -202,6 +206,62 @@ fn partition(p: &InspectorProps, tp: TopicPartition) -> Html {
                 <thead><tr><th>{ t.offset }</th><th>{ t.key }</th><th>{ t.value }</th><th></th></tr></thead>
                 <tbody>{ records }</tbody>
             </table>
+        </>
+    }
+}
+
+fn record(p: &InspectorProps, tp: TopicPartition, offset: u64) -> Html {
+    let t = p.lang.t();
+    let Some(pv) = p.snap.sim.partitions.iter().find(|x| x.tp == tp) else {
+        return html! { <p class="muted">{ "?" }</p> };
+    };
+    let back = {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Partition(tp))))
+    };
+    let name = format!("{}-{}", pv.topic, tp.partition);
+    let Some(r) = pv.recent_records.iter().find(|r| r.offset == offset) else {
+        return html! {
+            <>
+                <p class="muted">{ p.lang.pick("This record is no longer among the partition's latest.", "Cet enregistrement n'est plus parmi les derniers de la partition.") }</p>
+                <button class="btn small" title={name.clone()} onclick={back}>{ format!("← {name}") }</button>
+            </>
+        };
+    };
+    let value = serde_json::from_str::<serde_json::Value>(&r.value)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| r.value.to_string());
+    let holders: Vec<String> = pv
+        .replica_states
+        .iter()
+        .filter(|rep| rep.log_end_offset > offset)
+        .map(|rep| rep.broker.0.to_string())
+        .collect();
+    let consumed: Vec<String> = p
+        .snap
+        .sim
+        .groups
+        .iter()
+        .filter(|g| g.committed.iter().any(|(x, o)| *x == tp && *o > offset))
+        .map(|g| g.group.to_string())
+        .collect();
+    html! {
+        <>
+            <h3>{ format!("{name} @ {offset}") }</h3>
+            <table class="kv">
+                { kv(t.offset, offset.to_string()) }
+                { kv(t.leader_epoch, r.leader_epoch.to_string()) }
+                { kv(t.key, r.key.as_deref().unwrap_or("-").to_string()) }
+                { kv(t.state, if r.committed { t.committed } else { t.uncommitted }) }
+                { kv(p.lang.pick("On brokers", "Sur les brokers"), holders.join(", ")) }
+                { kv(p.lang.pick("Committed by groups", "Validé par les groupes"), if consumed.is_empty() { "-".to_string() } else { consumed.join(", ") }) }
+            </table>
+            <p class="hint">{ p.lang.pick(
+                "Committed means below the high watermark: every in-sync replica has it, so consumers may read it and it survives a leader change.",
+                "Validé signifie sous le high watermark : toutes les répliques synchronisées l'ont, les consommateurs peuvent le lire et il survit à un changement de leader.") }</p>
+            <h4>{ t.value }</h4>
+            <pre class="json">{ value }</pre>
+            <button class="btn small" title={name.clone()} onclick={back}>{ format!("← {name}") }</button>
         </>
     }
 }
@@ -254,7 +314,7 @@ fn service(p: &InspectorProps, kind: ServiceKind) -> Html {
             html! {
                 <tr class={classes!((!inst.online).then_some("out-of-sync"))}>
                     <td>{ format!("#{}", i + 1) }</td>
-                    <td>{ inst.phase }</td>
+                    <td>{ describe::phase(inst.phase, p.lang) }</td>
                     <td class="value" title={parts.clone()}>{ if parts.is_empty() { "-".to_string() } else { parts } }</td>
                     <td>{ inst.processed }</td>
                     <td>

@@ -98,27 +98,31 @@ pub fn metrics(p: &MetricsProps) -> Html {
     html! {
         <section id="metrics" class="panel metrics">
             <header><h2>{ t.metrics }</h2></header>
-            <div class="panel-body metric-grid">
-                { row("metric-under-replicated", t.under_replicated, p.lang.pick("Partitions whose ISR is smaller than the replication factor", "Partitions dont l'ISR est plus petit que le facteur de réplication"),
-                    m.under_replicated.to_string(), (m.under_replicated > 0).then_some("warn"), Some(series(h, |s| s.under_replicated))) }
-                { row("metric-offline", t.offline, p.lang.pick("Partitions without a leader", "Partitions sans leader"),
-                    m.offline.to_string(), (m.offline > 0).then_some("bad"), Some(series(h, |s| s.offline))) }
-                { row("metric-lost", t.lost_acked, t.lost_acked_tip, m.lost_acked.to_string(), (m.lost_acked > 0).then_some("bad"), None) }
-                { row("metric-duplicates", t.duplicates, t.duplicates_tip, dups.to_string(), None, None) }
-                { row("metric-throughput", t.throughput, p.lang.pick("Orders completed per simulated second", "Commandes terminées par seconde simulée"),
-                    format!("{:.1}", last.orders_per_s), None, Some(series(h, |s| s.orders_per_s))) }
-                { row("metric-acked", p.lang.pick("Records acked/s", "Écritures confirmées/s"), p.lang.pick("Produce requests acknowledged per simulated second", "Écritures confirmées par seconde simulée"),
-                    format!("{:.1}", last.acked_per_s), None, Some(series(h, |s| s.acked_per_s))) }
-                { row("metric-latency", t.latency, p.lang.pick("From order created to its last email: mean over all orders (sparkline: per second)", "De la création de la commande à son dernier e-mail : moyenne (courbe : par seconde)"),
-                    format!("{mean_latency:.1} s"), None, Some(series(h, |s| s.latency_ms))) }
-                { row("metric-lag", t.lag, p.lang.pick("Records written but not yet committed by the consumer groups", "Enregistrements écrits mais pas encore validés par les groupes"),
-                    lag.to_string(), None, Some(series(h, |s| s.lag))) }
-                { row("metric-completed", t.completed, p.lang.pick("Orders that got every email", "Commandes ayant reçu tous leurs e-mails"),
-                    format!("{}/{}", totals.completed, totals.created), None, None) }
-                { row("metric-elections", t.elections, p.lang.pick("Leader changes committed by the controller", "Changements de leader validés par le contrôleur"),
-                    m.counters.leader_elections.to_string(), None, None) }
-                { row("metric-stuck", t.stuck, p.lang.pick("Orders without progress for a while", "Commandes sans progrès depuis un moment"),
-                    p.snap.stuck.to_string(), (p.snap.stuck > 0).then_some("warn"), None) }
+            <div class="panel-body">
+                <div class="metric-grid">
+                    { row("metric-under-replicated", t.under_replicated, p.lang.pick("Partitions whose ISR is smaller than the replication factor", "Partitions dont l'ISR est plus petit que le facteur de réplication"),
+                        m.under_replicated.to_string(), (m.under_replicated > 0).then_some("warn"), Some(series(h, |s| s.under_replicated))) }
+                    { row("metric-offline", t.offline, p.lang.pick("Partitions without a leader", "Partitions sans leader"),
+                        m.offline.to_string(), (m.offline > 0).then_some("bad"), Some(series(h, |s| s.offline))) }
+                    { row("metric-throughput", t.throughput, p.lang.pick("Orders completed per simulated second", "Commandes terminées par seconde simulée"),
+                        format!("{:.1}", last.orders_per_s), None, Some(series(h, |s| s.orders_per_s))) }
+                    { row("metric-acked", p.lang.pick("Records acked/s", "Écritures confirmées/s"), p.lang.pick("Produce requests acknowledged per simulated second", "Écritures confirmées par seconde simulée"),
+                        format!("{:.1}", last.acked_per_s), None, Some(series(h, |s| s.acked_per_s))) }
+                    { row("metric-latency", t.latency, p.lang.pick("From order created to its last email: mean over all orders (sparkline: per second)", "De la création de la commande à son dernier e-mail : moyenne (courbe : par seconde)"),
+                        format!("{mean_latency:.1} s"), None, Some(series(h, |s| s.latency_ms))) }
+                    { row("metric-lag", t.lag, p.lang.pick("Records written but not yet committed by the consumer groups", "Enregistrements écrits mais pas encore validés par les groupes"),
+                        lag.to_string(), None, Some(series(h, |s| s.lag))) }
+                </div>
+                <div class="metric-pairs">
+                    { row("metric-lost", t.lost_acked, t.lost_acked_tip, m.lost_acked.to_string(), (m.lost_acked > 0).then_some("bad"), None) }
+                    { row("metric-duplicates", t.duplicates, t.duplicates_tip, dups.to_string(), None, None) }
+                    { row("metric-completed", t.completed, p.lang.pick("Orders that got every email, of all orders created", "Commandes ayant reçu tous leurs e-mails, sur toutes les commandes"),
+                        format!("{}/{}", totals.completed, totals.created), None, None) }
+                    { row("metric-elections", t.elections, p.lang.pick("Leader changes committed by the controller", "Changements de leader validés par le contrôleur"),
+                        m.counters.leader_elections.to_string(), None, None) }
+                    { row("metric-stuck", t.stuck, p.lang.pick("Orders without progress for a while (see the orders table for why)", "Commandes sans progrès depuis un moment (voir le tableau des commandes)"),
+                        p.snap.stuck.to_string(), (p.snap.stuck > 0).then_some("warn"), None) }
+                </div>
             </div>
         </section>
     }

@@ -124,7 +124,7 @@ pub fn orders(p: &OrdersProps) -> Html {
             <header><h2>{ t.orders }</h2></header>
             <div class="panel-body">
                 <table id="order-table" class="grid">
-                    <thead><tr><th>{ "#" }</th><th>{ t.user }</th><th>{ t.total }</th><th>{ t.stage }</th><th>{ "✉" }</th><th>{ t.latency }</th></tr></thead>
+                    <thead><tr><th>{ "#" }</th><th>{ t.user }</th><th>{ t.total }</th><th>{ t.stage }</th><th title={t.emails}>{ "✉" }</th><th title={t.latency}>{ p.lang.pick("Latency", "Latence") }</th></tr></thead>
                     <tbody>{ rows }</tbody>
                 </table>
                 if p.orders.is_empty() { <p class="muted">{ t.none_yet }</p> }
