@@ -61,3 +61,142 @@ fn two_hundred_orders_complete_exactly_once_without_faults() {
     assert_eq!((t.paid, t.shipped, t.emails_sent), (200, 200, 600));
     assert_eq!(w.sim.lost_acked().len(), 0);
 }
+
+#[test]
+fn leader_of_an_order_partition_crashes_mid_stream_and_every_order_completes_once() {
+    let mut w = world(TimingPreset::Kafka, 2);
+    w.advance_to(5_000);
+    let order_created = w.sim.topic_by_name(ORDER_CREATED).unwrap();
+    let tp = TopicPartition {
+        topic: order_created,
+        partition: 0,
+    };
+    let leader = w.sim.partition_view(tp).leader.unwrap();
+    for i in 0..200u64 {
+        w.create_order(None, None).unwrap();
+        let t = w.now() + 20;
+        w.advance_to(t);
+        if i == 60 {
+            w.handle(Command::FailBroker { broker: leader }).unwrap();
+        }
+        if i == 160 {
+            w.handle(Command::RestoreBroker { broker: leader }).unwrap();
+        }
+    }
+    w.advance_to(w.now() + 120_000);
+    assert_ne!(w.sim.partition_view(tp).leader, None);
+    assert_chain_complete(&w, 200);
+    let t = w.order_totals();
+    assert_eq!(
+        (t.paid, t.shipped, t.emails_sent),
+        (200, 200, 600),
+        "exactly once: {t:?}"
+    );
+    assert_eq!(w.sim.lost_acked().len(), 0);
+    assert!(w.sim.counters().leader_elections >= 1);
+}
+
+#[test]
+fn payment_crash_after_processing_before_commit_redelivers_and_stays_exactly_once() {
+    let mut w = world(TimingPreset::Kafka, 3);
+    w.advance_to(5_000);
+    for _ in 0..5 {
+        w.create_order(None, None).unwrap();
+    }
+    w.advance_to(10_000);
+    assert_eq!(w.order_totals().completed, 5);
+    w.crash_after_next_record(ServiceKind::PaymentService, 0)
+        .unwrap();
+    let crashed_order = w.create_order(None, None).unwrap();
+    w.advance_to(12_000);
+    let consumer = w.instance_consumer(ServiceKind::PaymentService, 0).unwrap();
+    assert!(
+        !w.sim.client_online(consumer),
+        "the instance crashed after processing"
+    );
+    assert!(
+        w.order(crashed_order).unwrap().paid_at.is_some(),
+        "charged before the crash"
+    );
+    w.restart_instance(ServiceKind::PaymentService, 0).unwrap();
+    // The restarted process is a new group member; the old one expires after the session timeout.
+    w.advance_to(12_000 + 45_000 + 20_000);
+    assert_eq!(
+        w.duplicates_suppressed(ServiceKind::PaymentService),
+        1,
+        "the record came back once"
+    );
+    assert_chain_complete(&w, 6);
+    let t = w.order_totals();
+    assert_eq!((t.paid, t.shipped, t.emails_sent), (6, 6, 18));
+}
+
+#[test]
+fn scaling_payment_service_to_three_rebalances_with_range_and_orders_keep_flowing() {
+    let mut w = world(TimingPreset::Kafka, 4);
+    w.set_order_rate(20.0);
+    w.advance_to(10_000);
+    let before = w.order_totals().completed;
+    assert!(before > 0);
+    w.scale(ServiceKind::PaymentService, 3).unwrap();
+    w.advance_to(30_000);
+    let snap = w.snapshot();
+    let payment = snap
+        .services
+        .iter()
+        .find(|s| s.kind == ServiceKind::PaymentService)
+        .unwrap();
+    assert_eq!(payment.instances.len(), 3);
+    let mut owned: Vec<Vec<u32>> = payment
+        .instances
+        .iter()
+        .map(|i| i.partitions.iter().map(|tp| tp.partition).collect())
+        .collect();
+    owned.sort();
+    assert_eq!(
+        owned,
+        vec![vec![0], vec![1], vec![2]],
+        "Range: one partition each"
+    );
+    let group = snap
+        .sim
+        .groups
+        .iter()
+        .find(|g| &*g.group == "payment_service")
+        .unwrap();
+    assert!(group.generation >= 2, "a rebalance happened");
+    w.set_order_rate(0.0);
+    w.advance_to(60_000);
+    let t = w.order_totals();
+    assert!(t.completed > before);
+    assert_eq!(t.completed, t.created, "every order completes: {t:?}");
+}
+
+#[test]
+fn refused_payments_get_a_refusal_email_and_are_never_shipped() {
+    let mut cfg = WorldConfig::default_for(TimingPreset::Kafka);
+    cfg.services.payment_failure_rate = 0.5;
+    let mut w = World::new(cfg, 5).unwrap();
+    w.advance_to(5_000);
+    for _ in 0..100 {
+        w.create_order(None, None).unwrap();
+        let t = w.now() + 20;
+        w.advance_to(t);
+    }
+    w.advance_to(w.now() + 30_000);
+    assert_chain_complete(&w, 100);
+    let t = w.order_totals();
+    assert_eq!(t.paid + t.refused, 100);
+    assert!(
+        t.refused > 25 && t.refused < 75,
+        "about half refused: {t:?}"
+    );
+    assert_eq!(t.shipped, t.paid, "refused orders never ship");
+    assert_eq!(t.emails_sent, 3 * t.paid + 2 * t.refused);
+    for o in w.orders().filter(|o| o.refused_at.is_some()) {
+        assert!(o
+            .emails
+            .iter()
+            .any(|(step, _)| *step == EmailStep::PaymentRefused));
+    }
+}
