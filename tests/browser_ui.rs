@@ -443,3 +443,35 @@ async fn a_partition_shows_its_replicas_and_records_and_a_record_its_content() {
     );
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn isolated_broker_is_drawn_with_cut_links_while_others_fail() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    for _ in 0..5 {
+        click("create-order").await;
+    }
+    advance(2_000).await;
+    for (broker, action) in [(3, "fail"), (2, "fail"), (1, "isolate")] {
+        click_element(&by_id(&format!("broker-{broker}"))).await;
+        click(&format!("broker-{broker}-{action}")).await;
+    }
+    // Redraw often so dropped messages (fading out) are drawn many times.
+    for _ in 0..40 {
+        advance(250).await;
+    }
+    let class = by_id("broker-1").get_attribute("class").unwrap_or_default();
+    assert!(class.contains("isolated"), "class: {class}");
+    assert!(
+        !query_all("path.link.cut").is_empty(),
+        "its links are drawn cut"
+    );
+    assert!(exists("broker-1-heal"));
+    click("broker-1-heal").await;
+    advance(1_000).await;
+    assert!(!by_id("broker-1")
+        .get_attribute("class")
+        .unwrap_or_default()
+        .contains("isolated"));
+    unmount(app).await;
+}

@@ -187,11 +187,13 @@ pub fn diagram(p: &DiagramProps) -> Html {
         Selection::Message(id) => Some(id),
         _ => None,
     };
+    let mut seen_live = std::collections::BTreeSet::new();
     let messages: Html = snap
         .sim
         .messages
         .iter()
         .take(MESSAGES_DRAWN_MAX)
+        .filter(|m| seen_live.insert(m.id))
         .filter_map(|m| {
             let from = endpoint(snap, &p.names, m.from)?;
             let to = endpoint(snap, &p.names, m.to)?;
@@ -209,11 +211,14 @@ pub fn diagram(p: &DiagramProps) -> Html {
             })
         })
         .collect();
+    let mut seen = std::collections::BTreeSet::new();
     let dropped: Html = snap
         .sim
         .dropped
         .iter()
         .filter(|d| now.saturating_sub(d.dropped_at) < DROP_FADE_MS)
+        // One dot per message (keys must be unique), even if it is listed twice.
+        .filter(|d| seen.insert(d.message.id))
         .filter_map(|d| {
             let m = &d.message;
             let from = endpoint(snap, &p.names, m.from)?;
