@@ -33,3 +33,18 @@ build-release:
 
 fmt:
 	cargo fmt
+
+# Speed, size and memory, natively and in headless Chrome (slow: not part of `make test`).
+bench: BENCH_ARGS :=
+bench: BENCH_FILTER := bench_full
+bench-smoke: BENCH_ARGS := --quick
+bench-smoke: BENCH_FILTER := bench_smoke
+bench bench-smoke:
+	scripts/setup.sh test
+	mkdir -p target/bench
+	cargo bench --bench engine -- $(BENCH_ARGS) | tee target/bench/native.txt
+	cargo test --release --target wasm32-unknown-unknown --features bench --test wasm_bench -- --nocapture $(BENCH_FILTER) 2>&1 | tee target/bench/wasm.txt
+	trunk build --release
+	scripts/wasm-size.sh | tee target/bench/size.txt
+	@echo
+	@scripts/bench-table.sh target/bench/native.txt target/bench/wasm.txt target/bench/size.txt

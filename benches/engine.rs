@@ -63,21 +63,31 @@ mod native {
         }
         let fast_forward = median(secs);
         let events_per_s = median(rates);
-        println!("native: {minutes} simulated min of the default world at 100 orders/s ({orders} orders completed)");
+        println!(
+            "native: {minutes} simulated min of the default world at 100 orders/s ({orders} orders completed)"
+        );
         println!("native fast-forward: {fast_forward:.3} s (median of {runs})");
         println!("native engine events per second: {events_per_s:.0} (median of {runs})");
         let (w1, _) = run(1, 99);
         let rss_1min = rss_kib("VmRSS:").unwrap_or(0);
         drop(w1);
-        let hour = if quick { 5 } else { 60 };
-        let (w60, _) = run(hour, 99);
-        let rss_hour = rss_kib("VmRSS:").unwrap_or(0);
-        let peak = rss_kib("VmHWM:").unwrap_or(0);
+        let long = if quick { 5 } else { 60 };
+        let (w_long, _) = run(long, 99);
+        let rss_long = rss_kib("VmRSS:").unwrap_or(0);
         println!(
-            "native memory: RSS {rss_1min} KiB after 1 simulated min, {rss_hour} KiB after {hour} simulated min (ratio {:.2}); peak {peak} KiB; {} orders completed",
-            rss_hour as f64 / rss_1min.max(1) as f64,
-            w60.order_totals().completed
+            "native memory: RSS {rss_1min} KiB after 1 simulated min, {rss_long} KiB after {long} simulated min; {} orders completed",
+            w_long.order_totals().completed
         );
-        println!("BENCH native_events_per_s={events_per_s:.0} native_fast_forward_s={fast_forward:.3} rss_ratio={:.2}", rss_hour as f64 / rss_1min.max(1) as f64);
+        for (key, value) in [
+            ("native_runs", runs.to_string()),
+            ("native_minutes", minutes.to_string()),
+            ("native_events_per_s", format!("{events_per_s:.0}")),
+            ("native_fast_forward_s", format!("{fast_forward:.3}")),
+            ("native_rss_1min_kib", rss_1min.to_string()),
+            ("native_rss_long_kib", rss_long.to_string()),
+            ("native_long_minutes", long.to_string()),
+        ] {
+            println!("BENCH {key}={value}");
+        }
     }
 }

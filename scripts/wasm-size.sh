@@ -8,3 +8,5 @@ raw=$(wc -c <"$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 awk -v f="$(basename "$wasm")" -v r="$raw" -v g="$gz" \
   'BEGIN { printf "release wasm: %s raw %d bytes (%.1f KB), gzipped %d bytes (%.1f KB)\n", f, r, r / 1024, g, g / 1024 }'
+echo "BENCH wasm_raw_bytes=$raw"
+echo "BENCH wasm_gzip_bytes=$gz"
