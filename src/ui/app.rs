@@ -6,8 +6,9 @@ use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::components::diagram::{Diagram, Legend};
+use super::components::diagram::Diagram;
 use super::components::inspector::Inspector;
+use super::components::legend::Legend;
 use super::components::logical::Logical;
 use super::components::metrics::Metrics;
 use super::components::panels::{EventLog, Orders, Outbox};

@@ -5,13 +5,13 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::broker::{broker_lines, cross, f, partitions_of, BrokerBox, Line};
 use crate::services::{ServiceKind, WorldSnapshot};
-use crate::sim::snapshot::{BrokerView, PartitionView, ReplicaRole, ReplicaView};
 use crate::sim::NodeId;
 use crate::ui::describe::{message_class, phase, Names};
 use crate::ui::geometry::{
-    broker_width, cells_per_line, content_height, fade, layout, link_path, message_path,
-    partition_row, point_at, progress, replica_cell, Endpoint, Layout, Rect, LABEL_H, ROW_H,
+    broker_width, cells_per_line, content_height, fade, layout, link_path, message_path, point_at,
+    progress, Endpoint, Layout,
 };
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -36,51 +36,6 @@ pub struct DiagramProps {
     pub lang: Lang,
     /// Dispatches actions.
     pub on_action: Callback<Action>,
-}
-
-/// One line inside a broker.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Line {
-    /// A topic label.
-    Topic(Rc<str>),
-    /// Replicas side by side: index into the snapshot's partitions, and the replica.
-    Replicas(Vec<(usize, ReplicaView)>),
-}
-
-/// The lines each broker shows: topic labels and the replicas it stores, `cols` per line.
-pub fn broker_lines(snap: &WorldSnapshot, show_internal: bool, cols: usize) -> Vec<Vec<Line>> {
-    snap.sim
-        .brokers
-        .iter()
-        .map(|b| {
-            let mut lines = Vec::new();
-            for t in snap
-                .sim
-                .topics
-                .iter()
-                .filter(|t| show_internal || !t.internal)
-            {
-                let mut cells = Vec::new();
-                for (i, p) in snap.sim.partitions.iter().enumerate() {
-                    if p.topic != t.name {
-                        continue;
-                    }
-                    if let Some(r) = p.replica_states.iter().find(|r| r.broker == b.id) {
-                        cells.push((i, r.clone()));
-                    }
-                }
-                if !cells.is_empty() {
-                    lines.push(Line::Topic(t.name.clone()));
-                    lines.extend(
-                        cells
-                            .chunks(cols.max(1))
-                            .map(|c| Line::Replicas(c.to_vec())),
-                    );
-                }
-            }
-            lines
-        })
-        .collect()
 }
 
 /// Where a node is drawn.
@@ -248,210 +203,6 @@ pub fn diagram(p: &DiagramProps) -> Html {
     }
 }
 
-fn partitions_of(snap: &WorldSnapshot, lines: &[Line]) -> Rc<Vec<PartitionView>> {
-    // Only what the rows need, so an unchanged broker is not drawn again.
-    Rc::new(
-        lines
-            .iter()
-            .flat_map(|l| match l {
-                Line::Replicas(cells) => cells.clone(),
-                Line::Topic(_) => Vec::new(),
-            })
-            .filter_map(|(i, _)| {
-                snap.sim.partitions.get(i).map(|p| PartitionView {
-                    recent_records: Vec::new(),
-                    ..p.clone()
-                })
-            })
-            .collect(),
-    )
-}
-
-/// Formats a coordinate.
-fn f(v: f64) -> String {
-    format!("{v:.1}")
-}
-
-/// A red cross over a box that is down.
-fn cross(r: &Rect, show: bool) -> Html {
-    if !show {
-        return Html::default();
-    }
-    html! {
-        <path class="down-x" d={format!("M{:.1} {:.1}L{:.1} {:.1}M{:.1} {:.1}L{:.1} {:.1}",
-            r.x + 6.0, r.y + 6.0, r.right() - 6.0, r.bottom() - 6.0,
-            r.right() - 6.0, r.y + 6.0, r.x + 6.0, r.bottom() - 6.0)} />
-    }
-}
-
-/// Properties of [`BrokerBox`].
-#[derive(Properties, PartialEq)]
-pub struct BrokerBoxProps {
-    /// Where.
-    pub rect: Rect,
-    /// The broker.
-    pub broker: BrokerView,
-    /// Its lines.
-    pub lines: Rc<Vec<Line>>,
-    /// Replica cells per line.
-    pub cols: usize,
-    /// The partitions of its replica lines, in line order.
-    pub partitions: Rc<Vec<PartitionView>>,
-    /// Current selection.
-    pub selected: Selection,
-    /// Language.
-    pub lang: Lang,
-    /// Dispatches actions.
-    pub on_action: Callback<Action>,
-}
-
-/// One broker and the replicas it stores.
-#[function_component(BrokerBox)]
-pub fn broker_box(p: &BrokerBoxProps) -> Html {
-    let t = p.lang.t();
-    let b = &p.broker;
-    let r = p.rect;
-    let on_action = p.on_action.clone();
-    let id = b.id;
-    let onclick = Callback::from(move |e: MouseEvent| {
-        e.stop_propagation();
-        on_action.emit(Action::Select(Selection::Broker(id)))
-    });
-    let status = if !b.online {
-        t.down
-    } else if b.isolated {
-        t.isolated
-    } else if b.fenced {
-        t.fenced
-    } else {
-        t.online
-    };
-    let mut part_iter = p.partitions.iter();
-    let mut y = 0.0;
-    let rows: Html = p
-        .lines
-        .iter()
-        .map(|line| match line {
-            Line::Topic(name) => {
-                let rr = partition_row(&r, y);
-                y += LABEL_H;
-                html! {
-                    <text class="topic-label" x={f(rr.x + 2.0)} y={f(rr.y + 10.0)}>{ name.to_string() }</text>
-                }
-            }
-            Line::Replicas(cells) => {
-                let at = y;
-                y += ROW_H;
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(col, (_, rep))| match part_iter.next() {
-                        Some(pv) => replica_row(p, replica_cell(&r, at, col, p.cols), pv, rep),
-                        None => Html::default(),
-                    })
-                    .collect()
-            }
-        })
-        .collect();
-    let selected = p.selected == Selection::Broker(b.id);
-    // Partitions drawn here that this broker leads (hidden internal ones are not counted).
-    let led = p
-        .partitions
-        .iter()
-        .filter(|pv| pv.leader == Some(b.id))
-        .count();
-    html! {
-        <g id={format!("broker-{}", b.id.0)}
-            class={classes!("broker", (!b.online).then_some("down"), b.isolated.then_some("isolated"),
-                b.fenced.then_some("fenced"), selected.then_some("selected"))}
-            onclick={onclick}>
-            <title>{ t.broker_tip }</title>
-            <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
-            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
-            <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
-            <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
-                { p.lang.pick(format!("leader of {led} · LEO/HW per replica"), format!("leader de {led} · LEO/HW par réplique")) }
-            </text>
-            { rows }
-            { cross(&r, !b.online) }
-        </g>
-    }
-}
-
-fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaView) -> Html {
-    let t = p.lang.t();
-    let tp = pv.tp;
-    let on_action = p.on_action.clone();
-    let onclick = Callback::from(move |e: MouseEvent| {
-        e.stop_propagation();
-        on_action.emit(Action::Select(Selection::Partition(tp)))
-    });
-    let leader = rep.role == ReplicaRole::Leader && pv.leader == Some(rep.broker);
-    let (badge, tip) = match rep.role {
-        ReplicaRole::Leader => ("L", t.leader_tip),
-        ReplicaRole::Follower => ("F", t.follower_tip),
-        ReplicaRole::Unknown => ("?", t.down),
-    };
-    let max_leo = pv
-        .replica_states
-        .iter()
-        .map(|r| r.log_end_offset)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let bar_x = rr.x + 2.0;
-    let bar_w = rr.w - 4.0;
-    let leo_w = bar_w * rep.log_end_offset as f64 / max_leo;
-    let hw_x = bar_x + bar_w * (rep.high_watermark.min(rep.log_end_offset)) as f64 / max_leo;
-    let selected = match p.selected {
-        Selection::Partition(x) | Selection::Record(x, _) => x == tp,
-        _ => false,
-    };
-    let mut tip_text = format!(
-        "{}-{} · {} · LEO {} · HW {}",
-        pv.topic, tp.partition, tip, rep.log_end_offset, rep.high_watermark
-    );
-    if !rep.in_isr {
-        tip_text.push_str(" · ");
-        tip_text.push_str(t.out_of_sync_tip);
-    }
-    if pv.offline {
-        tip_text.push_str(" · ");
-        tip_text.push_str(t.offline);
-    } else if pv.under_replicated {
-        tip_text.push_str(" · ");
-        tip_text.push_str(t.under_replicated);
-    }
-    html! {
-        <g class={classes!("replica", leader.then_some("leader"), (!rep.in_isr).then_some("out-of-sync"),
-                pv.under_replicated.then_some("under-replicated"), pv.offline.then_some("offline"),
-                selected.then_some("selected"))}
-            data-tp={format!("{}-{}", pv.topic, tp.partition)} data-broker={rep.broker.0.to_string()}
-            data-in-isr={rep.in_isr.to_string()} data-leo={rep.log_end_offset.to_string()}
-            onclick={onclick}>
-            <title>{ tip_text }</title>
-            <rect class="row-bg" x={f(rr.x)} y={f(rr.y)} width={f(rr.w)} height={f(rr.h)} rx="3" />
-            <rect class={classes!("badge", badge_class(rep.role))} x={f(rr.x + 2.0)} y={f(rr.y + 1.5)} width="12" height="10" rx="2" />
-            <text class="badge-text" x={f(rr.x + 8.0)} y={f(rr.y + 9.8)} text-anchor="middle">{ badge }</text>
-            <text class="pname" x={f(rr.x + 17.0)} y={f(rr.y + 10.0)}>{ format!("P{}", tp.partition) }</text>
-            <text class="nums" x={f(rr.right() - 3.0)} y={f(rr.y + 10.0)} text-anchor="end">
-                { format!("{}/{}", rep.log_end_offset, rep.high_watermark) }
-            </text>
-            <rect class="bar-track" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(bar_w)} height="2.6" />
-            <rect class="bar-leo" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(leo_w)} height="2.6" />
-            <rect class="bar-hw" x={f(hw_x - 0.75)} y={f(rr.y + 11.2)} width="1.5" height="4.6" />
-        </g>
-    }
-}
-
-fn badge_class(role: ReplicaRole) -> &'static str {
-    match role {
-        ReplicaRole::Leader => "badge-leader",
-        ReplicaRole::Follower => "badge-follower",
-        ReplicaRole::Unknown => "badge-unknown",
-    }
-}
-
 fn service_box(
     p: &DiagramProps,
     l: &Layout,
@@ -574,47 +325,4 @@ fn short_list(names: &[&str]) -> String {
         out.push_str(&n[cut..]);
     }
     out
-}
-
-/// The message-kind legend.
-#[function_component(Legend)]
-pub fn legend(p: &LegendProps) -> Html {
-    use crate::sim::MessageKind as K;
-    let kinds = [
-        K::Produce,
-        K::ReplicaFetch,
-        K::ConsumerFetch,
-        K::Response,
-        K::Controller,
-        K::Group,
-    ];
-    html! {
-        <div class="legend" title={p.lang.pick(
-            "Messages on the wire, coloured by kind; big dots carry records. Click one to inspect or drop it.",
-            "Messages sur le réseau, colorés par type ; les gros points portent des enregistrements. Cliquez pour l'inspecter ou le perdre.")}>
-            { for kinds.iter().map(|k| html! {
-                <span class="legend-item"><svg width="10" height="10" class={classes!("msg", message_class(*k))}><circle cx="5" cy="5" r="4" /></svg>
-                { legend_label(*k, p.lang) }</span>
-            }) }
-        </div>
-    }
-}
-
-fn legend_label(k: crate::sim::MessageKind, lang: Lang) -> &'static str {
-    use crate::sim::MessageKind as K;
-    match k {
-        K::Produce => lang.pick("produce", "écriture"),
-        K::ReplicaFetch => lang.pick("replication", "réplication"),
-        K::ConsumerFetch => lang.pick("consumer fetch", "lecture"),
-        K::Response => lang.pick("response", "réponse"),
-        K::Controller | K::Metadata => lang.pick("controller", "contrôleur"),
-        K::Group | K::Commit => lang.pick("group/commit", "groupe"),
-    }
-}
-
-/// Properties of [`Legend`].
-#[derive(Properties, PartialEq)]
-pub struct LegendProps {
-    /// Language.
-    pub lang: Lang,
 }

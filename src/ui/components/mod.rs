@@ -1,8 +1,10 @@
 //! The page's components, each with `XxxProps` (PartialEq, so unchanged parts are not drawn
 //! again) and an `on_action` callback to dispatch [`crate::ui::state::Action`]s.
 
+pub mod broker;
 pub mod diagram;
 pub mod inspector;
+pub mod legend;
 pub mod logical;
 pub mod metrics;
 pub mod panels;
