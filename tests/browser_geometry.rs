@@ -161,3 +161,12 @@ fn dropped_messages_fade_out() {
     assert_eq!(fade(9_000, 1_000, 1_500), 0.0);
     assert_eq!(fade(1_000, 1_000, 0), 0.0);
 }
+
+#[wasm_bindgen_test]
+fn partition_lists_read_as_ranges() {
+    use kafka_sandbox::ui::components::diagram::ranges;
+    assert_eq!(ranges([0, 1, 2].into_iter()), "0-2");
+    assert_eq!(ranges([11, 0, 1, 10, 2, 5].into_iter()), "0-2,5,10-11");
+    assert_eq!(ranges([3, 3].into_iter()), "3");
+    assert_eq!(ranges(std::iter::empty()), "");
+}

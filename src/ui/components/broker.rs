@@ -81,6 +81,17 @@ pub fn f(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// Selects with the Enter key, for boxes reached with Tab.
+pub fn on_enter(cb: &Callback<Action>, sel: Selection) -> Callback<KeyboardEvent> {
+    let cb = cb.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            e.prevent_default();
+            cb.emit(Action::Select(sel.clone()))
+        }
+    })
+}
+
 /// A red cross over a box that is down.
 pub fn cross(r: &Rect, show: bool) -> Html {
     if !show {
@@ -173,6 +184,8 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         <g id={format!("broker-{}", b.id.0)}
             class={classes!("broker", (!b.online).then_some("down"), b.isolated.then_some("isolated"),
                 b.fenced.then_some("fenced"), selected.then_some("selected"))}
+            tabindex="0" role="button" aria-label={format!("Broker {}: {status}", b.id.0)}
+            onkeydown={on_enter(&p.on_action, Selection::Broker(b.id))}
             onclick={onclick}>
             <title>{ t.broker_tip }</title>
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::broker::{broker_lines, cross, f, partitions_of, BrokerBox, Line};
+use super::broker::{broker_lines, cross, f, on_enter, partitions_of, BrokerBox, Line};
 use crate::services::{ServiceKind, WorldSnapshot};
 use crate::sim::NodeId;
 use crate::ui::describe::{message_class, phase, Names};
@@ -104,6 +104,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let controller = html! {
         <g id="controller" class={classes!("controller", (!ctrl.online).then_some("down"), ctrl.isolated.then_some("isolated"),
                 (p.selection == Selection::Controller).then_some("selected"))}
+            tabindex="0" role="button" aria-label={t.controller}
+            onkeydown={on_enter(&p.on_action, Selection::Controller)}
             onclick={select(Selection::Controller)}>
             <title>{ t.fail_controller_tip }</title>
             <rect x={f(c.x)} y={f(c.y)} width={f(c.w)} height={f(c.h)} rx="8" />
@@ -251,13 +253,7 @@ fn service_box(
             } else {
                 format!(
                     " · P{}",
-                    inst.partitions
-                        .iter()
-                        .map(|tp| tp.partition.to_string())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join(",")
+                    ranges(inst.partitions.iter().map(|tp| tp.partition))
                 )
             };
             let label = if kind == ServiceKind::OrderService {
@@ -298,7 +294,9 @@ fn service_box(
         format!("{} {} · {} {}", t.processed, svc.processed, t.lag, svc.lag)
     };
     html! {
-        <g id={format!("service-{}", kind.name())} class={classes!("service", selected.then_some("selected"))} onclick={onclick}>
+        <g id={format!("service-{}", kind.name())} class={classes!("service", selected.then_some("selected"))}
+            tabindex="0" role="button" aria-label={kind.name()}
+            onkeydown={on_enter(&p.on_action, Selection::Service(kind))} onclick={onclick}>
             <title>{ format!("{} · {} {}", kind.name(), t.consumes, consumes.join(", ")) }</title>
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
             <text class="title" x={f(r.x + 10.0)} y={f(r.y + 15.0)}>{ kind.name() }</text>
@@ -308,6 +306,35 @@ fn service_box(
             <text class={classes!("sub", "footer", (svc.lag > 0).then_some("lagging"))} x={f(r.x + 10.0)} y={f(r.bottom() - 6.0)}>{ footer }</text>
         </g>
     }
+}
+
+/// Partition numbers as sorted ranges: `0-2,5`.
+pub fn ranges(numbers: impl Iterator<Item = u32>) -> String {
+    let set: std::collections::BTreeSet<u32> = numbers.collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Option<(u32, u32)> = None;
+    for n in set {
+        run = match run {
+            Some((a, b)) if n == b + 1 => Some((a, n)),
+            Some((a, b)) => {
+                out.push(if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                });
+                Some((n, n))
+            }
+            None => Some((n, n)),
+        };
+    }
+    if let Some((a, b)) = run {
+        out.push(if a == b {
+            a.to_string()
+        } else {
+            format!("{a}-{b}")
+        });
+    }
+    out.join(",")
 }
 
 /// `payment.successful / .failed`: later names lose the prefix they share with the first.
