@@ -19,7 +19,7 @@ test:
 
 lint:
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --all-features --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
 	cargo test --release

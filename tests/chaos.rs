@@ -29,8 +29,8 @@ fn chaos_run(seed: u64) -> Result<(u64, u64), String> {
     let mut checker = InvariantChecker::new();
     let mut sends: BTreeMap<SendId, String> = BTreeMap::new();
     let mut outcomes: BTreeMap<SendId, &'static str> = BTreeMap::new();
-    let mut record = |sim: &mut Simulation,
-                      outcomes: &mut BTreeMap<SendId, &'static str>|
+    let record = |sim: &mut Simulation,
+                  outcomes: &mut BTreeMap<SendId, &'static str>|
      -> Result<(), String> {
         for e in sim.drain_events() {
             let (send, outcome) = match e.kind {

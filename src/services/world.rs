@@ -336,6 +336,8 @@ pub struct World {
     log: VecDeque<LogEntry>,
     order_rate_per_s: f64,
     last_stuck_check: SimTime,
+    /// Reused between steps so draining events allocates nothing.
+    event_buffer: Vec<Event>,
     /// Every engine event is also kept here when a recorder wants them (scenario traces).
     pub record_events: Option<Vec<Event>>,
 }
@@ -361,6 +363,7 @@ impl World {
             order_rate_per_s: 0.0,
             last_stuck_check: 0,
             record_events: None,
+            event_buffer: Vec::new(),
             config,
         };
         if world.config.services.enabled {
@@ -655,13 +658,15 @@ impl World {
         if !self.sim.has_events() {
             return;
         }
-        let events: Vec<Event> = self.sim.drain_events().collect();
-        for event in events {
+        let mut events = std::mem::take(&mut self.event_buffer);
+        events.extend(self.sim.drain_events());
+        for event in events.drain(..) {
             if let Some(rec) = self.record_events.as_mut() {
                 rec.push(event.clone());
             }
             self.on_event(event);
         }
+        self.event_buffer = events;
     }
 
     fn on_event(&mut self, event: Event) {

@@ -348,11 +348,10 @@ impl Simulation {
     }
 
     fn mix(&mut self, value: u64) {
-        // FNV-1a over the 8 bytes of `value`.
-        for byte in value.to_le_bytes() {
-            self.trace_hash ^= byte as u64;
-            self.trace_hash = self.trace_hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        // FNV-1a style, a word at a time, with a final rotation to spread high bits.
+        self.trace_hash = (self.trace_hash ^ value)
+            .wrapping_mul(0x0100_0000_01b3)
+            .rotate_left(29);
     }
 
     // ----- clients -----

@@ -115,13 +115,16 @@ pub struct PartitionState {
     pub isr: Vec<BrokerId>,
 }
 
+/// A record in a fetch response: offset, leader epoch, content, idempotent producer and sequence.
+pub type FetchedRecord = (Offset, LeaderEpoch, RecordData, Option<(ProducerId, u32)>);
+
 /// What a fetch response carries back to a follower or a consumer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum FetchResult {
     /// Records from the fetch offset (maybe none) and the leader's high watermark.
     Records {
         /// The records, in offset order.
-        records: Vec<(Offset, LeaderEpoch, RecordData, Option<(ProducerId, u32)>)>,
+        records: Vec<FetchedRecord>,
         /// The leader's high watermark.
         high_watermark: Offset,
         /// The leader's log start offset.
