@@ -81,6 +81,9 @@ pub fn f(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// Width of one digit of the offsets (9.5 px monospace), to know when they need squeezing.
+const NUM_CHAR_W: f64 = 5.8;
+
 /// Selects with the Enter key, for boxes reached with Tab.
 pub fn on_enter(cb: &Callback<Action>, sel: Selection) -> Callback<KeyboardEvent> {
     let cb = cb.clone();
@@ -225,6 +228,10 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
     let bar_w = rr.w - 4.0;
     let leo_w = bar_w * rep.log_end_offset as f64 / max_leo;
     let hw_x = bar_x + bar_w * (rep.high_watermark.min(rep.log_end_offset)) as f64 / max_leo;
+    // Long offsets are squeezed into the room left of the partition name, never over it.
+    let nums = format!("{}/{}", rep.log_end_offset, rep.high_watermark);
+    let room = rr.w - 36.0;
+    let squeeze = (nums.len() as f64 * NUM_CHAR_W > room).then_some(room);
     let selected = match p.selected {
         Selection::Partition(x) | Selection::Record(x, _) => x == tp,
         _ => false,
@@ -256,8 +263,9 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
             <rect class={classes!("badge", badge_class(rep.role))} x={f(rr.x + 2.0)} y={f(rr.y + 1.5)} width="12" height="10" rx="2" />
             <text class="badge-text" x={f(rr.x + 8.0)} y={f(rr.y + 9.8)} text-anchor="middle">{ badge }</text>
             <text class="pname" x={f(rr.x + 17.0)} y={f(rr.y + 10.0)}>{ format!("P{}", tp.partition) }</text>
-            <text class="nums" x={f(rr.right() - 3.0)} y={f(rr.y + 10.0)} text-anchor="end">
-                { format!("{}/{}", rep.log_end_offset, rep.high_watermark) }
+            <text class="nums" x={f(rr.right() - 3.0)} y={f(rr.y + 10.0)} text-anchor="end"
+                textLength={squeeze.map(f)} lengthAdjust={squeeze.map(|_| "spacingAndGlyphs")}>
+                { nums }
             </text>
             <rect class="bar-track" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(bar_w)} height="2.6" />
             <rect class="bar-leo" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(leo_w)} height="2.6" />
