@@ -714,3 +714,38 @@ fn three_brokers_three_partitions_each_broker_leads_one() {
         vec![Some(BrokerId(1)), Some(BrokerId(2)), Some(BrokerId(3))]
     );
 }
+
+#[test]
+fn restored_leader_with_an_empty_log_rejoins_the_isr() {
+    for timing in [TimingPreset::Sandbox, TimingPreset::Kafka] {
+        let mut cfg = SimConfig::preset(timing);
+        cfg.topics.push(TopicConfig {
+            name: "t".into(),
+            partitions: 3,
+            replication_factor: 3,
+            min_insync_replicas: 2,
+        });
+        let mut sim = Simulation::new(cfg, 42).expect("valid");
+        let tp = tp0(sim.topic_by_name("t").unwrap());
+        let mut check = InvariantChecker::new();
+        run_to(&mut sim, &mut check, 2000);
+        sim.handle(Command::FailBroker {
+            broker: BrokerId(1),
+        })
+        .unwrap();
+        run_to(&mut sim, &mut check, 20_000);
+        assert_eq!(sim.partition_view(tp).leader, Some(BrokerId(2)));
+        sim.handle(Command::RestoreBroker {
+            broker: BrokerId(1),
+        })
+        .unwrap();
+        run_to(&mut sim, &mut check, 50_000);
+        let view = sim.partition_view(tp);
+        assert_eq!(
+            view.isr.len(),
+            3,
+            "{timing:?}: broker 1 is back in the ISR: {:?}",
+            view.isr
+        );
+    }
+}

@@ -60,10 +60,10 @@ impl ServicesConfig {
         ServicesConfig {
             enabled: true,
             instances: [1, 1, 1],
-            payment_processing_ms: if sandbox { 600 } else { 4 },
+            payment_processing_ms: if sandbox { 40 } else { 4 },
             payment_failure_rate: 0.0,
-            shipping_processing_ms: if sandbox { 500 } else { 3 },
-            email_processing_ms: if sandbox { 200 } else { 1 },
+            shipping_processing_ms: if sandbox { 30 } else { 3 },
+            email_processing_ms: if sandbox { 10 } else { 1 },
             stuck_after_ms: if sandbox { 15_000 } else { 60_000 },
             partitions: 3,
             replication_factor: 3,

@@ -547,12 +547,14 @@ impl Simulation {
             FetchResult::Diverging { epoch, end_offset } => {
                 let log = &mut replica.log;
                 let before = log.log_end_offset();
+                let epoch_before = log.latest_epoch();
                 let ours = log
                     .end_offset_for_epoch(epoch)
                     .map_or(end_offset, |(_, end)| end);
                 let target = end_offset.min(ours).min(before);
                 log.truncate_to(target);
                 let after = log.log_end_offset();
+                let progressed = after < before || log.latest_epoch() != epoch_before;
                 if after < before {
                     self.counters.records_truncated += before - after;
                     self.emit(EventKind::Truncated {
@@ -562,7 +564,12 @@ impl Simulation {
                         to: after,
                     });
                 }
-                self.follower_send_fetch(b, tp);
+                if progressed {
+                    self.follower_send_fetch(b, tp);
+                } else {
+                    // Nothing to cut: do not spin; ask again after the fetch backoff.
+                    self.set_timer(backoff, Timer::BrokerFetchRetry(b, inc, tp));
+                }
             }
             FetchResult::Error(_) => {
                 self.set_timer(backoff, Timer::BrokerFetchRetry(b, inc, tp));

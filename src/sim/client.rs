@@ -835,11 +835,6 @@ impl Simulation {
         batch.attempts += 1;
         batch.ready_at = now + backoff;
         let p = self.producers.get_mut(&c).expect("producer");
-        if batch.producer_id != p.producer_id {
-            // Sealed under a producer id that was since replaced: sequence it anew.
-            batch.sequence = None;
-            batch.producer_id = None;
-        }
         let tp = batch.tp;
         let queue = p.queues.entry(tp).or_default();
         // Retries go back in sequence order, ahead of batches never sent.
@@ -869,10 +864,8 @@ impl Simulation {
             let p = self.producers.get_mut(&c).expect("producer");
             p.producer_id = Some(pid);
             p.next_sequence.clear();
-            for b in p.queues.values_mut().flatten() {
-                b.sequence = None;
-                b.producer_id = None;
-            }
+            // Batches already sent keep their id and sequence: sending one again under the new
+            // id could write it twice. Only batches never sent take the new id.
         }
         for (send, _) in batch.sends {
             self.counters.failed += 1;

@@ -444,6 +444,8 @@ impl Simulation {
             payload,
         };
         if !self.links.connected(from, to) {
+            // The id is used up even though nothing is queued: ids stay unique.
+            self.next_seq += 1;
             self.record_drop(msg, DropReason::LinkCut);
             return;
         }

@@ -263,6 +263,9 @@ impl PartitionLog {
     /// Removes every record at or above `offset` (never below the log start).
     pub fn truncate_to(&mut self, offset: Offset) {
         let offset = offset.max(self.log_start_offset);
+        // Epochs that start at or after the cut go too, even when no record does (a leader
+        // records its epoch's start before its first append).
+        self.epoch_cache.retain(|(_, start)| *start < offset);
         if offset >= self.log_end_offset {
             return;
         }
@@ -272,7 +275,6 @@ impl PartitionLog {
         }
         self.log_end_offset = offset;
         self.high_watermark = self.high_watermark.min(offset);
-        self.epoch_cache.retain(|(_, start)| *start < offset);
         for batches in self.producers.values_mut() {
             batches.retain(|b| b.first_offset < offset);
             if let Some(b) = batches.back_mut().filter(|b| b.last_offset >= offset) {
