@@ -14,6 +14,7 @@ grep -ho 'BENCH [a-z0-9_]*=[0-9.]*' "$@" | sed 's/^BENCH //' | awk -F= '
     if (v["native_events_per_s"] > 0)
       row("wasm / native ratio", sprintf("%.2fx", v["wasm_events_per_s"] / v["native_events_per_s"]), ">= 0.6x")
     row("fast-forward " n_min " sim min, native", sprintf("%.3f s", v["native_fast_forward_s"]), "< 1 s (10 min)")
+    row("fast-forward " n_min " sim min at 100 records/s, native", sprintf("%.3f s", v["native_fast_forward_100_records_s"]), "< 1 s (10 min)")
     row("fast-forward " w_min " sim min, wasm", sprintf("%.3f s", v["wasm_fast_forward_s"]), "< 2 s (10 min)")
     row("frame work at 10 orders/s (median / p99)", sprintf("%.2f / %.2f ms", v["frame_work_median_ms"], v["frame_work_p99_ms"]), "< 4 / < 12 ms")
     row("DOM nodes after 1 / 10 sim min", sprintf("%.0f / %.0f", v["dom_nodes_1min"], v["dom_nodes_10min"]), "bounded")

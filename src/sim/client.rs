@@ -400,13 +400,7 @@ impl Simulation {
                 self.client_request_metadata(c);
             }
             Payload::Produce { request_id, .. } => {
-                let batch = self
-                    .producers
-                    .get_mut(&c)
-                    .and_then(|p| p.in_flight.remove(&request_id));
-                if let Some(f) = batch {
-                    self.producer_batch_failed(c, f.batch, ErrorCode::NetworkException);
-                }
+                self.producer_request_failed(c, request_id, ErrorCode::NetworkException);
             }
             _ => {
                 if let Some(k) = self.consumers.get_mut(&c) {
@@ -444,13 +438,7 @@ impl Simulation {
             .collect();
         for (c, ids) in producers {
             for id in ids {
-                let batch = self
-                    .producers
-                    .get_mut(&c)
-                    .and_then(|p| p.in_flight.remove(&id));
-                if let Some(f) = batch {
-                    self.producer_batch_failed(c, f.batch, ErrorCode::NetworkException);
-                }
+                self.producer_request_failed(c, id, ErrorCode::NetworkException);
             }
         }
         let consumers: Vec<(ClientId, Vec<u64>)> = self
@@ -500,13 +488,7 @@ impl Simulation {
                 self.producer_drain(c);
             }
             ClientTimer::ProducerRequestTimeout(request) => {
-                let batch = self
-                    .producers
-                    .get_mut(&c)
-                    .and_then(|p| p.in_flight.remove(&request));
-                if let Some(f) = batch {
-                    self.producer_batch_failed(c, f.batch, ErrorCode::RequestTimedOut);
-                }
+                self.producer_request_failed(c, request, ErrorCode::RequestTimedOut);
             }
             ClientTimer::MetadataTimeout(request) => {
                 let timed_out = self
@@ -784,6 +766,18 @@ impl Simulation {
                 self.producer_drain(c);
             }
             Err(e) => self.producer_batch_failed(c, f.batch, e),
+        }
+    }
+
+    /// A produce request failed without an answer (timeout, broken connection).
+    fn producer_request_failed(&mut self, c: ClientId, request: u64, error: ErrorCode) {
+        let in_flight = self
+            .producers
+            .get_mut(&c)
+            .and_then(|p| p.in_flight.remove(&request));
+        if let Some(f) = in_flight {
+            self.cancel_timer(f.timeout);
+            self.producer_batch_failed(c, f.batch, error);
         }
     }
 
