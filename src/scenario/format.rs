@@ -388,6 +388,11 @@ pub enum Action {
         /// How many.
         count: u64,
     },
+    /// Drop one message in flight, by its engine id (the page records the user's drops so).
+    DropMessage {
+        /// The message's id.
+        id: u64,
+    },
     /// Automatic orders per second (0 to 20).
     SetOrderRate {
         /// Orders per second.
@@ -415,13 +420,14 @@ impl Action {
             Action::CrashServiceAfterNextRecord { .. } => "crash_service_after_next_record",
             Action::ScaleService { .. } => "scale_service",
             Action::DropMessages { .. } => "drop_messages",
+            Action::DropMessage { .. } => "drop_message",
             Action::SetOrderRate { .. } => "set_order_rate",
         }
     }
 }
 
 /// Every `do` name.
-pub const ACTION_NAMES: [&str; 17] = [
+pub const ACTION_NAMES: [&str; 18] = [
     "create_order",
     "produce",
     "fail_broker",
@@ -438,6 +444,7 @@ pub const ACTION_NAMES: [&str; 17] = [
     "crash_service_after_next_record",
     "scale_service",
     "drop_messages",
+    "drop_message",
     "set_order_rate",
 ];
 
@@ -641,6 +648,115 @@ impl Scenario {
             },
             services,
         }
+    }
+
+    /// The scenario of a world built from `config` and `seed`, with no actions: the fields that
+    /// differ from the timing preset's are written out, so that `world_config()` gives `config`
+    /// back for every setting a scenario file can express.
+    pub fn from_world_config(config: &WorldConfig, seed: u64) -> Scenario {
+        let sim = &config.sim;
+        let mut scenario = Scenario {
+            name: None,
+            description: None,
+            seed: Some(seed),
+            timing: Some(sim.timing),
+            cluster: ClusterSpec {
+                brokers: Some(sim.cluster.brokers),
+                ..ClusterSpec::default()
+            },
+            topics: sim
+                .topics
+                .iter()
+                .map(|t| TopicSpec {
+                    name: t.name.clone(),
+                    partitions: Some(t.partitions),
+                    replication_factor: Some(t.replication_factor),
+                    min_insync_replicas: Some(t.min_insync_replicas),
+                })
+                .collect(),
+            producer: ProducerSpec::default(),
+            consumer: ConsumerSpec::default(),
+            services: ServicesSpec {
+                enabled: config.services.enabled,
+                ..ServicesSpec::default()
+            },
+            actions: Vec::new(),
+            run_until_ms: None,
+            expect: None,
+            narration: Vec::new(),
+        };
+        let preset = scenario.world_config();
+        macro_rules! differ {
+            ($spec:expr, $have:expr, $preset:expr, $($f:ident),*) => {
+                $(if $have.$f != $preset.$f { $spec.$f = Some($have.$f.clone()); })*
+            };
+        }
+        differ!(
+            scenario.cluster,
+            sim.cluster,
+            preset.sim.cluster,
+            unclean_leader_election_enable,
+            auto_leader_rebalance_enable,
+            leader_imbalance_check_interval_ms,
+            leader_imbalance_per_broker_percentage,
+            replica_lag_time_max_ms,
+            replica_fetch_wait_max_ms,
+            replica_socket_timeout_ms,
+            replica_fetch_backoff_ms,
+            broker_heartbeat_interval_ms,
+            broker_session_timeout_ms,
+            network_latency_ms,
+            retention_records,
+            retention_bytes,
+            offsets_topic_partitions,
+            group_initial_rebalance_delay_ms,
+            max_fetch_records
+        );
+        differ!(
+            scenario.producer,
+            sim.producer,
+            preset.sim.producer,
+            acks,
+            enable_idempotence,
+            retries,
+            max_in_flight,
+            request_timeout_ms,
+            delivery_timeout_ms,
+            retry_backoff_ms,
+            retry_backoff_max_ms,
+            linger_ms,
+            max_batch_records
+        );
+        differ!(
+            scenario.consumer,
+            sim.consumer,
+            preset.sim.consumer,
+            session_timeout_ms,
+            heartbeat_interval_ms,
+            max_poll_interval_ms,
+            fetch_max_wait_ms,
+            request_timeout_ms
+        );
+        differ!(
+            scenario.services,
+            config.services,
+            preset.services,
+            partitions,
+            replication_factor,
+            min_insync_replicas,
+            payment_failure_rate
+        );
+        let names = [
+            &mut scenario.services.payment_instances,
+            &mut scenario.services.shipping_instances,
+            &mut scenario.services.email_instances,
+        ];
+        for (i, slot) in names.into_iter().enumerate() {
+            if config.services.instances[i] != preset.services.instances[i] {
+                *slot = Some(config.services.instances[i]);
+            }
+        }
+        scenario
     }
 
     /// Checks what decoding alone cannot: references to brokers, topics and services, times,
@@ -1360,6 +1476,7 @@ fn decode_action(v: &Value, path: &str) -> Result<TimedAction> {
         }
         "scale_service" => &["service", "instances"],
         "drop_messages" => &["from", "to", "kind", "count"],
+        "drop_message" => &["id"],
         "set_order_rate" => &["per_second"],
         other => {
             return Err(ScenarioError::new(
@@ -1417,6 +1534,9 @@ fn decode_action(v: &Value, path: &str) -> Result<TimedAction> {
             kind: o.opt("kind", kind_of)?,
             count: o.req("count", u64_of)?,
         },
+        "drop_message" => Action::DropMessage {
+            id: o.req("id", u64_of)?,
+        },
         _ => Action::SetOrderRate {
             per_second: o.req("per_second", f64_of)?,
         },
@@ -1425,4 +1545,45 @@ fn decode_action(v: &Value, path: &str) -> Result<TimedAction> {
         at_ms: o.req("at_ms", u64_of)?,
         action,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(config: &WorldConfig) {
+        let scenario = Scenario::from_world_config(config, 9);
+        assert_eq!(scenario.world_config(), *config);
+        let text = serde_json::to_string(&scenario).expect("serializes");
+        let back = parse_scenario(&text).expect("parses back");
+        assert_eq!(back.world_config(), *config);
+        assert_eq!(back.seed(), 9);
+    }
+
+    #[test]
+    fn world_configs_round_trip_through_scenarios() {
+        for timing in [TimingPreset::Sandbox, TimingPreset::Kafka] {
+            round_trip(&WorldConfig::default_for(timing));
+        }
+        let mut edited = WorldConfig::default_for(TimingPreset::Sandbox);
+        edited.sim.cluster = ClusterConfig::preset(TimingPreset::Sandbox, 5);
+        edited.sim.cluster.unclean_leader_election_enable = true;
+        edited.sim.producer.acks = Acks::Leader;
+        edited.sim.producer.enable_idempotence = false;
+        edited.services.partitions = 6;
+        edited.services.replication_factor = 2;
+        edited.services.min_insync_replicas = 1;
+        edited.services.payment_failure_rate = 0.25;
+        edited.services.instances = [2, 1, 3];
+        round_trip(&edited);
+    }
+
+    #[test]
+    fn drop_message_round_trips() {
+        let text = r#"{"actions": [{"at_ms": 5, "do": "drop_message", "id": 12}]}"#;
+        let scenario = parse_scenario(text).expect("parses");
+        assert_eq!(scenario.actions[0].action, Action::DropMessage { id: 12 });
+        let again = parse_scenario(&serde_json::to_string(&scenario).unwrap()).unwrap();
+        assert_eq!(again, scenario);
+    }
 }

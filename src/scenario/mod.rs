@@ -6,6 +6,8 @@
 //! - [`report`]: the final report and the `expect` comparison.
 //! - [`share`]: share links (base64url JSON).
 //! - [`presets`]: the example scenarios shipped in `scenarios/`.
+//! - [`session`]: a page's run (loaded scenario plus the user's timed actions) and its share
+//!   fragment.
 //! - `cli`: `kafka-sandbox run FILE.json [--trace]`.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -14,6 +16,7 @@ pub mod format;
 pub mod presets;
 pub mod report;
 pub mod run;
+pub mod session;
 pub mod share;
 
 pub use format::{

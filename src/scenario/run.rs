@@ -18,8 +18,8 @@ use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
 use super::report::*;
 use crate::services::{ServiceKind, World};
 use crate::sim::{
-    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageKind, NodeId, SendId, SimTime,
-    TopicPartition,
+    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageId, MessageKind, NodeId,
+    SendId, SimTime, TopicPartition,
 };
 
 /// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
@@ -290,6 +290,13 @@ pub fn apply_action(
                 state.armed_drops.push(armed);
             }
             Ok(())
+        }
+        Action::DropMessage { id } => {
+            let dropped = world.handle(Command::DropMessage { id: MessageId(*id) });
+            if dropped.is_ok() {
+                state.dropped_by_actions += 1;
+            }
+            dropped
         }
         Action::SetOrderRate { per_second } => {
             world.set_order_rate(*per_second);

@@ -2,9 +2,11 @@
 //! shortcuts, and lays the page out (toolbar, diagram, inspector and metrics, lower panels).
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+use yew::Reducible;
 
 use super::components::diagram::Diagram;
 use super::components::inspector::Inspector;
@@ -12,7 +14,9 @@ use super::components::legend::Legend;
 use super::components::logical::Logical;
 use super::components::metrics::Metrics;
 use super::components::panels::{EventLog, Orders, Outbox};
+use super::components::scenario_bar::ScenarioBar;
 use super::components::settings::Settings;
+use super::components::story::Story;
 use super::components::toolbar::Toolbar;
 use super::dom::{DocumentListener, FrameLoop};
 use super::state::{Action, Selection, State, DEFAULT_SEED};
@@ -20,6 +24,8 @@ use super::state::{Action, Selection, State, DEFAULT_SEED};
 thread_local! {
     /// Dispatchers of the mounted apps, latest last, for [`super::testing`].
     static DISPATCH: RefCell<Vec<(u64, Callback<Action>)>> = const { RefCell::new(Vec::new()) };
+    /// The state of the latest render, for [`super::testing`].
+    static LATEST: RefCell<Option<State>> = const { RefCell::new(None) };
     /// Next mount number.
     static NEXT_MOUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
@@ -33,6 +39,67 @@ pub fn dispatch(action: Action) -> bool {
             true
         }
         None => false,
+    }
+}
+
+/// Reads the state of the latest render; `None` when nothing was rendered.
+pub fn with_latest<R>(f: impl FnOnce(&State) -> R) -> Option<R> {
+    LATEST.with(|l| l.borrow().as_ref().map(f))
+}
+
+/// The share fragment of the run in `s` (without `#`), or why it cannot be shared.
+pub fn share_fragment_of(s: &State) -> Result<String, String> {
+    let scenario = s.recording();
+    scenario.validate().map_err(|e| e.to_string())?;
+    Ok(crate::scenario::session::share_fragment(&scenario, s.now()))
+}
+
+/// Puts the share fragment in the address bar and tries to copy the whole link.
+fn publish_share(fragment: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let base = format!(
+        "{}{}{}",
+        location.origin().ok()?,
+        location.pathname().ok()?,
+        location.search().ok()?
+    );
+    let link = format!("{base}#{fragment}");
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+    }
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into()).ok();
+    if let Some(clipboard) = clipboard.filter(|c| c.is_object()) {
+        let write = js_sys::Reflect::get(&clipboard, &"writeText".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(write) = write {
+            // Refused outside a user gesture or a secure page: the link is shown anyway.
+            let _ = write.call1(&clipboard, &link.as_str().into());
+        }
+    }
+    Some(link)
+}
+
+/// Offers the run as a scenario file download.
+fn download_scenario(s: &State) {
+    let Ok(json) = serde_json::to_string_pretty(&s.recording()) else {
+        return;
+    };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(anchor) = doc.create_element("a") else {
+        return;
+    };
+    let href = format!(
+        "data:application/json;charset=utf-8,{}",
+        js_sys::encode_uri_component(&json)
+    );
+    let _ = anchor.set_attribute("href", &href);
+    let _ = anchor.set_attribute("download", "kafka-sandbox-scenario.json");
+    if let Some(a) = anchor.dyn_ref::<web_sys::HtmlElement>() {
+        a.click();
     }
 }
 
@@ -54,6 +121,9 @@ pub struct AppProps {
     /// Simulated time to run before the first frame (ms).
     #[prop_or(0)]
     pub advance_ms: u64,
+    /// A share fragment (`s=...&t=...`) to replay instead of the default world.
+    #[prop_or_default]
+    pub share: Option<String>,
 }
 
 impl AppProps {
@@ -90,6 +160,7 @@ impl Default for AppProps {
             clock: true,
             rate: 0.0,
             advance_ms: 0,
+            share: None,
         }
     }
 }
@@ -99,15 +170,19 @@ impl Default for AppProps {
 pub fn app(props: &AppProps) -> Html {
     let (seed, paused, rate, advance) =
         (props.seed, props.start_paused, props.rate, props.advance_ms);
+    let share = props.share.clone();
     let state = use_reducer(move || {
-        let mut s = State::new(seed, paused);
-        if rate > 0.0 || advance > 0 {
-            s.world.borrow_mut().set_order_rate(rate);
-            let target = s.world.borrow().now() + advance;
-            s.world.borrow_mut().advance_to(target);
-            s.refresh();
+        let mut s = Rc::new(State::new(seed, paused));
+        if rate > 0.0 {
+            s = s.reduce(Action::SetRate(rate));
         }
-        s
+        if advance > 0 {
+            s = s.reduce(Action::AdvanceBy(advance));
+        }
+        if let Some(fragment) = share {
+            s = s.reduce(Action::OpenShare(fragment));
+        }
+        Rc::unwrap_or_clone(s)
     });
     let on_action = {
         let dispatcher = state.dispatcher();
@@ -172,9 +247,32 @@ pub fn app(props: &AppProps) -> Html {
     }
 
     let s = &*state;
+    LATEST.with(|l| *l.borrow_mut() = Some(s.clone()));
     let t = s.lang.t();
+    let share_link = use_state(|| None::<Rc<str>>);
+    let on_share = {
+        let (state, share_link) = (state.clone(), share_link.clone());
+        let cb = on_action.clone();
+        Callback::from(move |()| match share_fragment_of(&state) {
+            Ok(fragment) => share_link.set(publish_share(&fragment).map(Rc::from)),
+            Err(e) => {
+                let t = state.lang.t();
+                cb.emit(Action::Notify(format!("{}: {e}", t.share_failed)));
+            }
+        })
+    };
+    let on_export = {
+        let state = state.clone();
+        Callback::from(move |()| download_scenario(&state))
+    };
+    let on_close_share = {
+        let share_link = share_link.clone();
+        Callback::from(move |()| share_link.set(None))
+    };
+    let now = s.snap.sim.now;
+    let show_story = !s.base.narration.is_empty() || s.base.description.is_some();
     let selected_order = match s.selection {
-        Selection::Order(id) => s.world.borrow().order(id).cloned(),
+        Selection::Order(id) => s.world().order(id).cloned(),
         _ => None,
     };
     let set_view = |logical: bool| {
@@ -193,6 +291,9 @@ pub fn app(props: &AppProps) -> Html {
         <div id="app" class="app" lang={s.lang.code()}>
             <Toolbar paused={s.paused} speed={s.speed} now={s.snap.sim.now} rate={s.snap.order_rate_per_s}
                 seed={s.seed} lang={s.lang} on_action={on_action.clone()} />
+            <ScenarioBar lesson={s.lesson} now={now} head_ms={s.head_ms} recorded={s.user_actions.len()}
+                share_link={(*share_link).clone()} lang={s.lang} on_action={on_action.clone()}
+                on_share={on_share} on_export={on_export} on_close_share={on_close_share} />
             if let Some(n) = &s.notice {
                 <div id="notice" class="notice" role="status">
                     <span>{ n.to_string() }</span>
@@ -226,6 +327,10 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                 </section>
                 <aside class="side">
+                    if show_story {
+                        <Story scenario={s.base.clone()} lesson={s.lesson} now={now} head_ms={s.head_ms}
+                            lang={s.lang} on_action={on_action.clone()} />
+                    }
                     <Inspector selection={s.selection.clone()} snap={s.snap.clone()} names={s.names.clone()}
                         order={selected_order} lang={s.lang} on_action={on_action.clone()} />
                     <Metrics snap={s.snap.clone()} history={s.history.clone()} lang={s.lang} />

@@ -392,6 +392,50 @@ pub struct Texts {
     pub committed_offset: &'static str,
     /// Hidden internal topic hint.
     pub internal_hint: &'static str,
+    /// Lessons picker label.
+    pub lessons: &'static str,
+    /// Lessons picker tooltip.
+    pub lessons_tip: &'static str,
+    /// Picker entry of the free sandbox.
+    pub free_play: &'static str,
+    /// Timeline tooltip.
+    pub timeline_tip: &'static str,
+    /// Shown while a replay runs.
+    pub replaying: &'static str,
+    /// Badge when the view shows the past.
+    pub in_the_past: &'static str,
+    /// Back to the end of the timeline.
+    pub back_to_present: &'static str,
+    /// Tooltip of the present button.
+    pub back_to_present_tip: &'static str,
+    /// Share button.
+    pub share: &'static str,
+    /// Share tooltip.
+    pub share_tip: &'static str,
+    /// Shown under the link.
+    pub share_copied: &'static str,
+    /// Prefix of a share error.
+    pub share_failed: &'static str,
+    /// Export button.
+    pub export: &'static str,
+    /// Export tooltip.
+    pub export_tip: &'static str,
+    /// Import button.
+    pub import: &'static str,
+    /// Import tooltip.
+    pub import_tip: &'static str,
+    /// Prefix of an import error.
+    pub import_failed: &'static str,
+    /// Prefix of an invalid share link.
+    pub share_invalid: &'static str,
+    /// Narration panel title.
+    pub story: &'static str,
+    /// Narration panel tooltip.
+    pub story_tip: &'static str,
+    /// Tooltip of a narration step.
+    pub step_at_tip: &'static str,
+    /// Count of recorded user actions.
+    pub recorded_actions: &'static str,
 }
 
 /// English.
@@ -550,6 +594,28 @@ pub static EN: Texts = Texts {
     group: "Group",
     committed_offset: "committed",
     internal_hint: "__consumer_offsets hidden",
+    lessons: "Lessons",
+    lessons_tip: "Load a guided scenario: its world, its timed actions and its step-by-step story",
+    free_play: "Free sandbox",
+    timeline_tip: "Drag back to see the past (the world is rebuilt by replay); acting or running from the past starts a new branch",
+    replaying: "replaying…",
+    in_the_past: "past",
+    back_to_present: "Present",
+    back_to_present_tip: "Jump to the latest time of this branch",
+    share: "Share link",
+    share_tip: "Put the seed, the settings and your actions in the page address and copy the link: opening it replays the same run",
+    share_copied: "Link copied: whoever opens it sees this run replayed.",
+    share_failed: "Cannot share this run",
+    export: "Export",
+    export_tip: "Download this run as a scenario file (JSON): the settings, the scenario's actions and yours",
+    import: "Import",
+    import_tip: "Load a scenario file (JSON); an invalid file is explained and the current world kept",
+    import_failed: "This scenario file cannot be loaded",
+    share_invalid: "This share link cannot be replayed",
+    story: "Lesson",
+    story_tip: "What the scenario shows, step by step; the current step is highlighted",
+    step_at_tip: "Go to this step (replay to its time)",
+    recorded_actions: "your actions",
 };
 
 /// French.
@@ -708,4 +774,52 @@ pub static FR: Texts = Texts {
     group: "Groupe",
     committed_offset: "validé",
     internal_hint: "__consumer_offsets masqué",
+    lessons: "Leçons",
+    lessons_tip: "Charger un scénario guidé : son monde, ses actions datées et son récit pas à pas",
+    free_play: "Bac à sable libre",
+    timeline_tip: "Glisser en arrière pour revoir le passé (le monde est reconstruit par rejeu) ; agir ou reprendre depuis le passé crée une nouvelle branche",
+    replaying: "rejeu…",
+    in_the_past: "passé",
+    back_to_present: "Présent",
+    back_to_present_tip: "Revenir au dernier instant de cette branche",
+    share: "Lien de partage",
+    share_tip: "Mettre la graine, les réglages et vos actions dans l'adresse de la page et copier le lien : l'ouvrir rejoue la même partie",
+    share_copied: "Lien copié : qui l'ouvre voit cette partie rejouée.",
+    share_failed: "Impossible de partager cette partie",
+    export: "Exporter",
+    export_tip: "Télécharger cette partie comme fichier de scénario (JSON) : les réglages, les actions du scénario et les vôtres",
+    import: "Importer",
+    import_tip: "Charger un fichier de scénario (JSON) ; un fichier invalide est expliqué et le monde actuel conservé",
+    import_failed: "Ce fichier de scénario ne peut pas être chargé",
+    share_invalid: "Ce lien de partage ne peut pas être rejoué",
+    story: "Leçon",
+    story_tip: "Ce que montre le scénario, pas à pas ; l'étape en cours est mise en évidence",
+    step_at_tip: "Aller à cette étape (rejeu jusqu'à son instant)",
+    recorded_actions: "vos actions",
 };
+
+/// The French title of a shipped lesson (`None` for an unknown id: its file's name is used).
+pub fn lesson_title_fr(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "calm-order-chain" => "La chaîne de commandes par temps calme",
+        "leader-failover" => "Bascule du leader",
+        "acks1-lost-write" => "acks=1 peut perdre une écriture acquittée",
+        "min-insync-refuses-writes" => "acks=all avec min.insync.replicas=2 refuse les écritures",
+        "unclean-election-loses-data" => "L'élection non propre perd des données",
+        "consumer-crash-redelivery" => {
+            "Un consommateur tombe avant de valider : relivraison absorbée"
+        }
+        "scale-payment-service" => "Passer payment_service à l'échelle : le rééquilibrage",
+        "network-partition-leader" => "Une partition réseau isole le leader",
+        "all-replicas-down-offline" => {
+            "Tous les réplicas de l'ISR tombent : la partition est hors ligne"
+        }
+        "retry-duplicates-without-idempotence" => {
+            "Une réponse perdue et un nouvel essai dupliquent un enregistrement (sans idempotence)"
+        }
+        "idempotent-retry-no-duplicate" => {
+            "Le producteur idempotent fait du même nouvel essai une seule copie"
+        }
+        _ => return None,
+    })
+}

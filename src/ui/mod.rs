@@ -2,7 +2,8 @@
 //!
 //! - [`state`]: the state and its reducer (owns the `World`).
 //! - [`app`]: the root component, the frame clock and the keyboard.
-//! - [`components`]: toolbar, diagram, logical view, inspector, metrics, panels, settings.
+//! - [`components`]: toolbar, scenario bar (lessons, timeline, share, export, import), lesson
+//!   narration, diagram, logical view, inspector, metrics, panels, settings.
 //! - [`geometry`]: pure layout and clock maths.
 //! - [`i18n`] and [`describe`]: French and English wording.
 //! - [`dom`]: owned browser handles (frame loop, listeners) and input parsing.
@@ -44,9 +45,14 @@ pub fn start() {
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
+    let fragment = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
     if let Some(root) = root {
         root.set_inner_html("");
-        yew::Renderer::<App>::with_root_and_props(root, AppProps::from_query(&query)).render();
+        let mut props = AppProps::from_query(&query);
+        props.share = Some(fragment).filter(|f| !f.trim_start_matches('#').is_empty());
+        yew::Renderer::<App>::with_root_and_props(root, props).render();
     }
 }
 
@@ -129,5 +135,35 @@ pub mod testing {
     /// Feeds one animation frame at wall time `wall_ms` (tests of the frame clock).
     pub fn frame(wall_ms: f64) -> bool {
         dispatch(Action::Tick(wall_ms))
+    }
+
+    /// Simulated time of the latest rendered state.
+    pub fn now_ms() -> Option<u64> {
+        super::app::with_latest(|s| s.now())
+    }
+
+    /// The engine's trace hash in the latest rendered state (equal hashes: same run).
+    pub fn trace_hash() -> Option<u64> {
+        super::app::with_latest(|s| s.world().sim.trace_hash())
+    }
+
+    /// The share fragment (without `#`) of the latest rendered run.
+    pub fn share_fragment() -> Option<Result<String, String>> {
+        super::app::with_latest(super::app::share_fragment_of)
+    }
+
+    /// The end of the latest rendered timeline.
+    pub fn head_ms() -> Option<u64> {
+        super::app::with_latest(|s| s.head_ms)
+    }
+
+    /// Imports a scenario file's text, as the file picker does.
+    pub fn import(text: &str) -> bool {
+        dispatch(Action::Import(text.to_string()))
+    }
+
+    /// Rebuilds the world at `t` by replay, as the timeline does.
+    pub fn travel_to(t: u64) -> bool {
+        dispatch(Action::TravelTo(t))
     }
 }

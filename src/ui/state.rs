@@ -1,9 +1,11 @@
-//! The page's state and its reducer: the `World` (behind `Rc<RefCell>`), the snapshot drawn
-//! this frame, the clock (paused, speed, fractional simulated time), what is selected, view
+//! The page's state and its reducer: the scenario [`Runner`] that owns the `World` (behind
+//! `Rc<RefCell>`), the scenario it was loaded from and the user's actions recorded with their
+//! simulated time (so the run can be shared, exported and rebuilt at any instant), the snapshot
+//! drawn this frame, the clock (paused, speed, fractional simulated time), what is selected, view
 //! toggles, the event-log filter and the metrics history ring. Every user action is an
 //! [`Action`]; nothing else mutates the world.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
@@ -13,8 +15,12 @@ use super::describe::{Names, CATEGORIES};
 use super::dom::wall_ms;
 use super::geometry::{sim_delta, SPEED_MAX, SPEED_MIN};
 use super::i18n::Lang;
+use crate::scenario::session::{default_scenario, default_speed, merged, parse_share_fragment};
+use crate::scenario::{
+    self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction, PRESETS,
+};
 use crate::services::{Email, LogEntry, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot};
-use crate::sim::{BrokerId, Command, MessageId, TimingPreset, TopicPartition};
+use crate::sim::{BrokerId, Command, MessageId, SimTime, TopicPartition};
 
 /// Log rows shown.
 pub const LOG_ROWS_MAX: usize = 120;
@@ -118,8 +124,19 @@ impl History {
 /// Everything the page shows.
 #[derive(Clone)]
 pub struct State {
-    /// The simulated world.
-    pub world: Rc<RefCell<World>>,
+    /// The runner that owns the simulated world and applies the scenario's actions on time.
+    pub runner: Rc<RefCell<Runner>>,
+    /// The scenario the world was loaded from: settings, seed, scripted actions, narration.
+    pub base: Rc<Scenario>,
+    /// The user's actions, stamped with their simulated time, in time order.
+    pub user_actions: Rc<Vec<TimedAction>>,
+    /// Latest simulated time of this branch (the timeline's end); later than now while the
+    /// view shows the past.
+    pub head_ms: SimTime,
+    /// The shipped lesson loaded (index in [`PRESETS`]).
+    pub lesson: Option<usize>,
+    /// Whether the run already paused at the scenario's end.
+    pub ended: bool,
     /// The configuration the world was built from.
     pub config: Rc<WorldConfig>,
     /// The seed the world was built from.
@@ -168,8 +185,11 @@ pub struct State {
 
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.world, &other.world)
+        Rc::ptr_eq(&self.runner, &other.runner)
             && Rc::ptr_eq(&self.snap, &other.snap)
+            && Rc::ptr_eq(&self.user_actions, &other.user_actions)
+            && self.head_ms == other.head_ms
+            && self.lesson == other.lesson
             && self.paused == other.paused
             && self.speed == other.speed
             && self.lang == other.lang
@@ -234,20 +254,36 @@ pub enum Action {
     OpenSettings(bool),
     /// Hide the notice.
     DismissNotice,
+    /// Load a shipped lesson (index in [`PRESETS`]); `None` goes back to the free sandbox.
+    LoadLesson(Option<usize>),
+    /// Load a scenario file's text (an invalid one is explained, the world kept).
+    Import(String),
+    /// Replay a share fragment (`s=...&t=...`).
+    OpenShare(String),
+    /// Show the world at this simulated time, rebuilt by replay (time travel).
+    TravelTo(SimTime),
+    /// Show a message.
+    Notify(String),
 }
 
 impl State {
     /// The default world with this seed, paused or running.
     pub fn new(seed: u64, paused: bool) -> State {
-        let config = WorldConfig::default_for(TimingPreset::Sandbox);
-        let world = World::new(config.clone(), seed)
+        let base = default_scenario(seed);
+        let runner = Recording::new(base.clone())
+            .runner_at(0)
             .unwrap_or_else(|e| panic!("the default world is valid: {e}"));
-        let snap = world.snapshot();
+        let snap = runner.world.snapshot();
         let mut s = State {
             names: Rc::new(Names::new(&snap)),
             snap: Rc::new(snap),
-            world: Rc::new(RefCell::new(world)),
-            config: Rc::new(config),
+            runner: Rc::new(RefCell::new(runner)),
+            config: Rc::new(base.world_config()),
+            base: Rc::new(base),
+            user_actions: Rc::default(),
+            head_ms: 0,
+            lesson: None,
+            ended: false,
             seed,
             generation: 0,
             log: Rc::default(),
@@ -272,16 +308,37 @@ impl State {
         s
     }
 
+    /// The simulated world.
+    pub fn world(&self) -> Ref<'_, World> {
+        Ref::map(self.runner.borrow(), |r| &r.world)
+    }
+
+    /// Simulated time of the world shown.
+    pub fn now(&self) -> SimTime {
+        self.runner.borrow().now()
+    }
+
+    /// Whether the view shows the past of this branch (time travel).
+    pub fn in_past(&self) -> bool {
+        self.now() < self.head_ms
+    }
+
+    /// The run so far as one scenario: the loaded one plus the user's actions.
+    pub fn recording(&self) -> Scenario {
+        merged(&self.base, &self.user_actions)
+    }
+
     /// Rebuilds the snapshot and the derived lists (each replaced only when it changed, so
     /// panels that did not change are not drawn again).
     pub fn refresh(&mut self) {
-        let world = self.world.borrow();
+        let world = self.world();
         let snap = world.snapshot();
         let names = Names::new(&snap);
+        let log: Vec<LogEntry> = world.log().rev().take(LOG_ROWS_MAX).cloned().collect();
+        drop(world);
         if *self.names != names {
             self.names = Rc::new(names);
         }
-        let log: Vec<LogEntry> = world.log().rev().take(LOG_ROWS_MAX).cloned().collect();
         if *self.log != log {
             self.log = Rc::new(log);
         }
@@ -298,25 +355,172 @@ impl State {
             self.history = Rc::new(history);
         }
         self.sim_clock = self.sim_clock.max(snap.sim.now as f64);
+        self.head_ms = self.head_ms.max(snap.sim.now);
         self.snap = Rc::new(snap);
     }
 
-    fn rebuild(&mut self, config: WorldConfig, seed: u64) {
-        match World::new(config.clone(), seed) {
-            Ok(world) => {
-                let rate = self.snap.order_rate_per_s;
-                self.world = Rc::new(RefCell::new(world));
-                self.world.borrow_mut().set_order_rate(rate);
-                self.config = Rc::new(config);
-                self.seed = seed;
-                self.generation += 1;
-                self.sim_clock = 0.0;
+    /// Replaces the world: `base` with `user` actions, replayed to `at_ms`. On error the
+    /// current world stays.
+    fn load(
+        &mut self,
+        base: Scenario,
+        user: Vec<TimedAction>,
+        at_ms: SimTime,
+    ) -> Result<(), ScenarioError> {
+        let runner = Recording::new(merged(&base, &user)).runner_at(at_ms)?;
+        self.runner = Rc::new(RefCell::new(runner));
+        self.config = Rc::new(base.world_config());
+        self.seed = base.seed();
+        self.base = Rc::new(base);
+        self.user_actions = Rc::new(user);
+        self.head_ms = at_ms;
+        self.ended = false;
+        self.generation += 1;
+        self.sim_clock = at_ms as f64;
+        self.last_wall = None;
+        self.history = Rc::default();
+        self.selection = Selection::None;
+        self.notice = None;
+        Ok(())
+    }
+
+    /// Loads a scenario from its start, running at its default speed.
+    fn start_scenario(&mut self, base: Scenario) -> Result<(), ScenarioError> {
+        let speed = default_speed(&base);
+        self.load(base, Vec::new(), 0)?;
+        self.speed = speed;
+        self.paused = false;
+        Ok(())
+    }
+
+    /// A fresh world with these settings and seed (no lesson), keeping the order rate.
+    fn rebuild(&mut self, config: &WorldConfig, seed: u64) {
+        let rate = self.snap.order_rate_per_s;
+        let base = Scenario::from_world_config(config, seed);
+        let user = if rate > 0.0 {
+            vec![TimedAction {
+                at_ms: 0,
+                action: scenario::Action::SetOrderRate { per_second: rate },
+            }]
+        } else {
+            Vec::new()
+        };
+        match self.load(base, user, 0) {
+            Ok(()) => self.lesson = None,
+            Err(e) => self.notice = Some(e.to_string().into()),
+        }
+    }
+
+    /// Acting in the past starts a new branch: the user's later actions are dropped.
+    fn fork_if_in_past(&mut self) {
+        let now = self.now();
+        if now < self.head_ms {
+            let kept: Vec<TimedAction> = self
+                .user_actions
+                .iter()
+                .filter(|a| a.at_ms <= now)
+                .cloned()
+                .collect();
+            self.user_actions = Rc::new(kept);
+            self.head_ms = now;
+            self.ended = false;
+        }
+    }
+
+    /// Applies a user action now and records it with the current simulated time.
+    fn act(&mut self, action: scenario::Action) -> Result<(), String> {
+        self.fork_if_in_past();
+        let now = self.now();
+        let result = self.runner.borrow_mut().apply_now(action.clone());
+        // Refused actions are kept too: replaying them does exactly what they did.
+        Rc::make_mut(&mut self.user_actions).push(TimedAction { at_ms: now, action });
+        result
+    }
+
+    /// Runs the world to `target`, pausing once at the end of a scenario that has one.
+    fn run_to(&mut self, target: SimTime) {
+        let now = self.now();
+        let mut target = target;
+        if let Some(end) = self.scenario_end() {
+            if !self.ended && now < end && target >= end {
+                self.ended = true;
+                self.paused = true;
+                self.last_wall = None;
+                self.sim_clock = end as f64;
+                target = end;
+            }
+        }
+        self.runner.borrow_mut().advance_to(target);
+    }
+
+    /// Where a lesson or an imported scenario ends (the free sandbox has no end).
+    pub fn scenario_end(&self) -> Option<SimTime> {
+        (!self.base.narration.is_empty() || self.base.run_until_ms.is_some())
+            .then(|| self.base.run_until())
+    }
+
+    /// Rebuilds the world at `t` (at most the timeline's end) by replay from the start.
+    fn travel_to(&mut self, t: SimTime) {
+        let head = self.head_ms.max(self.now());
+        let t = t.min(head);
+        if t == self.now() {
+            return;
+        }
+        let user: Vec<TimedAction> = self
+            .user_actions
+            .iter()
+            .filter(|a| a.at_ms <= t)
+            .cloned()
+            .collect();
+        match Recording::new(merged(&self.base, &user)).runner_at(t) {
+            Ok(runner) => {
+                self.runner = Rc::new(RefCell::new(runner));
+                self.head_ms = head;
+                self.paused = true;
+                self.last_wall = None;
+                self.sim_clock = t as f64;
                 self.history = Rc::default();
-                self.selection = Selection::None;
-                self.notice = None;
+                self.ended = self.scenario_end().is_some_and(|end| t >= end);
             }
             Err(e) => self.notice = Some(e.to_string().into()),
         }
+    }
+
+    /// Loads a share fragment; an invalid one is explained and the current world kept.
+    pub fn open_share(&mut self, fragment: &str) {
+        let Some(shared) = parse_share_fragment(fragment) else {
+            return;
+        };
+        let t = self.lang.t();
+        let result = shared.and_then(|(scenario, at_ms)| {
+            let speed = default_speed(&scenario);
+            self.load(scenario, Vec::new(), at_ms)?;
+            self.speed = speed;
+            self.paused = true;
+            Ok(())
+        });
+        match result {
+            Ok(()) => self.lesson = None,
+            Err(e) => self.notice = Some(format!("{}: {e}", t.share_invalid).into()),
+        }
+    }
+
+    /// Loads a scenario file's text; an invalid one is explained and the current world kept.
+    pub fn import(&mut self, text: &str) {
+        let t = self.lang.t();
+        match parse_scenario(text).and_then(|scenario| self.start_scenario(scenario)) {
+            Ok(()) => self.lesson = None,
+            Err(e) => self.notice = Some(format!("{}: {e}", t.import_failed).into()),
+        }
+    }
+
+    /// Instances a service runs now.
+    fn instance_count(&self, kind: ServiceKind) -> usize {
+        self.snap
+            .services
+            .iter()
+            .find(|v| v.kind == kind)
+            .map_or(0, |v| v.instances.len())
     }
 
     fn report(&mut self, r: Result<(), String>) {
@@ -324,6 +528,24 @@ impl State {
             self.notice = Some(e.into());
         }
     }
+}
+
+/// The scenario action a page command stands for (`None`: not one a user can do).
+fn command_action(c: Command) -> Option<scenario::Action> {
+    use scenario::Action as A;
+    Some(match c {
+        Command::FailBroker { broker } => A::FailBroker { broker: broker.0 },
+        Command::RestoreBroker { broker } => A::RestoreBroker { broker: broker.0 },
+        Command::IsolateBroker { broker } => A::IsolateBroker { broker: broker.0 },
+        Command::HealBroker { broker } => A::HealBroker { broker: broker.0 },
+        Command::HealNetwork => A::HealNetwork,
+        Command::FailController => A::FailController,
+        Command::RestoreController => A::RestoreController,
+        Command::IsolateController => A::IsolateController,
+        Command::HealController => A::HealController,
+        Command::DropMessage { id } => A::DropMessage { id: id.0 },
+        Command::CrashClient { .. } | Command::RestartClient { .. } => return None,
+    })
 }
 
 /// Exponential smoothing for the frame figures (the first value is taken as is).
@@ -351,6 +573,7 @@ impl Reducible for State {
                 s.fps = 0.0;
                 return Rc::new(s);
             }
+            s.fork_if_in_past();
             s.last_wall = Some(wall);
             if delta > 0.0 && delta.is_finite() {
                 s.fps = smooth(s.fps, 1000.0 / delta);
@@ -361,9 +584,9 @@ impl Reducible for State {
             }
             s.sim_clock += add;
             let target = s.sim_clock.floor().max(0.0) as u64;
-            if target > s.world.borrow().now() {
+            if target > s.now() {
                 let started = wall_ms();
-                s.world.borrow_mut().advance_to(target);
+                s.run_to(target);
                 s.refresh();
                 s.sim_ms = smooth(s.sim_ms, wall_ms() - started);
             }
@@ -375,22 +598,33 @@ impl Reducible for State {
             Action::TogglePause => {
                 s.paused = !s.paused;
                 s.last_wall = None;
+                if !s.paused {
+                    s.fork_if_in_past();
+                }
             }
             Action::SetPaused(p) => {
                 s.paused = p;
                 s.last_wall = None;
+                if !p {
+                    s.fork_if_in_past();
+                }
             }
             Action::Step => {
+                s.fork_if_in_past();
                 s.paused = true;
                 s.last_wall = None;
-                s.world.borrow_mut().step();
-                let now = s.world.borrow().now() as f64;
-                s.sim_clock = now;
+                // Every event of the next instant: replays reach the same state.
+                let next = s.world().next_event_time();
+                if let Some(next) = next {
+                    s.run_to(next);
+                }
+                s.sim_clock = s.now() as f64;
                 s.refresh();
             }
             Action::AdvanceBy(ms) => {
-                let target = s.world.borrow().now().saturating_add(ms.min(3_600_000));
-                s.world.borrow_mut().advance_to(target);
+                s.fork_if_in_past();
+                let target = s.now().saturating_add(ms.min(3_600_000));
+                s.runner.borrow_mut().advance_to(target);
                 s.sim_clock = target as f64;
                 s.refresh();
             }
@@ -402,49 +636,96 @@ impl Reducible for State {
                 };
             }
             Action::CreateOrder { user, total } => {
-                let r = s.world.borrow_mut().create_order(user, total);
+                let r = s.act(scenario::Action::CreateOrder {
+                    user_id: user,
+                    total,
+                });
+                s.refresh();
                 match r {
-                    Ok(id) => s.selection = Selection::Order(id),
+                    Ok(()) => {
+                        if let Some(o) = s.snap.orders.first() {
+                            s.selection = Selection::Order(o.order_id);
+                        }
+                    }
                     Err(e) => s.notice = Some(e.into()),
                 }
-                s.refresh();
             }
             Action::SetRate(r) => {
-                s.world.borrow_mut().set_order_rate(r);
-                s.refresh();
+                let r = if r.is_finite() {
+                    r.clamp(0.0, 20.0)
+                } else {
+                    0.0
+                };
+                if r != s.snap.order_rate_per_s {
+                    let result = s.act(scenario::Action::SetOrderRate { per_second: r });
+                    s.report(result);
+                    s.refresh();
+                }
             }
             Action::Command(c) => {
-                let r = s.world.borrow_mut().handle(c);
+                let r = match command_action(c.clone()) {
+                    Some(a) => s.act(a),
+                    None => Err(format!("{c:?} cannot be recorded")),
+                };
                 s.report(r);
                 s.refresh();
             }
-            Action::AddInstance(k) => {
-                let r = s.world.borrow_mut().add_instance(k).map(|_| ());
-                s.report(r);
-                s.refresh();
-            }
-            Action::RemoveInstance(k) => {
-                let r = s.world.borrow_mut().remove_instance(k);
+            Action::AddInstance(k) | Action::RemoveInstance(k) => {
+                let add = matches!(action, Action::AddInstance(_));
+                let n = s.instance_count(k);
+                let target = if add { n + 1 } else { n.saturating_sub(1) };
+                let r = if k != ServiceKind::OrderService
+                    && (1..=crate::services::world::INSTANCES_MAX).contains(&target)
+                {
+                    s.act(scenario::Action::ScaleService {
+                        service: k,
+                        instances: target,
+                    })
+                } else {
+                    // Refused by the world (it explains why), nothing to record.
+                    let mut runner = s.runner.borrow_mut();
+                    if add {
+                        runner.world.add_instance(k).map(|_| ())
+                    } else {
+                        runner.world.remove_instance(k)
+                    }
+                };
                 s.report(r);
                 s.refresh();
             }
             Action::Crash(k, i) => {
-                let r = s.world.borrow_mut().crash_instance(k, i);
+                let r = s.act(scenario::Action::CrashService {
+                    service: k,
+                    instance: Some(i),
+                });
                 s.report(r);
                 s.refresh();
             }
             Action::Restart(k, i) => {
-                let r = s.world.borrow_mut().restart_instance(k, i);
+                let r = s.act(scenario::Action::RestartService {
+                    service: k,
+                    instance: Some(i),
+                });
                 s.report(r);
                 s.refresh();
             }
             Action::Reset(seed) => {
-                let config = (*s.config).clone();
-                s.rebuild(config, seed);
+                if s.base.actions.is_empty() && s.base.narration.is_empty() {
+                    let config = (*s.config).clone();
+                    s.rebuild(&config, seed);
+                } else {
+                    let mut base = (*s.base).clone();
+                    base.seed = Some(seed);
+                    let lesson = s.lesson;
+                    if let Err(e) = s.start_scenario(base) {
+                        s.notice = Some(e.to_string().into());
+                    }
+                    s.lesson = lesson;
+                }
                 s.refresh();
             }
             Action::Rebuild(config, seed) => {
-                s.rebuild(*config, seed);
+                s.rebuild(&config, seed);
                 s.settings_open = false;
                 s.refresh();
             }
@@ -464,6 +745,40 @@ impl Reducible for State {
             }
             Action::OpenSettings(o) => s.settings_open = o,
             Action::DismissNotice => s.notice = None,
+            Action::LoadLesson(index) => {
+                match index.and_then(|i| PRESETS.get(i).map(|p| (i, p))) {
+                    Some((i, (_, text))) => {
+                        match parse_scenario(text).and_then(|sc| s.start_scenario(sc)) {
+                            Ok(()) => s.lesson = Some(i),
+                            Err(e) => s.notice = Some(e.to_string().into()),
+                        }
+                    }
+                    None => {
+                        let base = default_scenario(s.seed);
+                        match s.load(base, Vec::new(), 0) {
+                            Ok(()) => {
+                                s.lesson = None;
+                                s.speed = 1.0;
+                            }
+                            Err(e) => s.notice = Some(e.to_string().into()),
+                        }
+                    }
+                }
+                s.refresh();
+            }
+            Action::Import(text) => {
+                s.import(&text);
+                s.refresh();
+            }
+            Action::OpenShare(fragment) => {
+                s.open_share(&fragment);
+                s.refresh();
+            }
+            Action::TravelTo(t) => {
+                s.travel_to(t);
+                s.refresh();
+            }
+            Action::Notify(m) => s.notice = Some(m.into()),
         }
         Rc::new(s)
     }

@@ -8,5 +8,7 @@ pub mod legend;
 pub mod logical;
 pub mod metrics;
 pub mod panels;
+pub mod scenario_bar;
 pub mod settings;
+pub mod story;
 pub mod toolbar;

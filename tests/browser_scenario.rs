@@ -1,0 +1,254 @@
+#![cfg(target_arch = "wasm32")]
+//! The scenario features of the page in a real browser: lessons with their narration and
+//! timed actions, share links that replay the same run, importing files, and time travel by
+//! replay. Each test mounts the app with its frame clock off and drives simulated time
+//! through the test hook (`kafka_sandbox::ui::testing`).
+
+use gloo_timers::future::TimeoutFuture;
+use kafka_sandbox::scenario::PRESETS;
+use kafka_sandbox::ui::state::Action;
+use kafka_sandbox::ui::{testing, App, AppProps};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlElement};
+use yew::AppHandle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Lets yew render what was dispatched.
+async fn settle() {
+    TimeoutFuture::new(10).await;
+}
+
+fn query_all(selector: &str) -> Vec<Element> {
+    let list = doc().query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// Mounts a fresh app (English, seed 42, paused) with time driven by the test, optionally
+/// from a share fragment.
+async fn mount_with(share: Option<String>) -> AppHandle<App> {
+    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
+        s.set_item("kafka-sandbox.lang", "en").unwrap();
+    }
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_class_name("test-root");
+    doc().body().unwrap().append_child(&root).unwrap();
+    let props = AppProps {
+        start_paused: true,
+        seed: 42,
+        clock: false,
+        share,
+        ..AppProps::default()
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
+    let mut waited = 0;
+    while !testing::dispatch(Action::SetPaused(true)) {
+        waited += 1;
+        assert!(waited < 200, "test hook installed");
+        settle().await;
+    }
+    settle().await;
+    assert_eq!(query_all("#app").len(), 1, "one app mounted");
+    handle
+}
+
+async fn unmount(handle: AppHandle<App>) {
+    handle.destroy();
+    settle().await;
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+}
+
+fn by_id(id: &str) -> Element {
+    doc()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no element #{id}"))
+}
+
+fn text(id: &str) -> String {
+    by_id(id).text_content().unwrap_or_default()
+}
+
+async fn dispatch(action: Action) {
+    assert!(testing::dispatch(action), "no app mounted");
+    settle().await;
+}
+
+async fn advance(ms: u64) {
+    assert!(testing::advance(ms), "no app mounted");
+    settle().await;
+}
+
+async fn click(id: &str) {
+    by_id(id).unchecked_into::<HtmlElement>().click();
+    settle().await;
+}
+
+fn broker_class(id: u32) -> String {
+    by_id(&format!("broker-{id}"))
+        .get_attribute("class")
+        .unwrap_or_default()
+}
+
+fn lesson_index(id: &str) -> usize {
+    PRESETS
+        .iter()
+        .position(|(p, _)| *p == id)
+        .expect("shipped lesson")
+}
+
+#[wasm_bindgen_test]
+async fn leader_failover_lesson_tells_its_story_and_fails_broker_1_on_time() {
+    let app = mount_with(None).await;
+    dispatch(Action::LoadLesson(Some(lesson_index("leader-failover")))).await;
+    dispatch(Action::SetPaused(true)).await;
+    assert!(text("story").contains("Leader failover"));
+    assert!(text("story-description").contains("session timeout"));
+    assert!(text("story-current").contains("broker 1 is its leader"));
+    assert_eq!(
+        by_id("speed-value").text_content().unwrap_or_default(),
+        "2x",
+        "Kafka timing runs twice as fast"
+    );
+    advance(2_900).await;
+    assert!(!broker_class(1).contains("down"), "broker 1 still up");
+    advance(200).await;
+    assert!(broker_class(1).contains("down"), "broker 1 failed at 3 s");
+    assert!(text("story-current").contains("acks=all") || text("story-current").contains("crash"));
+    // French narration follows the language.
+    dispatch(Action::SetLang(kafka_sandbox::ui::i18n::Lang::Fr)).await;
+    assert!(text("story").contains("Bascule du leader"));
+    dispatch(Action::SetLang(kafka_sandbox::ui::i18n::Lang::En)).await;
+    // Back to the free sandbox: no story.
+    dispatch(Action::LoadLesson(None)).await;
+    assert!(doc().get_element_by_id("story").is_none());
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_pauses_at_its_end() {
+    let app = mount_with(None).await;
+    dispatch(Action::LoadLesson(Some(lesson_index("calm-order-chain")))).await;
+    // Frames at 2x for 20 wall seconds would pass the 30 s end: the run stops there.
+    for i in 0..=200 {
+        testing::frame(f64::from(i) * 100.0);
+    }
+    settle().await;
+    assert_eq!(testing::now_ms(), Some(30_000));
+    assert!(text("pause").contains("Run"), "paused at the end");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_share_link_replays_the_same_run() {
+    let app = mount_with(None).await;
+    advance(4_000).await;
+    click("create-order").await;
+    dispatch(Action::SetRate(5.0)).await;
+    advance(3_000).await;
+    dispatch(Action::Command(kafka_sandbox::sim::Command::FailBroker {
+        broker: kafka_sandbox::sim::BrokerId(2),
+    }))
+    .await;
+    advance(6_000).await;
+    let fragment = testing::share_fragment()
+        .expect("rendered")
+        .expect("shareable");
+    let (now, hash) = (testing::now_ms().unwrap(), testing::trace_hash().unwrap());
+    unmount(app).await;
+
+    let app = mount_with(Some(format!("#{fragment}"))).await;
+    assert_eq!(testing::now_ms(), Some(now), "replayed to the shared time");
+    assert_eq!(testing::trace_hash(), Some(hash), "same run");
+    assert!(broker_class(2).contains("down"));
+    // Both go on identically.
+    unmount(app).await;
+
+    // A broken link is explained, and the default world is shown.
+    let app = mount_with(Some("#s=not*base64&t=5".into())).await;
+    assert!(text("notice").contains("share link"), "{}", text("notice"));
+    assert_eq!(testing::now_ms(), Some(0));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn importing_an_invalid_file_explains_and_keeps_the_world() {
+    let app = mount_with(None).await;
+    advance(2_000).await;
+    let hash = testing::trace_hash();
+    testing::import(r#"{"actions": [{"at_ms": 0, "do": "fail_broker", "broker": 9}]}"#);
+    settle().await;
+    let notice = text("notice");
+    assert!(
+        notice.contains("actions[0].broker: there is no broker 9"),
+        "{notice}"
+    );
+    assert_eq!(testing::trace_hash(), hash, "world kept");
+    assert_eq!(testing::now_ms(), Some(2_000));
+    testing::import("not json");
+    settle().await;
+    assert!(text("notice").contains("cannot be loaded"));
+    // A valid file loads, with its narration.
+    testing::import(PRESETS[lesson_index("leader-failover")].1);
+    settle().await;
+    assert_eq!(testing::now_ms(), Some(0));
+    assert!(by_id("story")
+        .text_content()
+        .unwrap()
+        .contains("Leader failover"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn scrubbing_back_then_forward_gives_the_same_state_and_acting_forks() {
+    let app = mount_with(None).await;
+    dispatch(Action::SetRate(4.0)).await;
+    advance(5_000).await;
+    dispatch(Action::Command(kafka_sandbox::sim::Command::FailBroker {
+        broker: kafka_sandbox::sim::BrokerId(1),
+    }))
+    .await;
+    advance(10_000).await;
+    let (end, end_hash) = (testing::now_ms().unwrap(), testing::trace_hash().unwrap());
+    testing::travel_to(3_000);
+    settle().await;
+    assert_eq!(testing::now_ms(), Some(3_000));
+    assert_eq!(testing::head_ms(), Some(end), "the timeline keeps its end");
+    assert!(!broker_class(1).contains("down"), "the past: broker 1 up");
+    assert!(doc().get_element_by_id("in-past").is_some());
+    testing::travel_to(end);
+    settle().await;
+    assert_eq!(
+        testing::trace_hash(),
+        Some(end_hash),
+        "same state at the same time"
+    );
+    assert!(broker_class(1).contains("down"));
+    // Acting in the past forks: the later failure is gone from this branch.
+    testing::travel_to(3_000);
+    settle().await;
+    dispatch(Action::Command(kafka_sandbox::sim::Command::FailBroker {
+        broker: kafka_sandbox::sim::BrokerId(3),
+    }))
+    .await;
+    assert_eq!(testing::head_ms(), Some(3_000), "a new branch from 3 s");
+    advance(end - 3_000).await;
+    assert!(
+        !broker_class(1).contains("down"),
+        "broker 1 never failed here"
+    );
+    assert!(broker_class(3).contains("down"));
+    unmount(app).await;
+}
