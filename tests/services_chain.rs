@@ -200,3 +200,26 @@ fn refused_payments_get_a_refusal_email_and_are_never_shipped() {
             .any(|(step, _)| *step == EmailStep::PaymentRefused));
     }
 }
+
+#[test]
+fn orders_without_progress_are_flagged_with_the_likely_reason() {
+    let mut w = world(TimingPreset::Kafka, 6);
+    w.advance_to(5_000);
+    w.crash_instance(ServiceKind::PaymentService, 0).unwrap();
+    let id = w.create_order(None, None).unwrap();
+    let after = w.config().services.stuck_after_ms;
+    w.advance_to(5_000 + after + 2_000);
+    let order = w.order(id).unwrap();
+    assert_eq!(order.stage, OrderStage::Published);
+    assert_eq!(
+        order.stuck,
+        Some(StuckReason::ServiceDown {
+            service: "payment_service".into()
+        })
+    );
+    assert_eq!(w.stuck_count(), 1);
+    w.restart_instance(ServiceKind::PaymentService, 0).unwrap();
+    w.advance_to(w.now() + 60_000);
+    assert_eq!(w.order(id).unwrap().stage, OrderStage::Completed);
+    assert_eq!(w.stuck_count(), 0, "progress clears the flag");
+}
