@@ -252,3 +252,29 @@ async fn scrubbing_back_then_forward_gives_the_same_state_and_acting_forks() {
     assert!(broker_class(3).contains("down"));
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn replaying_three_simulated_minutes_is_quick() {
+    let app = mount_with(None).await;
+    dispatch(Action::SetRate(5.0)).await;
+    for _ in 0..18 {
+        advance(10_000).await;
+    }
+    let end = testing::now_ms().unwrap();
+    let hash = testing::trace_hash();
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    let started = perf.now();
+    testing::travel_to(end / 2);
+    let back = perf.now() - started;
+    let started = perf.now();
+    testing::travel_to(end);
+    let forward = perf.now() - started;
+    settle().await;
+    assert_eq!(testing::trace_hash(), hash);
+    console_log!(
+        "replay of {:.0} s of a 5 orders/s world: to the middle {back:.0} ms, to the end {forward:.0} ms",
+        end as f64 / 1000.0
+    );
+    assert!(forward < 20_000.0, "replay took {forward} ms");
+    unmount(app).await;
+}

@@ -615,7 +615,7 @@ pub static EN: Texts = Texts {
     story: "Lesson",
     story_tip: "What the scenario shows, step by step; the current step is highlighted",
     step_at_tip: "Go to this step (replay to its time)",
-    recorded_actions: "your actions",
+    recorded_actions: "Your actions",
 };
 
 /// French.
@@ -795,7 +795,7 @@ pub static FR: Texts = Texts {
     story: "Leçon",
     story_tip: "Ce que montre le scénario, pas à pas ; l'étape en cours est mise en évidence",
     step_at_tip: "Aller à cette étape (rejeu jusqu'à son instant)",
-    recorded_actions: "vos actions",
+    recorded_actions: "Vos actions",
 };
 
 /// The French title of a shipped lesson (`None` for an unknown id: its file's name is used).

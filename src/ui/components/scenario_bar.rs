@@ -173,9 +173,9 @@ pub fn scenario_bar(p: &ScenarioBarProps) -> Html {
                 <span id="in-past" class="badge past">{ t.in_the_past }</span>
                 <button id="to-present" class="btn small" title={t.back_to_present_tip} onclick={to_present}>{ format!("⏭ {}", t.back_to_present) }</button>
             }
-            <span id="recorded-count" class="muted small" title={t.timeline_tip}>{ format!("{} {}", p.recorded, t.recorded_actions) }</span>
+            <span id="recorded-count" class="muted small" title={t.timeline_tip}>{ format!("{}{} {}", t.recorded_actions, p.lang.pick(":", " :"), p.recorded) }</span>
             <div class="group end" role="group">
-                <button id="share" class="btn" title={t.share_tip} onclick={click(&p.on_share)}>{ format!("🔗 {}", t.share) }</button>
+                <button id="share" class="btn" title={t.share_tip} onclick={click(&p.on_share)}>{ format!("↗ {}", t.share) }</button>
                 <button id="export" class="btn" title={t.export_tip} onclick={click(&p.on_export)}>{ format!("⤓ {}", t.export) }</button>
                 <label id="import" class="btn file" title={t.import_tip}>
                     { format!("⤒ {}", t.import) }

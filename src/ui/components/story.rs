@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::scenario::Scenario;
@@ -12,6 +13,9 @@ use crate::ui::components::scenario_bar::lesson_title;
 use crate::ui::geometry::format_clock;
 use crate::ui::i18n::Lang;
 use crate::ui::state::Action;
+
+/// Room kept above the current step when it is scrolled into view (px).
+const STEP_CONTEXT_PX: i32 = 48;
 
 /// Properties of [`Story`].
 #[derive(Properties, PartialEq)]
@@ -44,10 +48,25 @@ pub fn story(p: &StoryProps) -> Html {
         .as_ref()
         .map(|d| p.lang.pick(&d.en, &d.fr).clone());
     let current = s.narration.iter().rposition(|n| n.at_ms <= p.now);
+    let body = use_node_ref();
+    // Keep the current step in view (its list scrolls, the page does not).
+    {
+        let body = body.clone();
+        use_effect_with(current, move |_| {
+            let container = body.cast::<web_sys::HtmlElement>();
+            let step = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("story-current"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let (Some(container), Some(step)) = (container, step) {
+                container.set_scroll_top((step.offset_top() - STEP_CONTEXT_PX).max(0));
+            }
+        });
+    }
     html! {
         <section id="story" class="panel story" title={t.story_tip}>
             <header><h2>{ format!("{} · {}", t.story, title) }</h2></header>
-            <div class="story-body">
+            <div class="story-body" ref={body}>
                 if let Some(d) = description {
                     <p id="story-description" class="story-description">{ d }</p>
                 }
