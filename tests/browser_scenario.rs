@@ -4,96 +4,31 @@
 //! replay. Each test mounts the app with its frame clock off and drives simulated time
 //! through the test hook (`kafka_sandbox::ui::testing`).
 
-use gloo_timers::future::TimeoutFuture;
 use kafka_sandbox::scenario::PRESETS;
 use kafka_sandbox::ui::state::Action;
 use kafka_sandbox::ui::{testing, App, AppProps};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Document, Element, HtmlElement};
 use yew::AppHandle;
 
+mod browser_support;
+use browser_support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn doc() -> Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// Lets yew render what was dispatched.
-async fn settle() {
-    TimeoutFuture::new(10).await;
-}
-
-fn query_all(selector: &str) -> Vec<Element> {
-    let list = doc().query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
-}
 
 /// Mounts a fresh app (English, seed 42, paused) with time driven by the test, optionally
 /// from a share fragment.
 async fn mount_with(share: Option<String>) -> AppHandle<App> {
-    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
-        s.set_item("kafka-sandbox.lang", "en").unwrap();
-    }
-    for el in query_all("div.test-root") {
-        el.remove();
-    }
-    let root = doc().create_element("div").unwrap();
-    root.set_class_name("test-root");
-    doc().body().unwrap().append_child(&root).unwrap();
-    let props = AppProps {
+    let handle = browser_support::mount(AppProps {
         start_paused: true,
         seed: 42,
         clock: false,
         share,
         ..AppProps::default()
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
-    let mut waited = 0;
-    while !testing::dispatch(Action::SetPaused(true)) {
-        waited += 1;
-        assert!(waited < 200, "test hook installed");
-        settle().await;
-    }
+    })
+    .await;
+    testing::dispatch(Action::SetPaused(true));
     settle().await;
-    assert_eq!(query_all("#app").len(), 1, "one app mounted");
     handle
-}
-
-async fn unmount(handle: AppHandle<App>) {
-    handle.destroy();
-    settle().await;
-    for el in query_all("div.test-root") {
-        el.remove();
-    }
-}
-
-fn by_id(id: &str) -> Element {
-    doc()
-        .get_element_by_id(id)
-        .unwrap_or_else(|| panic!("no element #{id}"))
-}
-
-fn text(id: &str) -> String {
-    by_id(id).text_content().unwrap_or_default()
-}
-
-async fn dispatch(action: Action) {
-    assert!(testing::dispatch(action), "no app mounted");
-    settle().await;
-}
-
-async fn advance(ms: u64) {
-    assert!(testing::advance(ms), "no app mounted");
-    settle().await;
-}
-
-async fn click(id: &str) {
-    by_id(id).unchecked_into::<HtmlElement>().click();
-    settle().await;
 }
 
 fn broker_class(id: u32) -> String {

@@ -1,0 +1,116 @@
+//! Shared helpers of the browser tests: mounting the app with time driven by the test, reading
+//! the DOM by id, clicking, typing, and advancing simulated time. Each browser test file uses
+//! the part it needs.
+#![allow(dead_code)]
+
+use gloo_timers::future::TimeoutFuture;
+use kafka_sandbox::ui::state::Action;
+use kafka_sandbox::ui::{testing, App, AppProps};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+use yew::AppHandle;
+
+pub fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Lets yew render what was dispatched.
+pub async fn settle() {
+    TimeoutFuture::new(10).await;
+}
+
+pub fn query_all(selector: &str) -> Vec<Element> {
+    let list = doc().query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// Mounts a fresh app in English with `props` (tests turn the frame clock off) and waits until
+/// its test hook answers.
+pub async fn mount(props: AppProps) -> AppHandle<App> {
+    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
+        s.set_item("kafka-sandbox.lang", "en").unwrap();
+    }
+    // A test that failed leaves its app behind: take it off the page.
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_class_name("test-root");
+    doc().body().unwrap().append_child(&root).unwrap();
+    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
+    // Effects (the test hook) run once the first render is on the page; the probe (closing the
+    // closed settings panel) changes nothing.
+    let mut waited = 0;
+    while !testing::dispatch(Action::OpenSettings(false)) {
+        waited += 1;
+        assert!(waited < 200, "test hook installed");
+        settle().await;
+    }
+    settle().await;
+    assert_eq!(query_all("#app").len(), 1, "one app mounted");
+    handle
+}
+
+/// Removes the app (and its listeners) and its root.
+pub async fn unmount(handle: AppHandle<App>) {
+    handle.destroy();
+    settle().await;
+    for el in query_all("div.test-root") {
+        el.remove();
+    }
+}
+
+pub fn by_id(id: &str) -> Element {
+    doc()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no element #{id}"))
+}
+
+pub fn exists(id: &str) -> bool {
+    doc().get_element_by_id(id).is_some()
+}
+
+pub fn text(id: &str) -> String {
+    by_id(id).text_content().unwrap_or_default()
+}
+
+/// Clicks an HTML control by id.
+pub async fn click(id: &str) {
+    by_id(id).unchecked_into::<HtmlElement>().click();
+    settle().await;
+}
+
+/// Clicks any element (SVG included) with a bubbling click event.
+pub async fn click_element(el: &Element) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("click", &init).unwrap();
+    el.dispatch_event(&e).unwrap();
+    settle().await;
+}
+
+/// Types into a text field.
+pub async fn type_into(id: &str, value: &str) {
+    let input = by_id(id).unchecked_into::<HtmlInputElement>();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&e).unwrap();
+    settle().await;
+}
+
+/// Sends an action to the mounted app and lets the page redraw.
+pub async fn dispatch(action: Action) {
+    assert!(testing::dispatch(action), "no app mounted");
+    settle().await;
+}
+
+/// Advances simulated time and lets the page redraw.
+pub async fn advance(ms: u64) {
+    assert!(testing::advance(ms), "no app mounted");
+    settle().await;
+}
