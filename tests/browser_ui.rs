@@ -165,16 +165,8 @@ async fn frames_advance_the_clock_by_bounded_wall_time_times_speed() {
 
 #[wasm_bindgen_test]
 async fn animation_frames_move_the_simulated_clock() {
-    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
-        s.set_item("kafka-sandbox.lang", "en").unwrap();
-    }
-    for el in query_all("div.test-root") {
-        el.remove();
-    }
-    let root = doc().create_element("div").unwrap();
-    root.set_class_name("test-root");
-    doc().body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<App>::with_root_and_props(root, AppProps::default()).render();
+    // The real frame clock this time (the default props run it).
+    let app = browser_support::mount(AppProps::default()).await;
     TimeoutFuture::new(600).await;
     assert_ne!(
         text("sim-clock"),
