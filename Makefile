@@ -43,7 +43,7 @@ bench bench-smoke:
 	scripts/setup.sh test
 	mkdir -p target/bench
 	cargo bench --bench engine -- $(BENCH_ARGS) | tee target/bench/native.txt
-	cargo test --release --target wasm32-unknown-unknown --features bench --test wasm_bench -- --nocapture $(BENCH_FILTER) 2>&1 | tee target/bench/wasm.txt
+	cargo test --profile wasm-release --target wasm32-unknown-unknown --features bench --test wasm_bench -- --nocapture $(BENCH_FILTER) 2>&1 | tee target/bench/wasm.txt
 	trunk build --release
 	scripts/wasm-size.sh | tee target/bench/size.txt
 	@echo

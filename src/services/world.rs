@@ -777,6 +777,10 @@ impl World {
     fn maybe_commit(&mut self, kind: ServiceKind, i: usize) {
         let now = self.now();
         let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+        if inst.flush_armed && now < inst.last_commit_at + COMMIT_INTERVAL_MS {
+            // The flush timer will commit whatever is committable then.
+            return;
+        }
         let offsets = inst.committable();
         if offsets.is_empty() {
             return;

@@ -8,8 +8,10 @@ use super::config::Acks;
 use super::coordinator::GroupState;
 use super::engine::{Simulation, Timer, TimerKey};
 use super::events::EventKind;
+use super::idmap::IdMap;
 use super::log::{LogRecord, PartitionLog, SequenceCheck};
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
+use super::tpmap::TpMap;
 use super::types::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, SimTime, TopicPartition};
 
 /// What the leader knows of one follower.
@@ -31,7 +33,7 @@ pub(crate) struct LeaderState {
     /// The LEO when this leader epoch started.
     pub epoch_start_offset: Offset,
     /// Progress of every other replica.
-    pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    pub followers: IdMap<BrokerId, FollowerProgress>,
     /// An ISR change sent to the controller and not yet answered, with when it was sent.
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
 }
@@ -109,8 +111,8 @@ pub(crate) struct Broker {
     pub incarnation: u32,
     pub metadata_version: u64,
     pub fenced: bool,
-    pub replicas: BTreeMap<TopicPartition, Replica>,
-    pub metadata: BTreeMap<TopicPartition, PartitionState>,
+    pub replicas: TpMap<Replica>,
+    pub metadata: TpMap<PartitionState>,
     pub parked: BTreeMap<u64, ParkedFetch>,
     pub pending: BTreeMap<u64, PendingAck>,
     pub next_local_id: u64,
@@ -127,8 +129,8 @@ impl Broker {
             incarnation: 0,
             metadata_version: 0,
             fenced: false,
-            replicas: BTreeMap::new(),
-            metadata: BTreeMap::new(),
+            replicas: TpMap::new(),
+            metadata: TpMap::new(),
             parked: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_local_id: 1,
@@ -303,7 +305,10 @@ impl Simulation {
             return;
         }
         let tp = state.tp;
-        let replica = self.broker(b).replicas.entry(tp).or_default();
+        let replica = self
+            .broker(b)
+            .replicas
+            .get_or_insert_with(tp, Replica::default);
         let same_epoch = replica
             .state
             .as_ref()
@@ -638,14 +643,11 @@ impl Simulation {
         }
         let leo = log.log_end_offset();
         let hw = log.high_watermark();
-        let isr = replica
-            .state
-            .as_ref()
-            .map(|s| s.isr.clone())
-            .unwrap_or_default();
+        let in_isr = replica.state.as_ref().is_some_and(|s| s.isr.contains(&f));
         let mut expand = None;
         if let Some(Replica {
             role: Role::Leader(ls),
+            state,
             ..
         }) = self.broker(b).replicas.get_mut(&tp)
         {
@@ -660,12 +662,12 @@ impl Simulation {
             p.last_fetch_leader_leo = leo;
             p.last_fetch_time = now;
             p.leo = fetch_offset;
-            let joins = !isr.contains(&f)
+            let joins = !in_isr
                 && ls.pending_isr.is_none()
                 && fetch_offset >= hw
                 && fetch_offset >= ls.epoch_start_offset;
             if joins {
-                let mut new_isr = isr.clone();
+                let mut new_isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
                 new_isr.push(f);
                 expand = Some(new_isr);
             }
@@ -756,10 +758,14 @@ impl Simulation {
             return;
         };
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
-        let ready: Vec<u64> = self.brokers[&b]
-            .parked
+        let is_ready = |p: &ParkedFetch| p.tp == tp && p.offset < if p.consumer { hw } else { leo };
+        let parked = &self.brokers[&b].parked;
+        if !parked.values().any(is_ready) {
+            return;
+        }
+        let ready: Vec<u64> = parked
             .iter()
-            .filter(|(_, p)| p.tp == tp && p.offset < if p.consumer { hw } else { leo })
+            .filter(|(_, p)| is_ready(p))
             .map(|(id, _)| *id)
             .collect();
         for id in ready {
@@ -816,8 +822,14 @@ impl Simulation {
         };
         let hw = replica.log.high_watermark();
         let isr_len = replica.state.as_ref().map_or(0, |s| s.isr.len());
-        let done: Vec<(u64, bool)> = self.brokers[&b]
-            .pending
+        let pending = &self.brokers[&b].pending;
+        if !pending
+            .values()
+            .any(|p| p.tp == tp && (isr_len < min_isr || p.last_offset < hw))
+        {
+            return;
+        }
+        let done: Vec<(u64, bool)> = pending
             .iter()
             .filter(|(_, p)| p.tp == tp)
             .filter_map(|(id, p)| {
@@ -1116,7 +1128,7 @@ impl Simulation {
         let now = self.now;
         let lag = self.config.cluster.replica_lag_time_max_ms;
         let mut proposals = Vec::new();
-        for (tp, replica) in &mut self.broker(b).replicas {
+        for (tp, replica) in self.broker(b).replicas.iter_mut() {
             let Role::Leader(ls) = &mut replica.role else {
                 continue;
             };

@@ -9,6 +9,7 @@ use super::engine::{ClientTimer, Simulation, Timer, TimerKey};
 use super::events::{ConsumedRecord, EventKind};
 use super::murmur2::partition_for_key;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
+use super::tpmap::TpMap;
 use super::types::{
     BrokerId, ClientId, MemberId, NodeId, Offset, ProducerId, SendId, SimTime, TopicId,
     TopicPartition,
@@ -48,7 +49,7 @@ pub(crate) struct InFlight {
 /// Client-side metadata shared by producers and consumers.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ClientMetadata {
-    pub partitions: BTreeMap<TopicPartition, PartitionState>,
+    pub partitions: TpMap<PartitionState>,
     pub request_in_flight: Option<u64>,
     pub next_broker: u32,
 }
@@ -61,8 +62,8 @@ pub(crate) struct Producer {
     pub config: ProducerConfig,
     pub producer_id: Option<ProducerId>,
     pub metadata: ClientMetadata,
-    pub next_sequence: BTreeMap<TopicPartition, u32>,
-    pub queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
+    pub next_sequence: TpMap<u32>,
+    pub queues: TpMap<VecDeque<Batch>>,
     pub in_flight: BTreeMap<u64, InFlight>,
     pub sticky: BTreeMap<TopicId, u32>,
     pub next_request: u64,
@@ -119,7 +120,7 @@ pub(crate) struct Consumer {
     pub generation: u32,
     pub metadata: ClientMetadata,
     pub assignment: Vec<TopicPartition>,
-    pub positions: BTreeMap<TopicPartition, Position>,
+    pub positions: TpMap<Position>,
     /// Timeouts of pending requests.
     pub request_timeouts: BTreeMap<u64, TimerKey>,
     /// Pending requests and the broker each went to.
@@ -146,8 +147,8 @@ impl Simulation {
                 config,
                 producer_id,
                 metadata: ClientMetadata::default(),
-                next_sequence: BTreeMap::new(),
-                queues: BTreeMap::new(),
+                next_sequence: TpMap::new(),
+                queues: TpMap::new(),
                 in_flight: BTreeMap::new(),
                 sticky: BTreeMap::new(),
                 next_request: 1,
@@ -179,7 +180,7 @@ impl Simulation {
                 generation: 0,
                 metadata: ClientMetadata::default(),
                 assignment: Vec::new(),
-                positions: BTreeMap::new(),
+                positions: TpMap::new(),
                 requests: BTreeMap::new(),
                 request_timeouts: BTreeMap::new(),
                 next_request: 1,
@@ -561,7 +562,7 @@ impl Simulation {
             timestamp: now,
         };
         let p = self.producers.get_mut(&producer).expect("checked above");
-        let queue = p.queues.entry(tp).or_default();
+        let queue = p.queues.get_or_insert_with(tp, VecDeque::new);
         let max = p.config.max_batch_records;
         let linger = p.config.linger_ms;
         match queue.back_mut() {
@@ -653,7 +654,7 @@ impl Simulation {
                     .and_then(|q| q.pop_front())
                     .expect("front");
                 if let (Some(pid), None) = (p.producer_id, batch.sequence) {
-                    let seq = p.next_sequence.entry(tp).or_insert(0);
+                    let seq = p.next_sequence.get_or_insert_with(tp, || 0);
                     batch.sequence = Some(*seq);
                     batch.producer_id = Some(pid);
                     *seq += batch.sends.len() as u32;
@@ -830,7 +831,7 @@ impl Simulation {
         batch.ready_at = now + backoff;
         let p = self.producers.get_mut(&c).expect("producer");
         let tp = batch.tp;
-        let queue = p.queues.entry(tp).or_default();
+        let queue = p.queues.get_or_insert_with(tp, VecDeque::new);
         // Retries go back in sequence order, ahead of batches never sent.
         let pos = queue
             .iter()
@@ -878,15 +879,6 @@ impl Simulation {
         let k = self.consumers.get(&c)?;
         let tp = self.coordinator_partition(&k.group);
         k.metadata.partitions.get(&tp).and_then(|s| s.leader)
-    }
-
-    fn consumer_leader(&self, c: ClientId, tp: TopicPartition) -> Option<BrokerId> {
-        self.consumers
-            .get(&c)?
-            .metadata
-            .partitions
-            .get(&tp)
-            .and_then(|s| s.leader)
     }
 
     fn consumer_request(
@@ -1005,16 +997,28 @@ impl Simulation {
                 timeout,
             );
         }
-        let tps: Vec<TopicPartition> = self.consumers[&c].positions.keys().copied().collect();
+        // One pass decides what each partition needs; most have a fetch parked at the leader.
+        let k = &self.consumers[&c];
         let mut missing_leader = false;
-        for tp in tps {
-            let pos = self.consumers[&c].positions[&tp].clone();
-            let Some(leader) = self.consumer_leader(c, tp) else {
+        let mut todo: Vec<(TopicPartition, BrokerId, Option<Offset>)> = Vec::new();
+        for (tp, pos) in k.positions.iter() {
+            let Some(leader) = k.metadata.partitions.get(tp).and_then(|s| s.leader) else {
                 missing_leader = true;
                 continue;
             };
             if pos.needs_reset && !pos.resetting {
-                let earliest = self.consumers[&c].config.auto_offset_reset_earliest;
+                todo.push((*tp, leader, None));
+            } else if let Some(offset) = pos.offset {
+                if pos.fetch_in_flight.is_none()
+                    && offset.saturating_sub(pos.acknowledged) < CONSUMER_BACKLOG_MAX
+                {
+                    todo.push((*tp, leader, Some(offset)));
+                }
+            }
+        }
+        let earliest = k.config.auto_offset_reset_earliest;
+        for (tp, leader, offset) in todo {
+            let Some(offset) = offset else {
                 self.consumers
                     .get_mut(&c)
                     .expect("consumer")
@@ -1030,13 +1034,7 @@ impl Simulation {
                     timeout,
                 );
                 continue;
-            }
-            let Some(offset) = pos.offset else { continue };
-            if pos.fetch_in_flight.is_some()
-                || offset.saturating_sub(pos.acknowledged) >= CONSUMER_BACKLOG_MAX
-            {
-                continue;
-            }
+            };
             let id = self.consumer_request(
                 c,
                 leader,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::engine::{Simulation, Timer};
 use super::events::EventKind;
 use super::network::{ErrorCode, PartitionState, Payload};
+use super::tpmap::TpMap;
 use super::types::{BrokerId, NodeId, SimTime, TopicId, TopicPartition};
 
 /// What the controller knows of one broker.
@@ -24,7 +25,7 @@ pub(crate) struct BrokerRegistration {
 pub(crate) struct Controller {
     pub online: bool,
     pub incarnation: u32,
-    pub partitions: BTreeMap<TopicPartition, PartitionState>,
+    pub partitions: TpMap<PartitionState>,
     pub brokers: BTreeMap<BrokerId, BrokerRegistration>,
     pub metadata_version: u64,
 }
@@ -34,7 +35,7 @@ impl Controller {
         Controller {
             online: true,
             incarnation: 0,
-            partitions: BTreeMap::new(),
+            partitions: TpMap::new(),
             brokers: BTreeMap::new(),
             metadata_version: 0,
         }

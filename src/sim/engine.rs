@@ -19,6 +19,7 @@ use super::client::{Consumer, Producer};
 use super::config::{validate_topic, ConfigError, SimConfig, TopicConfig};
 use super::controller::Controller;
 use super::events::{Event, EventKind};
+use super::idmap::IdMap;
 use super::network::{DropReason, LinkState, Message, MessageKind, Payload};
 use super::queue::{EventQueue, QueueKey};
 use super::rng::SimRng;
@@ -200,12 +201,13 @@ pub struct Simulation {
     pub(crate) queue: EventQueue<Scheduled>,
     pub(crate) links: LinkState,
     /// Latest delivery time per (from, to): links are FIFO, like the TCP connections Kafka uses.
-    link_tail: BTreeMap<(NodeId, NodeId), SimTime>,
+    /// Indexed by [`link_index`] of the sender, then of the receiver.
+    link_tail: Vec<Vec<SimTime>>,
     pub(crate) controller: Controller,
-    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) brokers: IdMap<BrokerId, Broker>,
     pub(crate) topics: Vec<Topic>,
-    pub(crate) producers: BTreeMap<ClientId, Producer>,
-    pub(crate) consumers: BTreeMap<ClientId, Consumer>,
+    pub(crate) producers: IdMap<ClientId, Producer>,
+    pub(crate) consumers: IdMap<ClientId, Consumer>,
     next_client: u32,
     pub(crate) next_producer_id: u64,
     pub(crate) next_send: u64,
@@ -231,12 +233,12 @@ impl Simulation {
             next_seq: 0,
             queue: EventQueue::default(),
             links: LinkState::default(),
-            link_tail: BTreeMap::new(),
+            link_tail: Vec::new(),
             controller: Controller::new(),
-            brokers: BTreeMap::new(),
+            brokers: IdMap::new(),
             topics: Vec::new(),
-            producers: BTreeMap::new(),
-            consumers: BTreeMap::new(),
+            producers: IdMap::new(),
+            consumers: IdMap::new(),
             next_client: 1,
             next_producer_id: 1000,
             next_send: 1,
@@ -431,7 +433,15 @@ impl Simulation {
     pub(crate) fn transmit(&mut self, from: NodeId, to: NodeId, payload: Payload) {
         let (lo, hi) = self.config.cluster.network_latency_ms;
         let latency = self.net_rng.range_inclusive(lo, hi);
-        let tail = self.link_tail.entry((from, to)).or_insert(0);
+        let (a, b) = (link_index(from), link_index(to));
+        if self.link_tail.len() <= a {
+            self.link_tail.resize_with(a + 1, Vec::new);
+        }
+        let row = &mut self.link_tail[a];
+        if row.len() <= b {
+            row.resize(b + 1, 0);
+        }
+        let tail = &mut row[b];
         let deliver_at = (self.now + latency).max(*tail);
         *tail = deliver_at;
         let id = MessageId(self.next_seq);
@@ -756,6 +766,15 @@ impl Simulation {
     /// Whether `node` has its links cut.
     pub fn is_isolated(&self, node: NodeId) -> bool {
         self.links.is_isolated(node)
+    }
+}
+
+/// A small dense number per node, to index per-link tables.
+fn link_index(node: NodeId) -> usize {
+    match node {
+        NodeId::Controller => 0,
+        NodeId::Broker(b) => 1 + 2 * b.0 as usize,
+        NodeId::Client(c) => 2 + 2 * c.0 as usize,
     }
 }
 

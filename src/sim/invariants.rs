@@ -37,7 +37,7 @@ impl InvariantChecker {
 
     fn check_with_window(&mut self, sim: &Simulation, window: u64) -> Vec<String> {
         let mut out = Vec::new();
-        for (tp, state) in &sim.controller.partitions {
+        for (tp, state) in sim.controller.partitions.iter() {
             let name = sim.partition_name(*tp);
             if state.isr.is_empty() {
                 out.push(format!("{name}: ISR is empty"));
@@ -50,7 +50,7 @@ impl InvariantChecker {
             }
         }
         for broker in sim.brokers.values().filter(|b| b.online) {
-            for (tp, replica) in &broker.replicas {
+            for (tp, replica) in broker.replicas.iter() {
                 let (Role::Leader(_), Some(state)) = (&replica.role, &replica.state) else {
                     continue;
                 };

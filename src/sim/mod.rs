@@ -8,6 +8,7 @@ mod controller;
 pub mod coordinator;
 mod engine;
 pub mod events;
+pub mod idmap;
 pub mod invariants;
 pub mod log;
 pub mod murmur2;
@@ -15,6 +16,7 @@ pub mod network;
 mod queue;
 pub mod rng;
 pub mod snapshot;
+pub mod tpmap;
 pub mod types;
 
 pub use config::{

@@ -578,7 +578,7 @@ impl LinkState {
 
     /// Whether a message from `a` to `b` can cross the network now.
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
-        !self.isolated.contains(&a) && !self.isolated.contains(&b)
+        self.isolated.is_empty() || (!self.isolated.contains(&a) && !self.isolated.contains(&b))
     }
 
     /// The isolated nodes.

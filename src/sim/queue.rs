@@ -1,13 +1,20 @@
 //! The event queue: entries ordered by (time, sequence number), with cancellable timers.
 //!
-//! A binary heap holds small `(time, seq, slot)` keys; the entries themselves live in a slab of
-//! slots, so the heap never moves large values. A cancelled entry leaves its key in the heap and
-//! is skipped when it reaches the top (the slot's sequence number no longer matches).
+//! Almost everything the engine schedules is due within a few seconds (network latency, linger,
+//! long polls), so the queue is a timing wheel: one FIFO bucket per millisecond over the next
+//! [`WHEEL_MS`] milliseconds, and a binary heap for the few entries due later (request and
+//! session timeouts), moved into the wheel as time comes close. Entries live in a slab of slots;
+//! buckets and heap hold small `(seq, slot)` keys. A cancelled entry leaves its key behind and is
+//! skipped when reached (the slot's sequence number no longer matches).
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::types::SimTime;
+
+/// Milliseconds the wheel covers (a power of two).
+const WHEEL_MS: SimTime = 4096;
+const WHEEL_MASK: SimTime = WHEEL_MS - 1;
 
 /// Where an entry sits, to cancel it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,29 +33,43 @@ struct Slot<T> {
 /// A priority queue of `T` ordered by (time, sequence), earliest first.
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T> {
-    heap: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
-    live: usize,
-    /// Heap keys whose entry was cancelled; the heap is compacted when they dominate.
-    dead: usize,
+    /// Bucket `t & WHEEL_MASK` holds the entries due at `t`, for `t` in `[base, base + WHEEL_MS)`,
+    /// in sequence order (plus cancelled keys not yet skipped).
+    wheel: Vec<VecDeque<(u64, u32)>>,
+    /// Entries due at or after `base + WHEEL_MS`.
+    far: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    /// No entry is due before `base`; it moves forward as entries are popped.
+    base: SimTime,
+    /// Time of the earliest live entry.
+    next: Option<SimTime>,
+    wheel_live: usize,
+    wheel_keys: usize,
+    far_live: usize,
 }
 
 impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            live: 0,
-            dead: 0,
+            wheel: (0..WHEEL_MS).map(|_| VecDeque::new()).collect(),
+            far: BinaryHeap::new(),
+            base: 0,
+            next: None,
+            wheel_live: 0,
+            wheel_keys: 0,
+            far_live: 0,
         }
     }
 }
 
 impl<T> EventQueue<T> {
-    /// Adds `item` at time `at` with tie-breaker `seq` (unique and increasing).
+    /// Adds `item` at time `at` (not before the last popped entry) with tie-breaker `seq`
+    /// (unique; normally increasing).
     pub fn push(&mut self, at: SimTime, seq: u64, item: T) -> QueueKey {
+        let at = at.max(self.base);
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Slot {
@@ -65,36 +86,34 @@ impl<T> EventQueue<T> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.push(Reverse((at, seq, slot)));
-        self.live += 1;
+        if at < self.base + WHEEL_MS {
+            self.wheel_insert(at, seq, slot);
+        } else {
+            self.far.push(Reverse((at, seq, slot)));
+            self.far_live += 1;
+        }
+        if self.next.is_none_or(|n| at < n) {
+            self.next = Some(at);
+        }
         QueueKey { at, seq, slot }
+    }
+
+    fn wheel_insert(&mut self, at: SimTime, seq: u64, slot: u32) {
+        let bucket = &mut self.wheel[(at & WHEEL_MASK) as usize];
+        match bucket.back() {
+            Some(&(last, _)) if last > seq => {
+                let i = bucket.partition_point(|&(s, _)| s < seq);
+                bucket.insert(i, (seq, slot));
+            }
+            _ => bucket.push_back((seq, slot)),
+        }
+        self.wheel_live += 1;
+        self.wheel_keys += 1;
     }
 
     fn is_live(&self, seq: u64, slot: u32) -> bool {
         let s = &self.slots[slot as usize];
         s.seq == seq && s.item.is_some()
-    }
-
-    fn drop_dead_top(&mut self) {
-        while let Some(Reverse((_, seq, slot))) = self.heap.peek().copied() {
-            if self.is_live(seq, slot) {
-                break;
-            }
-            self.heap.pop();
-            self.dead -= 1;
-        }
-    }
-
-    /// Drops cancelled keys from the heap once they outnumber the live ones.
-    fn maybe_compact(&mut self) {
-        if self.dead > 1024 && self.dead > 2 * self.live {
-            let slots = &self.slots;
-            self.heap.retain(|Reverse((_, seq, slot))| {
-                let s = &slots[*slot as usize];
-                s.seq == *seq && s.item.is_some()
-            });
-            self.dead = 0;
-        }
     }
 
     fn take(&mut self, seq: u64, slot: u32) -> Option<T> {
@@ -104,51 +123,147 @@ impl<T> EventQueue<T> {
         }
         let item = s.item.take()?;
         self.free.push(slot);
-        self.live -= 1;
         Some(item)
+    }
+
+    /// Moves `base` to `to` and the heap's entries now within the wheel's reach into it.
+    fn advance_base(&mut self, to: SimTime) {
+        if to <= self.base {
+            return;
+        }
+        self.base = to;
+        while let Some(&Reverse((at, seq, slot))) = self.far.peek() {
+            if at >= self.base + WHEEL_MS {
+                break;
+            }
+            self.far.pop();
+            if self.is_live(seq, slot) {
+                self.far_live -= 1;
+                self.wheel_insert(at, seq, slot);
+            }
+        }
+    }
+
+    /// Finds the earliest live entry at or after `from`, dropping cancelled keys on the way.
+    fn settle(&mut self, from: SimTime) {
+        self.next = None;
+        if self.wheel_live > 0 {
+            for t in from.max(self.base)..self.base + WHEEL_MS {
+                let bucket = (t & WHEEL_MASK) as usize;
+                while let Some(&(seq, slot)) = self.wheel[bucket].front() {
+                    if self.is_live(seq, slot) {
+                        break;
+                    }
+                    self.wheel[bucket].pop_front();
+                    self.wheel_keys -= 1;
+                }
+                if !self.wheel[bucket].is_empty() {
+                    self.next = Some(t);
+                    break;
+                }
+            }
+        }
+        while let Some(&Reverse((at, seq, slot))) = self.far.peek() {
+            if self.is_live(seq, slot) {
+                if self.next.is_none_or(|n| at < n) {
+                    self.next = Some(at);
+                }
+                break;
+            }
+            self.far.pop();
+        }
+        self.maybe_compact();
+    }
+
+    /// Drops cancelled keys once they outnumber the live entries.
+    fn maybe_compact(&mut self) {
+        if self.far.len() > 1024 + 2 * self.far_live {
+            let slots = &self.slots;
+            self.far.retain(|Reverse((_, seq, slot))| {
+                let s = &slots[*slot as usize];
+                s.seq == *seq && s.item.is_some()
+            });
+        }
+        if self.wheel_keys > 4096 + 2 * self.wheel_live {
+            let slots = &self.slots;
+            for bucket in &mut self.wheel {
+                bucket.retain(|(seq, slot)| {
+                    let s = &slots[*slot as usize];
+                    s.seq == *seq && s.item.is_some()
+                });
+            }
+            self.wheel_keys = self.wheel_live;
+        }
     }
 
     /// Time of the earliest entry.
     pub fn next_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|Reverse((at, _, _))| *at)
+        self.next
     }
 
     /// Removes and returns the earliest entry.
     pub fn pop(&mut self) -> Option<(SimTime, u64, T)> {
-        while let Some(Reverse((at, seq, slot))) = self.heap.pop() {
+        let at = self.next?;
+        self.advance_base(at);
+        let bucket = (at & WHEEL_MASK) as usize;
+        while let Some((seq, slot)) = self.wheel[bucket].pop_front() {
+            self.wheel_keys -= 1;
             if let Some(item) = self.take(seq, slot) {
-                self.drop_dead_top();
+                self.wheel_live -= 1;
+                self.settle(at);
                 return Some((at, seq, item));
             }
-            self.dead -= 1;
         }
-        None
+        unreachable!("the earliest live entry is in its bucket");
     }
 
     /// Removes the entry `key` if it is still queued.
     pub fn cancel(&mut self, key: QueueKey) -> Option<T> {
-        let _ = key.at;
-        let item = self.take(key.seq, key.slot);
-        if item.is_some() {
-            self.dead += 1;
-            self.drop_dead_top();
+        let item = self.take(key.seq, key.slot)?;
+        self.forget(key.at);
+        Some(item)
+    }
+
+    /// Bookkeeping after the entry due at `at` was taken out of its slot.
+    fn forget(&mut self, at: SimTime) {
+        if at < self.base + WHEEL_MS {
+            self.wheel_live -= 1;
+        } else {
+            self.far_live -= 1;
+        }
+        if self.next == Some(at) {
+            self.settle(at);
+        } else {
             self.maybe_compact();
         }
-        item
     }
 
     /// Removes the first entry (in slot order) matching `pred`.
     pub fn remove_where(&mut self, pred: impl Fn(&T) -> bool) -> Option<T> {
-        let found = self
+        let (seq, slot) = self
             .slots
             .iter()
             .enumerate()
             .find(|(_, s)| s.item.as_ref().is_some_and(&pred))
             .map(|(i, s)| (s.seq, i as u32))?;
-        let item = self.take(found.0, found.1);
-        self.dead += 1;
-        self.drop_dead_top();
+        let at = self.time_of(seq, slot);
+        let item = self.take(seq, slot);
+        self.forget(at);
         item
+    }
+
+    /// When the live entry in `slot` is due (a search: only for rare removals).
+    fn time_of(&self, seq: u64, slot: u32) -> SimTime {
+        if let Some(Reverse((at, _, _))) = self
+            .far
+            .iter()
+            .find(|Reverse((_, s, sl))| *s == seq && *sl == slot)
+        {
+            return *at;
+        }
+        (self.base..self.base + WHEEL_MS)
+            .find(|t| self.wheel[(t & WHEEL_MASK) as usize].contains(&(seq, slot)))
+            .expect("a live entry is in the wheel or the heap")
     }
 
     /// Every queued entry, in no particular order.
@@ -159,7 +274,7 @@ impl<T> EventQueue<T> {
     /// How many entries are queued.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.live
+        self.wheel_live + self.far_live
     }
 }
 
@@ -181,6 +296,7 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, _, v)| v)).collect();
         assert_eq!(order, vec!["a", "b", "c"]);
         assert_eq!(q.len(), 0);
+        assert_eq!(q.next_time(), None);
     }
 
     #[test]
@@ -191,5 +307,51 @@ mod tests {
         q.push(2, 2, 20);
         assert_eq!(q.cancel(old), None);
         assert_eq!(q.pop().map(|e| e.2), Some(20));
+    }
+
+    /// Far entries (beyond the wheel) and near ones interleave in (time, seq) order, across
+    /// many wheel turns, with cancellations and removals; checked against a sorted model.
+    #[test]
+    fn matches_a_sorted_model_across_wheel_turns() {
+        let mut rng = crate::sim::rng::SimRng::new(7);
+        let mut q = EventQueue::default();
+        let mut model: std::collections::BTreeMap<(SimTime, u64), u64> = Default::default();
+        let mut keys = Vec::new();
+        let mut now = 0;
+        let mut seq = 0;
+        for round in 0..20_000u64 {
+            let roll = rng.range_inclusive(0, 9);
+            if roll < 5 {
+                let delay = match rng.range_inclusive(0, 3) {
+                    0 => rng.range_inclusive(0, 3),
+                    1 => rng.range_inclusive(0, 500),
+                    2 => rng.range_inclusive(3000, 9000),
+                    _ => rng.range_inclusive(20_000, 40_000),
+                };
+                seq += 1;
+                keys.push((q.push(now + delay, seq, round), now + delay, seq));
+                model.insert((now + delay, seq), round);
+            } else if roll < 7 && !keys.is_empty() {
+                let i = rng.range_inclusive(0, keys.len() as u64 - 1) as usize;
+                let (key, at, s) = keys.swap_remove(i);
+                assert_eq!(q.cancel(key), model.remove(&(at, s)));
+            } else if roll == 7 && round % 50 == 0 {
+                let target = round.saturating_sub(100);
+                let removed = q.remove_where(|v| *v >= target);
+                if let Some(v) = removed {
+                    let k = *model.iter().find(|(_, m)| **m == v).expect("in model").0;
+                    model.remove(&k);
+                }
+            } else {
+                assert_eq!(q.next_time(), model.keys().next().map(|k| k.0));
+                let popped = q.pop();
+                let expected = model.pop_first();
+                assert_eq!(popped.map(|(at, s, v)| ((at, s), v)), expected);
+                if let Some(((at, _), _)) = expected {
+                    now = at;
+                }
+            }
+            assert_eq!(q.len(), model.len());
+        }
     }
 }
