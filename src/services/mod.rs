@@ -3,6 +3,7 @@
 //! that runs them on top of the engine.
 
 pub mod model;
+pub mod recent;
 pub mod tracker;
 pub mod world;
 

@@ -8,9 +8,10 @@
 //! never charges, ships or emails twice.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use super::model::*;
+use super::recent::RecentMap;
 use super::tracker::{OrderStage, OrderTotals, OrderTracker, OrderView, StuckReason};
 use crate::sim::{
     ClientId, Command, ConfigError, ConsumedRecord, Event, EventKind, Offset, SendId, SimConfig,
@@ -193,28 +194,26 @@ impl Instance {
     }
 }
 
-/// What a service remembers across instances and crashes (its database).
-#[derive(Clone, Debug, Default)]
+/// What a service remembers across instances and crashes (its database), for the last
+/// [`DEDUPE_KEPT_MAX`] orders.
+#[derive(Clone, Debug)]
 struct ServiceStore {
     /// Orders already handled (payment: charged or refused; shipping: shipped).
-    done: BTreeMap<u64, bool>,
+    done: RecentMap<u64, bool>,
     /// Orders whose outcome was acknowledged by Kafka.
-    published: BTreeSet<u64>,
+    published: RecentMap<u64, ()>,
     /// email_service: (order, step) already sent.
-    emails: BTreeSet<(u64, EmailStep)>,
+    emails: RecentMap<(u64, EmailStep), ()>,
     duplicates_suppressed: u64,
 }
 
-impl ServiceStore {
-    fn prune(&mut self) {
-        while self.done.len() > DEDUPE_KEPT_MAX {
-            self.done.pop_first();
-        }
-        while self.published.len() > DEDUPE_KEPT_MAX {
-            self.published.pop_first();
-        }
-        while self.emails.len() > 3 * DEDUPE_KEPT_MAX {
-            self.emails.pop_first();
+impl Default for ServiceStore {
+    fn default() -> Self {
+        ServiceStore {
+            done: RecentMap::new(DEDUPE_KEPT_MAX),
+            published: RecentMap::new(DEDUPE_KEPT_MAX),
+            emails: RecentMap::new(3 * DEDUPE_KEPT_MAX),
+            duplicates_suppressed: 0,
         }
     }
 }
@@ -812,7 +811,7 @@ impl World {
             return;
         }
         let record = work.record;
-        let topic = self.sim.topic_name(record.tp.topic).to_string();
+        let topic = self.sim.topics()[record.tp.topic.0 as usize].name.clone();
         let order_id = order_id_of(&record.value);
         let Some(order_id) = order_id else {
             // Not an order event: nothing to do but move on.
@@ -837,7 +836,11 @@ impl World {
                     !refused
                 } else {
                     self.note_duplicate(kind, order_id);
-                    self.stores[&kind].done[&order_id]
+                    self.stores[&kind]
+                        .done
+                        .get(&order_id)
+                        .copied()
+                        .unwrap_or(true)
                 };
                 let total = serde_json::from_str::<OrderCreated>(&record.value)
                     .map(|o| o.total)
@@ -878,13 +881,13 @@ impl World {
                 ))
             }
             ServiceKind::EmailService => {
-                let step = match topic.as_str() {
+                let step = match &*topic {
                     ORDER_CREATED => EmailStep::OrderConfirmed,
                     PAYMENT_SUCCESSFUL => EmailStep::PaymentReceived,
                     PAYMENT_FAILED => EmailStep::PaymentRefused,
                     _ => EmailStep::Shipped,
                 };
-                if store.emails.insert((order_id, step)) {
+                if store.emails.insert((order_id, step), ()).is_none() {
                     let user_id = self.tracker.order(order_id).map_or(0, |o| o.user_id);
                     let (subject_en, subject_fr) = step.subject(order_id);
                     if self.outbox.len() >= OUTBOX_KEPT_MAX {
@@ -913,11 +916,8 @@ impl World {
             }
             ServiceKind::OrderService => None,
         };
-        if let Some(store) = self.stores.get_mut(&kind) {
-            store.prune();
-        }
         if let Some((topic, value)) = outcome {
-            if !self.stores[&kind].published.contains(&order_id) {
+            if !self.stores[&kind].published.contains_key(&order_id) {
                 let doubt = InDoubt {
                     record: record.clone(),
                     order_id,
@@ -980,7 +980,7 @@ impl World {
                 .entry(kind)
                 .or_default()
                 .published
-                .insert(d.order_id);
+                .insert(d.order_id, ());
         }
         self.maybe_commit(kind, i);
     }

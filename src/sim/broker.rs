@@ -11,6 +11,7 @@ use super::events::EventKind;
 use super::idmap::IdMap;
 use super::log::{LogRecord, PartitionLog, SequenceCheck};
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
+use super::seqmap::SeqMap;
 use super::tpmap::TpMap;
 use super::types::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerId, SimTime, TopicPartition};
 
@@ -113,8 +114,8 @@ pub(crate) struct Broker {
     pub fenced: bool,
     pub replicas: TpMap<Replica>,
     pub metadata: TpMap<PartitionState>,
-    pub parked: BTreeMap<u64, ParkedFetch>,
-    pub pending: BTreeMap<u64, PendingAck>,
+    pub parked: SeqMap<ParkedFetch>,
+    pub pending: SeqMap<PendingAck>,
     pub next_local_id: u64,
     pub groups: BTreeMap<Rc<str>, GroupState>,
     /// Committed offsets of the groups this broker coordinates: (group, partition) -> offset.
@@ -131,8 +132,8 @@ impl Broker {
             fenced: false,
             replicas: TpMap::new(),
             metadata: TpMap::new(),
-            parked: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            parked: SeqMap::new(),
+            pending: SeqMap::new(),
             next_local_id: 1,
             groups: BTreeMap::new(),
             committed: BTreeMap::new(),

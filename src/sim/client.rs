@@ -9,6 +9,7 @@ use super::engine::{ClientTimer, Simulation, Timer, TimerKey};
 use super::events::{ConsumedRecord, EventKind};
 use super::murmur2::partition_for_key;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
+use super::seqmap::SeqMap;
 use super::tpmap::TpMap;
 use super::types::{
     BrokerId, ClientId, MemberId, NodeId, Offset, ProducerId, SendId, SimTime, TopicId,
@@ -64,7 +65,7 @@ pub(crate) struct Producer {
     pub metadata: ClientMetadata,
     pub next_sequence: TpMap<u32>,
     pub queues: TpMap<VecDeque<Batch>>,
-    pub in_flight: BTreeMap<u64, InFlight>,
+    pub in_flight: SeqMap<InFlight>,
     pub sticky: BTreeMap<TopicId, u32>,
     pub next_request: u64,
     pub drain_at: Option<SimTime>,
@@ -122,9 +123,9 @@ pub(crate) struct Consumer {
     pub assignment: Vec<TopicPartition>,
     pub positions: TpMap<Position>,
     /// Timeouts of pending requests.
-    pub request_timeouts: BTreeMap<u64, TimerKey>,
+    pub request_timeouts: SeqMap<TimerKey>,
     /// Pending requests and the broker each went to.
-    pub requests: BTreeMap<u64, (ConsumerRequest, BrokerId)>,
+    pub requests: SeqMap<(ConsumerRequest, BrokerId)>,
     pub next_request: u64,
     pub heartbeat_in_flight: bool,
     pub last_heartbeat_ok: SimTime,
@@ -149,7 +150,7 @@ impl Simulation {
                 metadata: ClientMetadata::default(),
                 next_sequence: TpMap::new(),
                 queues: TpMap::new(),
-                in_flight: BTreeMap::new(),
+                in_flight: SeqMap::new(),
                 sticky: BTreeMap::new(),
                 next_request: 1,
                 drain_at: None,
@@ -181,8 +182,8 @@ impl Simulation {
                 metadata: ClientMetadata::default(),
                 assignment: Vec::new(),
                 positions: TpMap::new(),
-                requests: BTreeMap::new(),
-                request_timeouts: BTreeMap::new(),
+                requests: SeqMap::new(),
+                request_timeouts: SeqMap::new(),
                 next_request: 1,
                 heartbeat_in_flight: false,
                 last_heartbeat_ok: self.now,

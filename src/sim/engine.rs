@@ -78,7 +78,7 @@ pub(crate) enum ClientTimer {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Scheduled {
-    Deliver(Box<Message>),
+    Deliver(Message),
     Timer(Timer),
 }
 
@@ -387,7 +387,7 @@ impl Simulation {
         self.mix(at);
         self.mix(seq);
         match item {
-            Scheduled::Deliver(msg) => self.deliver(*msg),
+            Scheduled::Deliver(msg) => self.deliver(msg),
             Scheduled::Timer(timer) => self.fire(timer),
         }
         true
@@ -459,7 +459,7 @@ impl Simulation {
             self.record_drop(msg, DropReason::LinkCut);
             return;
         }
-        self.schedule(msg.deliver_at, Scheduled::Deliver(Box::new(msg)));
+        self.schedule(msg.deliver_at, Scheduled::Deliver(msg));
     }
 
     fn record_drop(&mut self, message: Message, reason: DropReason) {
@@ -692,7 +692,7 @@ impl Simulation {
                     .remove_where(|item| matches!(item, Scheduled::Deliver(m) if m.id == id));
                 match removed {
                     Some(Scheduled::Deliver(msg)) => {
-                        self.record_drop(*msg, DropReason::DroppedByUser)
+                        self.record_drop(msg, DropReason::DroppedByUser)
                     }
                     _ => return Err(format!("message {} is not in flight", id.0)),
                 }
@@ -750,7 +750,7 @@ impl Simulation {
             .queue
             .iter()
             .filter_map(|item| match item {
-                Scheduled::Deliver(m) => Some(&**m),
+                Scheduled::Deliver(m) => Some(m),
                 Scheduled::Timer(_) => None,
             })
             .collect();

@@ -15,6 +15,7 @@ pub mod murmur2;
 pub mod network;
 mod queue;
 pub mod rng;
+pub mod seqmap;
 pub mod snapshot;
 pub mod tpmap;
 pub mod types;

@@ -13,7 +13,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use super::types::SimTime;
 
 /// Milliseconds the wheel covers (a power of two).
-const WHEEL_MS: SimTime = 4096;
+const WHEEL_MS: SimTime = 1024;
 const WHEEL_MASK: SimTime = WHEEL_MS - 1;
 
 /// Where an entry sits, to cancel it.
