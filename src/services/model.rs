@@ -155,8 +155,9 @@ impl EmailStep {
     }
 }
 
-/// One email in the outbox.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One email in the outbox. Its subject lines are written when shown (or serialised), not for
+/// every email sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email {
     /// Which order.
     pub order_id: u64,
@@ -164,10 +165,33 @@ pub struct Email {
     pub user_id: u64,
     /// Which step.
     pub step: EmailStep,
-    /// Subject in English.
-    pub subject_en: String,
-    /// Subject in French.
-    pub subject_fr: String,
     /// When it was sent (simulated ms).
     pub sent_at: u64,
+}
+
+impl Email {
+    /// The subject in English.
+    pub fn subject_en(&self) -> String {
+        self.step.subject(self.order_id).0
+    }
+
+    /// The subject in French.
+    pub fn subject_fr(&self) -> String {
+        self.step.subject(self.order_id).1
+    }
+}
+
+impl Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (subject_en, subject_fr) = self.step.subject(self.order_id);
+        let mut s = serializer.serialize_struct("Email", 6)?;
+        s.serialize_field("order_id", &self.order_id)?;
+        s.serialize_field("user_id", &self.user_id)?;
+        s.serialize_field("step", &self.step)?;
+        s.serialize_field("subject_en", &subject_en)?;
+        s.serialize_field("subject_fr", &subject_fr)?;
+        s.serialize_field("sent_at", &self.sent_at)?;
+        s.end()
+    }
 }

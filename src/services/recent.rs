@@ -51,11 +51,12 @@ pub struct RecentMap<K, V> {
 }
 
 impl<K: Copy + Eq + Hash, V> RecentMap<K, V> {
-    /// An empty map that keeps `capacity` entries.
+    /// An empty map that keeps `capacity` entries. Its memory is reserved up front, so a long
+    /// run does not grow it step by step.
     pub fn new(capacity: usize) -> Self {
         RecentMap {
-            map: HashMap::default(),
-            order: VecDeque::new(),
+            map: HashMap::with_capacity_and_hasher(capacity + 1, Default::default()),
+            order: VecDeque::with_capacity(capacity + 1),
             capacity,
         }
     }

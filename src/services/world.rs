@@ -889,7 +889,6 @@ impl World {
                 };
                 if store.emails.insert((order_id, step), ()).is_none() {
                     let user_id = self.tracker.order(order_id).map_or(0, |o| o.user_id);
-                    let (subject_en, subject_fr) = step.subject(order_id);
                     if self.outbox.len() >= OUTBOX_KEPT_MAX {
                         self.outbox.pop_front();
                     }
@@ -897,8 +896,6 @@ impl World {
                         order_id,
                         user_id,
                         step,
-                        subject_en,
-                        subject_fr,
                         sent_at: now,
                     });
                     self.tracker.emailed(order_id, step, now);

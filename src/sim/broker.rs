@@ -760,22 +760,21 @@ impl Simulation {
         };
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
         let is_ready = |p: &ParkedFetch| p.tp == tp && p.offset < if p.consumer { hw } else { leo };
-        let parked = &self.brokers[&b].parked;
-        if !parked.values().any(is_ready) {
-            return;
-        }
-        let ready: Vec<u64> = parked
-            .iter()
-            .filter(|(_, p)| is_ready(p))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ready {
+        // In id order; each answered fetch leaves the map, so the search starts over.
+        while let Some(id) = self.first_parked(b, is_ready) {
             if let Some(p) = self.broker(b).parked.remove(&id) {
                 let upto = if p.consumer { hw } else { leo };
                 let result = self.read_for_fetch(b, tp, p.offset, upto);
                 self.respond_fetch(b, &p, result);
             }
         }
+    }
+
+    /// The id of the first parked fetch matching `pred`.
+    fn first_parked(&self, b: BrokerId, pred: impl Fn(&ParkedFetch) -> bool) -> Option<u64> {
+        let parked = &self.brokers[&b].parked;
+        let found = parked.iter().find(|(_, p)| pred(p));
+        found.map(|(id, _)| *id)
     }
 
     /// HW = min LEO over the (maximal) ISR, frozen while |ISR| < min.insync.replicas (3.7+).
@@ -823,31 +822,19 @@ impl Simulation {
         };
         let hw = replica.log.high_watermark();
         let isr_len = replica.state.as_ref().map_or(0, |s| s.isr.len());
-        let pending = &self.brokers[&b].pending;
-        if !pending
-            .values()
-            .any(|p| p.tp == tp && (isr_len < min_isr || p.last_offset < hw))
-        {
-            return;
-        }
-        let done: Vec<(u64, bool)> = pending
-            .iter()
-            .filter(|(_, p)| p.tp == tp)
-            .filter_map(|(id, p)| {
-                if isr_len < min_isr {
-                    Some((*id, false))
-                } else if p.last_offset < hw {
-                    Some((*id, true))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        for (id, ok) in done {
-            let result = if ok {
-                Ok(())
-            } else {
+        let below_min_isr = isr_len < min_isr;
+        // In id order; each answered append leaves the map, so the search starts over.
+        while let Some(id) = {
+            let pending = &self.brokers[&b].pending;
+            let due = pending
+                .iter()
+                .find(|(_, p)| p.tp == tp && (below_min_isr || p.last_offset < hw));
+            due.map(|(id, _)| *id)
+        } {
+            let result = if below_min_isr {
                 Err(ErrorCode::NotEnoughReplicasAfterAppend)
+            } else {
+                Ok(())
             };
             self.complete_pending(b, id, result);
         }

@@ -612,15 +612,18 @@ impl Simulation {
         if !p.online {
             return;
         }
-        let tps: Vec<TopicPartition> = p
-            .queues
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(tp, _)| *tp)
-            .collect();
         let mut next_wake: Option<SimTime> = None;
         let mut need_metadata = false;
-        for tp in tps {
+        // Each partition with batches once, in order (draining one never fills another).
+        let mut last: Option<TopicPartition> = None;
+        while let Some(tp) = {
+            let queues = &self.producers[&c].queues;
+            let next = queues
+                .iter()
+                .find(|(tp, q)| !q.is_empty() && last.is_none_or(|l| **tp > l));
+            next.map(|(tp, _)| *tp)
+        } {
+            last = Some(tp);
             loop {
                 let p = self.producers.get_mut(&c).expect("producer");
                 let delivery_timeout = p.config.delivery_timeout_ms;
@@ -998,27 +1001,23 @@ impl Simulation {
                 timeout,
             );
         }
-        // One pass decides what each partition needs; most have a fetch parked at the leader.
-        let k = &self.consumers[&c];
-        let mut missing_leader = false;
-        let mut todo: Vec<(TopicPartition, BrokerId, Option<Offset>)> = Vec::new();
-        for (tp, pos) in k.positions.iter() {
-            let Some(leader) = k.metadata.partitions.get(tp).and_then(|s| s.leader) else {
-                missing_leader = true;
-                continue;
-            };
-            if pos.needs_reset && !pos.resetting {
-                todo.push((*tp, leader, None));
-            } else if let Some(offset) = pos.offset {
-                if pos.fetch_in_flight.is_none()
-                    && offset.saturating_sub(pos.acknowledged) < CONSUMER_BACKLOG_MAX
-                {
-                    todo.push((*tp, leader, Some(offset)));
+        let earliest = self.consumers[&c].config.auto_offset_reset_earliest;
+        // The first partition (in order) that needs a request; acting on it changes its state,
+        // so the search then moves on. Most partitions have a fetch parked at their leader.
+        while let Some((tp, leader, offset)) = {
+            let k = &self.consumers[&c];
+            let next = k.positions.iter().find_map(|(tp, pos)| {
+                let leader = k.metadata.partitions.get(tp).and_then(|s| s.leader)?;
+                if pos.needs_reset && !pos.resetting {
+                    return Some((*tp, leader, None));
                 }
-            }
-        }
-        let earliest = k.config.auto_offset_reset_earliest;
-        for (tp, leader, offset) in todo {
+                let offset = pos.offset?;
+                (pos.fetch_in_flight.is_none()
+                    && offset.saturating_sub(pos.acknowledged) < CONSUMER_BACKLOG_MAX)
+                    .then_some((*tp, leader, Some(offset)))
+            });
+            next
+        } {
             let Some(offset) = offset else {
                 self.consumers
                     .get_mut(&c)
@@ -1055,6 +1054,14 @@ impl Simulation {
                 .expect("position")
                 .fetch_in_flight = Some(id);
         }
+        let k = &self.consumers[&c];
+        let missing_leader = k.positions.keys().any(|tp| {
+            k.metadata
+                .partitions
+                .get(tp)
+                .and_then(|s| s.leader)
+                .is_none()
+        });
         if missing_leader {
             self.client_request_metadata(c);
         }

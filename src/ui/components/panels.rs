@@ -154,7 +154,7 @@ pub fn outbox(p: &OutboxProps) -> Html {
                     <li class="mail-row" data-order={e.order_id.to_string()}>
                         <span class="at">{ format_clock(e.sent_at) }</span>
                         <span class="to">{ format!("user {}", e.user_id) }</span>
-                        <span class="text">{ p.lang.pick(e.subject_en.clone(), e.subject_fr.clone()) }</span>
+                        <span class="text">{ p.lang.pick(e.subject_en(), e.subject_fr()) }</span>
                     </li>
                 }) }
                 if p.emails.is_empty() { <li class="muted">{ t.none_yet }</li> }
