@@ -670,14 +670,16 @@ impl World {
 
     fn on_event(&mut self, event: Event) {
         let at = event.at;
-        match &event.kind {
-            EventKind::RecordsDelivered { consumer, records } => {
-                if let Some((kind, i)) = self.instance_of(*consumer) {
-                    let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
-                    inst.queue.extend(records.iter().cloned());
-                    self.kick(kind, i);
-                }
+        if let EventKind::RecordsDelivered { consumer, records } = event.kind {
+            // The records move into the instance's queue (this event is not logged).
+            if let Some((kind, i)) = self.instance_of(consumer) {
+                let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                inst.queue.extend(records);
+                self.kick(kind, i);
             }
+            return;
+        }
+        match &event.kind {
             EventKind::AppTimer { client, token } => {
                 if Some(*client) == self.order_producer && *token == TOKEN_AUTO_ORDER {
                     let _ = self.create_order(None, None);

@@ -24,16 +24,16 @@ pub(crate) struct QueueKey {
     slot: u32,
 }
 
-#[derive(Clone, Debug)]
-struct Slot<T> {
-    seq: u64,
-    item: Option<T>,
-}
+/// The sequence number of a free slot (no live entry has it).
+const FREE: u64 = u64::MAX;
 
 /// A priority queue of `T` ordered by (time, sequence), earliest first.
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T> {
-    slots: Vec<Slot<T>>,
+    /// Entries by slot, and beside them (dense, so liveness checks stay in cache) the sequence
+    /// number of the live entry in each slot, or [`FREE`].
+    items: Vec<Option<T>>,
+    seqs: Vec<u64>,
     free: Vec<u32>,
     /// Bucket `t & WHEEL_MASK` holds the entries due at `t`, for `t` in `[base, base + WHEEL_MS)`,
     /// in sequence order (plus cancelled keys not yet skipped).
@@ -52,7 +52,8 @@ pub(crate) struct EventQueue<T> {
 impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         EventQueue {
-            slots: Vec::new(),
+            items: Vec::new(),
+            seqs: Vec::new(),
             free: Vec::new(),
             wheel: (0..WHEEL_MS).map(|_| VecDeque::new()).collect(),
             far: BinaryHeap::new(),
@@ -72,18 +73,14 @@ impl<T> EventQueue<T> {
         let at = at.max(self.base);
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = Slot {
-                    seq,
-                    item: Some(item),
-                };
+                self.items[slot as usize] = Some(item);
+                self.seqs[slot as usize] = seq;
                 slot
             }
             None => {
-                self.slots.push(Slot {
-                    seq,
-                    item: Some(item),
-                });
-                (self.slots.len() - 1) as u32
+                self.items.push(Some(item));
+                self.seqs.push(seq);
+                (self.items.len() - 1) as u32
             }
         };
         if at < self.base + WHEEL_MS {
@@ -111,19 +108,18 @@ impl<T> EventQueue<T> {
         self.wheel_keys += 1;
     }
 
+    #[inline]
     fn is_live(&self, seq: u64, slot: u32) -> bool {
-        let s = &self.slots[slot as usize];
-        s.seq == seq && s.item.is_some()
+        self.seqs[slot as usize] == seq
     }
 
     fn take(&mut self, seq: u64, slot: u32) -> Option<T> {
-        let s = &mut self.slots[slot as usize];
-        if s.seq != seq {
+        if seq == FREE || self.seqs[slot as usize] != seq {
             return None;
         }
-        let item = s.item.take()?;
+        self.seqs[slot as usize] = FREE;
         self.free.push(slot);
-        Some(item)
+        self.items[slot as usize].take()
     }
 
     /// Moves `base` to `to` and the heap's entries now within the wheel's reach into it.
@@ -178,19 +174,14 @@ impl<T> EventQueue<T> {
     /// Drops cancelled keys once they outnumber the live entries.
     fn maybe_compact(&mut self) {
         if self.far.len() > 1024 + 2 * self.far_live {
-            let slots = &self.slots;
-            self.far.retain(|Reverse((_, seq, slot))| {
-                let s = &slots[*slot as usize];
-                s.seq == *seq && s.item.is_some()
-            });
+            let seqs = &self.seqs;
+            self.far
+                .retain(|Reverse((_, seq, slot))| seqs[*slot as usize] == *seq);
         }
         if self.wheel_keys > 4096 + 2 * self.wheel_live {
-            let slots = &self.slots;
+            let seqs = &self.seqs;
             for bucket in &mut self.wheel {
-                bucket.retain(|(seq, slot)| {
-                    let s = &slots[*slot as usize];
-                    s.seq == *seq && s.item.is_some()
-                });
+                bucket.retain(|(seq, slot)| seqs[*slot as usize] == *seq);
             }
             self.wheel_keys = self.wheel_live;
         }
@@ -241,11 +232,11 @@ impl<T> EventQueue<T> {
     /// Removes the first entry (in slot order) matching `pred`.
     pub fn remove_where(&mut self, pred: impl Fn(&T) -> bool) -> Option<T> {
         let (seq, slot) = self
-            .slots
+            .items
             .iter()
             .enumerate()
-            .find(|(_, s)| s.item.as_ref().is_some_and(&pred))
-            .map(|(i, s)| (s.seq, i as u32))?;
+            .find(|(_, item)| item.as_ref().is_some_and(&pred))
+            .map(|(i, _)| (self.seqs[i], i as u32))?;
         let at = self.time_of(seq, slot);
         let item = self.take(seq, slot);
         self.forget(at);
@@ -268,7 +259,7 @@ impl<T> EventQueue<T> {
 
     /// Every queued entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().filter_map(|s| s.item.as_ref())
+        self.items.iter().filter_map(|item| item.as_ref())
     }
 
     /// How many entries are queued.
