@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use super::config::{Acks, ConsumerConfig, ProducerConfig};
-use super::engine::{ClientTimer, Simulation, Timer, TimerKey};
+use super::engine::{AckedAt, ClientTimer, Simulation, Timer, TimerKey};
 use super::events::{ConsumedRecord, EventKind};
 use super::murmur2::partition_for_key;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
@@ -751,15 +751,23 @@ impl Simulation {
                 for (i, (send, data)) in f.batch.sends.into_iter().enumerate() {
                     let offset = base + i as u64;
                     self.counters.acked += 1;
-                    let at_offset = self
-                        .acked_records
-                        .entry(tp)
-                        .or_default()
-                        .entry(offset)
-                        .or_default();
+                    let acked = self.acked_records.get_or_insert_with(tp, SeqMap::new);
                     let entry = (data.key, data.value);
-                    if !at_offset.contains(&entry) {
-                        at_offset.push(entry);
+                    match acked.get_mut(&offset) {
+                        Some(at) => {
+                            if !at.iter().any(|kv| *kv == entry) {
+                                at.more.push(entry);
+                            }
+                        }
+                        None => {
+                            acked.insert(
+                                offset,
+                                AckedAt {
+                                    first: entry,
+                                    more: Vec::new(),
+                                },
+                            );
+                        }
                     }
                     self.emit(EventKind::ProduceAcked {
                         producer: c,

@@ -23,13 +23,32 @@ use super::idmap::IdMap;
 use super::network::{DropReason, LinkState, Message, MessageKind, Payload};
 use super::queue::{EventQueue, QueueKey};
 use super::rng::SimRng;
+use super::seqmap::SeqMap;
+use super::tpmap::TpMap;
 use super::types::{
     BrokerId, ClientId, MessageId, NodeId, ProducerId, SimTime, TopicId, TopicPartition,
 };
 
-/// Acknowledged (key, value) pairs per partition and offset.
-pub(crate) type AckedRecords =
-    BTreeMap<TopicPartition, BTreeMap<u64, Vec<(Option<Rc<str>>, Rc<str>)>>>;
+/// Acknowledged records per partition and offset.
+pub(crate) type AckedRecords = TpMap<SeqMap<AckedAt>>;
+
+/// A record's (key, value).
+pub(crate) type KeyValue = (Option<Rc<str>>, Rc<str>);
+
+/// What was acknowledged at one offset: normally one record; more when an unsafe setting lost
+/// the first and the offset was written again.
+#[derive(Clone, Debug)]
+pub(crate) struct AckedAt {
+    pub first: KeyValue,
+    pub more: Vec<KeyValue>,
+}
+
+impl AckedAt {
+    /// Every (key, value) acknowledged at this offset.
+    pub fn iter(&self) -> impl Iterator<Item = &KeyValue> {
+        std::iter::once(&self.first).chain(self.more.iter())
+    }
+}
 
 /// Name of the internal topic that stores committed consumer offsets.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -246,7 +265,7 @@ impl Simulation {
             dropped: VecDeque::new(),
             counters: Counters::default(),
             trace_hash: 0xcbf2_9ce4_8422_2325,
-            acked_records: BTreeMap::new(),
+            acked_records: TpMap::new(),
             config,
         };
         for b in 1..=sim.config.cluster.brokers {

@@ -76,6 +76,12 @@ impl<V> SeqMap<V> {
         self.entries.is_empty()
     }
 
+    /// Removes the values of ids below `id`.
+    pub fn remove_below(&mut self, id: u64) {
+        let end = self.entries.partition_point(|(k, _)| *k < id);
+        self.entries.drain(..end);
+    }
+
     /// Removes every value.
     pub fn clear(&mut self) {
         self.entries.clear();

@@ -608,14 +608,14 @@ impl Simulation {
     /// Records older than the log start (deleted by retention) are not counted.
     pub fn lost_acked(&self) -> Vec<(TopicPartition, Offset)> {
         let mut lost = Vec::new();
-        for (tp, acked) in &self.acked_records {
+        for (tp, acked) in self.acked_records.iter() {
             let log = self
                 .reference_replica(*tp)
                 .and_then(|b| self.brokers[&b].replicas.get(tp))
                 .map(|r| &r.log);
             for (offset, (key, value)) in acked
                 .iter()
-                .flat_map(|(o, list)| list.iter().map(move |kv| (o, kv)))
+                .flat_map(|(o, at)| at.iter().map(move |kv| (o, kv)))
             {
                 let present = match log {
                     Some(log) if *offset < log.log_start_offset() => true,
@@ -671,7 +671,7 @@ impl Simulation {
             .collect();
         for (tp, start) in starts {
             if let Some(m) = self.acked_records.get_mut(&tp) {
-                *m = m.split_off(&start);
+                m.remove_below(start);
             }
         }
     }
