@@ -1010,22 +1010,37 @@ impl Simulation {
             );
         }
         let earliest = self.consumers[&c].config.auto_offset_reset_earliest;
-        // The first partition (in order) that needs a request; acting on it changes its state,
-        // so the search then moves on. Most partitions have a fetch parked at their leader.
+        // One pass in partition order: each partition that needs a request gets it (acting on
+        // one changes only its own state); most have a fetch parked at their leader already.
+        let mut missing_leader = false;
+        let mut after: Option<TopicPartition> = None;
         while let Some((tp, leader, offset)) = {
             let k = &self.consumers[&c];
-            let next = k.positions.iter().find_map(|(tp, pos)| {
-                let leader = k.metadata.partitions.get(tp).and_then(|s| s.leader)?;
-                if pos.needs_reset && !pos.resetting {
-                    return Some((*tp, leader, None));
+            let mut found = None;
+            for (tp, pos) in k.positions.iter() {
+                if after.is_some_and(|a| *tp <= a) {
+                    continue;
                 }
-                let offset = pos.offset?;
-                (pos.fetch_in_flight.is_none()
-                    && offset.saturating_sub(pos.acknowledged) < CONSUMER_BACKLOG_MAX)
-                    .then_some((*tp, leader, Some(offset)))
-            });
-            next
+                let Some(leader) = k.metadata.partitions.get(tp).and_then(|s| s.leader) else {
+                    missing_leader = true;
+                    continue;
+                };
+                if pos.needs_reset && !pos.resetting {
+                    found = Some((*tp, leader, None));
+                    break;
+                }
+                if let Some(offset) = pos.offset {
+                    if pos.fetch_in_flight.is_none()
+                        && offset.saturating_sub(pos.acknowledged) < CONSUMER_BACKLOG_MAX
+                    {
+                        found = Some((*tp, leader, Some(offset)));
+                        break;
+                    }
+                }
+            }
+            found
         } {
+            after = Some(tp);
             let Some(offset) = offset else {
                 self.consumers
                     .get_mut(&c)
@@ -1062,14 +1077,6 @@ impl Simulation {
                 .expect("position")
                 .fetch_in_flight = Some(id);
         }
-        let k = &self.consumers[&c];
-        let missing_leader = k.positions.keys().any(|tp| {
-            k.metadata
-                .partitions
-                .get(tp)
-                .and_then(|s| s.leader)
-                .is_none()
-        });
         if missing_leader {
             self.client_request_metadata(c);
         }
