@@ -335,8 +335,6 @@ pub struct World {
     log: VecDeque<LogEntry>,
     order_rate_per_s: f64,
     last_stuck_check: SimTime,
-    /// Reused between steps so draining events allocates nothing.
-    event_buffer: Vec<Event>,
     /// Every engine event is also kept here when a recorder wants them (scenario traces).
     pub record_events: Option<Vec<Event>>,
 }
@@ -362,7 +360,6 @@ impl World {
             order_rate_per_s: 0.0,
             last_stuck_check: 0,
             record_events: None,
-            event_buffer: Vec::new(),
             config,
         };
         if world.config.services.enabled {
@@ -653,19 +650,14 @@ impl World {
 
     // ----- reacting to the engine -----
 
+    /// Reacts to every engine event, oldest first, including those the reactions cause.
     fn process_events(&mut self) {
-        if !self.sim.has_events() {
-            return;
-        }
-        let mut events = std::mem::take(&mut self.event_buffer);
-        events.extend(self.sim.drain_events());
-        for event in events.drain(..) {
+        while let Some(event) = self.sim.next_event() {
             if let Some(rec) = self.record_events.as_mut() {
                 rec.push(event.clone());
             }
             self.on_event(event);
         }
-        self.event_buffer = events;
     }
 
     fn on_event(&mut self, event: Event) {

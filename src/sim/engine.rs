@@ -623,6 +623,11 @@ impl Simulation {
         !self.events.is_empty()
     }
 
+    /// Takes the oldest event not yet taken.
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
     /// Takes every event emitted since the last call, oldest first.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.events.drain(..)
