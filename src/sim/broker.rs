@@ -153,6 +153,7 @@ impl Broker {
 }
 
 impl Simulation {
+    #[inline(always)]
     fn broker(&mut self, b: BrokerId) -> &mut Broker {
         self.brokers.get_mut(&b).expect("broker exists")
     }

@@ -368,6 +368,7 @@ impl Simulation {
         self.trace_hash
     }
 
+    #[inline(always)]
     fn mix(&mut self, value: u64) {
         // FNV-1a style, a word at a time, with a final rotation to spread high bits.
         self.trace_hash = (self.trace_hash ^ value)
@@ -500,6 +501,7 @@ impl Simulation {
         });
     }
 
+    #[inline(always)]
     pub(crate) fn node_up(&self, node: NodeId) -> bool {
         match node {
             NodeId::Controller => self.controller.online,

@@ -15,14 +15,14 @@ pub trait DenseId: Copy + Ord {
 }
 
 impl DenseId for BrokerId {
-    #[inline]
+    #[inline(always)]
     fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 impl DenseId for ClientId {
-    #[inline]
+    #[inline(always)]
     fn index(self) -> usize {
         self.0 as usize
     }
@@ -51,18 +51,19 @@ impl<K: DenseId, V> IdMap<K, V> {
     }
 
     /// The value of `id`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, id: &K) -> Option<&V> {
         self.slots.get(id.index())?.as_ref().map(|(_, v)| v)
     }
 
     /// The value of `id`, mutably.
-    #[inline]
+    #[inline(always)]
     pub fn get_mut(&mut self, id: &K) -> Option<&mut V> {
         self.slots.get_mut(id.index())?.as_mut().map(|(_, v)| v)
     }
 
     /// Whether `id` has a value.
+    #[inline(always)]
     pub fn contains_key(&self, id: &K) -> bool {
         self.get(id).is_some()
     }
@@ -150,6 +151,7 @@ impl<K: DenseId, V> IdMap<K, V> {
 impl<K: DenseId, V> Index<&K> for IdMap<K, V> {
     type Output = V;
 
+    #[inline(always)]
     fn index(&self, id: &K) -> &V {
         self.get(id).expect("id in map")
     }

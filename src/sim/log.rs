@@ -76,16 +76,19 @@ impl PartitionLog {
     }
 
     /// The offset the next record will get (LEO).
+    #[inline(always)]
     pub fn log_end_offset(&self) -> Offset {
         self.log_end_offset
     }
 
     /// The first offset still retained.
+    #[inline(always)]
     pub fn log_start_offset(&self) -> Offset {
         self.log_start_offset
     }
 
     /// This replica's high watermark.
+    #[inline(always)]
     pub fn high_watermark(&self) -> Offset {
         self.high_watermark
     }

@@ -577,6 +577,7 @@ impl LinkState {
     }
 
     /// Whether a message from `a` to `b` can cross the network now.
+    #[inline(always)]
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         self.isolated.is_empty() || (!self.isolated.contains(&a) && !self.isolated.contains(&b))
     }

@@ -108,7 +108,7 @@ impl<T> EventQueue<T> {
         self.wheel_keys += 1;
     }
 
-    #[inline]
+    #[inline(always)]
     fn is_live(&self, seq: u64, slot: u32) -> bool {
         self.seqs[slot as usize] == seq
     }
@@ -188,6 +188,7 @@ impl<T> EventQueue<T> {
     }
 
     /// Time of the earliest entry.
+    #[inline(always)]
     pub fn next_time(&self) -> Option<SimTime> {
         self.next
     }

@@ -25,6 +25,7 @@ impl<V> SeqMap<V> {
         Self::default()
     }
 
+    #[inline(always)]
     fn find(&self, id: u64) -> Result<usize, usize> {
         match self.entries.last() {
             Some((last, _)) if *last < id => Err(self.entries.len()),
@@ -50,18 +51,21 @@ impl<V> SeqMap<V> {
     }
 
     /// The value of `id`.
+    #[inline(always)]
     pub fn get(&self, id: &u64) -> Option<&V> {
         let i = self.find(*id).ok()?;
         Some(&self.entries[i].1)
     }
 
     /// The value of `id`, mutably.
+    #[inline(always)]
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
         let i = self.find(*id).ok()?;
         Some(&mut self.entries[i].1)
     }
 
     /// Whether `id` has a value.
+    #[inline(always)]
     pub fn contains_key(&self, id: &u64) -> bool {
         self.find(*id).is_ok()
     }

@@ -30,6 +30,7 @@ impl<V> TpMap<V> {
         Self::default()
     }
 
+    #[inline(always)]
     fn cell(&self, tp: &TopicPartition) -> Option<&Option<(TopicPartition, V)>> {
         self.rows
             .get(tp.topic.0 as usize)?
@@ -49,13 +50,13 @@ impl<V> TpMap<V> {
     }
 
     /// The value of `tp`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, tp: &TopicPartition) -> Option<&V> {
         self.cell(tp)?.as_ref().map(|(_, v)| v)
     }
 
     /// The value of `tp`, mutably.
-    #[inline]
+    #[inline(always)]
     pub fn get_mut(&mut self, tp: &TopicPartition) -> Option<&mut V> {
         self.rows
             .get_mut(tp.topic.0 as usize)?
@@ -65,6 +66,7 @@ impl<V> TpMap<V> {
     }
 
     /// Whether `tp` has a value.
+    #[inline(always)]
     pub fn contains_key(&self, tp: &TopicPartition) -> bool {
         self.get(tp).is_some()
     }
@@ -172,6 +174,7 @@ impl<V> TpMap<V> {
 impl<V> Index<&TopicPartition> for TpMap<V> {
     type Output = V;
 
+    #[inline(always)]
     fn index(&self, tp: &TopicPartition) -> &V {
         self.get(tp).expect("partition in map")
     }
