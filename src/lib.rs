@@ -10,3 +10,9 @@ pub mod services;
 pub mod sim;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+/// In the browser, Talc replaces the default dlmalloc: as fast for this engine, and 4 KB smaller
+/// in the gzipped `.wasm`, whose budget is tight.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
