@@ -6,7 +6,7 @@
 
 use std::ops::Index;
 
-use super::types::{TopicId, TopicPartition};
+use super::types::TopicPartition;
 
 /// A map from [`TopicPartition`] to `V`, iterated in partition order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,15 +160,6 @@ impl<V> TpMap<V> {
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.iter_mut().map(|(_, v)| v)
     }
-
-    /// Entries of one topic, in partition order.
-    pub fn topic(&self, topic: TopicId) -> impl Iterator<Item = (&TopicPartition, &V)> {
-        self.rows
-            .get(topic.0 as usize)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_ref().map(|(k, v)| (k, v)))
-    }
 }
 
 impl<V> Index<&TopicPartition> for TpMap<V> {
@@ -201,6 +192,7 @@ impl<V> Extend<(TopicPartition, V)> for TpMap<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::types::TopicId;
 
     fn tp(topic: u32, partition: u32) -> TopicPartition {
         TopicPartition {
@@ -237,9 +229,5 @@ mod tests {
         model.retain(|k, _| k.partition % 2 == 0);
         assert_eq!(m.len(), model.len());
         assert!(m.keys().eq(model.keys()));
-        assert_eq!(
-            m.topic(TopicId(2)).count(),
-            model.keys().filter(|k| k.topic.0 == 2).count()
-        );
     }
 }
