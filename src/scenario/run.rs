@@ -635,6 +635,5 @@ fn reference_log(
     sim: &crate::sim::Simulation,
     tp: TopicPartition,
 ) -> Option<&crate::sim::log::PartitionLog> {
-    let b = sim.reference_replica(tp)?;
-    sim.brokers.get(&b)?.replicas.get(&tp).map(|r| &r.log)
+    sim.reference_log(tp)
 }

@@ -1,44 +1,47 @@
-//! The KRaft controller: broker registration, heartbeats and fencing, leader election, ISR
+//! The KRaft controller node: broker registration, heartbeats and fencing, leader election, ISR
 //! changes (AlterPartition), preferred-leader rebalancing and the metadata pushed to brokers.
 
 use std::collections::BTreeMap;
 
-use super::engine::{Simulation, Timer};
 use super::events::EventKind;
 use super::network::{ErrorCode, PartitionState, Payload};
+use super::node::{Context, Outbox};
 use super::tpmap::TpMap;
-use super::types::{BrokerId, NodeId, SimTime, TopicId, TopicPartition};
+use super::types::{BrokerId, LeaderEpoch, NodeId, SimDuration, SimTime, TopicId, TopicPartition};
+
+/// The controller's own timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControllerTimer {
+    /// Fence a broker whose session expired (one per check, as Kafka does).
+    SessionCheck,
+    /// Move leadership back to preferred replicas where the imbalance is too high.
+    ImbalanceCheck,
+}
 
 /// What the controller knows of one broker.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct BrokerRegistration {
+struct BrokerRegistration {
     /// The broker process incarnation last seen (Kafka's broker epoch).
-    pub incarnation: Option<u32>,
+    incarnation: Option<u32>,
     /// Whether the broker is fenced (not eligible to lead or join an ISR).
-    pub fenced: bool,
+    fenced: bool,
     /// Last heartbeat received.
-    pub last_heartbeat: SimTime,
+    last_heartbeat: SimTime,
 }
 
-/// The controller's state: its metadata log survives a controller crash.
+/// The controller: its metadata log survives a controller crash.
 #[derive(Clone, Debug)]
-pub(crate) struct Controller {
-    pub online: bool,
-    pub incarnation: u32,
-    pub partitions: TpMap<PartitionState>,
-    pub brokers: BTreeMap<BrokerId, BrokerRegistration>,
-    pub metadata_version: u64,
+pub struct Controller {
+    online: bool,
+    incarnation: u32,
+    partitions: TpMap<PartitionState>,
+    brokers: BTreeMap<BrokerId, BrokerRegistration>,
+    metadata_version: u64,
 }
 
-impl Controller {
-    pub fn new() -> Self {
-        Controller {
-            online: true,
-            incarnation: 0,
-            partitions: TpMap::new(),
-            brokers: BTreeMap::new(),
-            metadata_version: 0,
-        }
+impl Default for Controller {
+    fn default() -> Self {
+        Controller::new()
     }
 }
 
@@ -48,58 +51,123 @@ pub fn assign_replicas(p: u32, rf: u32, n: u32) -> Vec<BrokerId> {
     (0..rf).map(|i| BrokerId((p + i) % n + 1)).collect()
 }
 
-impl Simulation {
-    pub(crate) fn controller_incarnation(&self) -> Option<u32> {
-        self.controller
-            .online
-            .then_some(self.controller.incarnation)
-    }
-
-    fn controller_session_check_interval(&self) -> SimTime {
-        (self.config.cluster.broker_session_timeout_ms / 8).clamp(50, 1000)
-    }
-
-    pub(crate) fn controller_start(&mut self) {
-        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        for b in ids {
-            self.controller.brokers.insert(
-                b,
-                BrokerRegistration {
-                    incarnation: None,
-                    fenced: false,
-                    last_heartbeat: 0,
-                },
-            );
+impl Controller {
+    /// A controller that knows nothing yet (call [`Controller::start`]).
+    pub fn new() -> Self {
+        Controller {
+            online: true,
+            incarnation: 0,
+            partitions: TpMap::new(),
+            brokers: BTreeMap::new(),
+            metadata_version: 0,
         }
-        let topics: Vec<TopicId> = self.topics.iter().map(|t| t.id).collect();
-        for t in topics {
-            self.controller_create_partitions(t);
+    }
+
+    // ----- getters -----
+
+    /// Whether the controller process runs.
+    pub fn online(&self) -> bool {
+        self.online
+    }
+
+    /// Its process incarnation, bumped by every start (timers of older ones are inert).
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
+
+    /// The committed state of a partition.
+    pub fn partition(&self, tp: TopicPartition) -> Option<&PartitionState> {
+        self.partitions.get(&tp)
+    }
+
+    /// Every partition's committed state, in partition order.
+    pub fn partitions(&self) -> impl Iterator<Item = (&TopicPartition, &PartitionState)> {
+        self.partitions.iter()
+    }
+
+    /// The version of the metadata log.
+    pub fn metadata_version(&self) -> u64 {
+        self.metadata_version
+    }
+
+    /// Whether broker `b` is fenced (or unknown).
+    pub fn broker_fenced(&self, b: BrokerId) -> bool {
+        self.brokers.get(&b).is_none_or(|r| r.fenced)
+    }
+
+    fn broker_eligible(&self, b: BrokerId) -> bool {
+        self.brokers.get(&b).is_some_and(|r| !r.fenced)
+    }
+
+    fn session_check_interval(ctx: &Context) -> SimDuration {
+        (ctx.config.cluster.broker_session_timeout_ms / 8).clamp(50, 1000)
+    }
+
+    // ----- life cycle -----
+
+    /// Starts the first incarnation: registers `brokers` (unfenced, no heartbeat yet), creates
+    /// every topic's partitions and arms the periodic checks.
+    pub fn start(
+        &mut self,
+        brokers: &[BrokerId],
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        for b in brokers {
+            self.brokers.insert(*b, BrokerRegistration::default());
         }
-        self.controller_arm_timers();
+        for t in ctx.topics {
+            self.create_partitions(t.id, ctx, out);
+        }
+        self.arm_timers(ctx, out);
     }
 
-    fn controller_arm_timers(&mut self) {
-        let inc = self.controller.incarnation;
-        let check = self.controller_session_check_interval();
-        self.set_timer(check, Timer::ControllerSessionCheck(inc));
-        let imbalance = self.config.cluster.leader_imbalance_check_interval_ms;
-        self.set_timer(imbalance, Timer::ControllerImbalanceCheck(inc));
+    fn arm_timers(&mut self, ctx: &Context, out: &mut Outbox<ControllerTimer>) {
+        out.set_timer(
+            Self::session_check_interval(ctx),
+            ControllerTimer::SessionCheck,
+        );
+        let imbalance = ctx.config.cluster.leader_imbalance_check_interval_ms;
+        out.set_timer(imbalance, ControllerTimer::ImbalanceCheck);
     }
 
-    pub(crate) fn controller_restart(&mut self) {
-        self.controller.online = true;
-        self.controller.incarnation += 1;
-        let now = self.now;
-        for reg in self.controller.brokers.values_mut() {
+    /// The process dies; its metadata log stays.
+    pub fn crash(&mut self, out: &mut Outbox<ControllerTimer>) {
+        if !self.online {
+            return;
+        }
+        self.online = false;
+        out.emit(EventKind::NodeCrashed {
+            node: NodeId::Controller,
+        });
+    }
+
+    /// A new incarnation takes over the metadata log.
+    pub fn restart(&mut self, now: SimTime, ctx: &Context, out: &mut Outbox<ControllerTimer>) {
+        if self.online {
+            return;
+        }
+        self.online = true;
+        self.incarnation += 1;
+        for reg in self.brokers.values_mut() {
             // A new active controller gives every broker a full session before fencing it.
             reg.last_heartbeat = now;
         }
-        self.controller_arm_timers();
+        self.arm_timers(ctx, out);
+        out.emit(EventKind::NodeRestarted {
+            node: NodeId::Controller,
+        });
     }
 
-    pub(crate) fn controller_create_partitions(&mut self, topic: TopicId) {
-        let n = self.config.cluster.brokers;
-        let cfg = self.topics[topic.0 as usize].config.clone();
+    /// Creates the partitions of `topic` (replicas round-robin, preferred leader first).
+    pub fn create_partitions(
+        &mut self,
+        topic: TopicId,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        let n = ctx.config.cluster.brokers;
+        let cfg = &ctx.topic(topic).config;
         let mut created = Vec::new();
         for p in 0..cfg.partitions {
             let replicas = assign_replicas(p, cfg.replication_factor, n);
@@ -114,29 +182,91 @@ impl Simulation {
                 isr: replicas.clone(),
                 replicas,
             };
-            self.controller.partitions.insert(state.tp, state.clone());
+            self.partitions.insert(state.tp, state.clone());
             created.push(state);
         }
-        self.controller_publish(created);
+        self.publish(created, out);
     }
 
-    fn broker_eligible(&self, b: BrokerId) -> bool {
-        self.controller.brokers.get(&b).is_some_and(|r| !r.fenced)
+    // ----- inputs -----
+
+    /// A message from a broker.
+    pub fn handle_message(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        payload: Payload,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        let NodeId::Broker(b) = from else { return };
+        match payload {
+            Payload::BrokerHeartbeat {
+                incarnation,
+                metadata_version,
+            } => self.heartbeat(now, b, incarnation, metadata_version, ctx, out),
+            Payload::AlterPartition {
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => {
+                let result =
+                    self.alter_partition(b, tp, leader_epoch, partition_epoch, new_isr, out);
+                out.send(from, Payload::AlterPartitionResponse { tp, result });
+            }
+            _ => {}
+        }
     }
+
+    /// One of the controller's timers fired.
+    pub fn handle_timer(
+        &mut self,
+        now: SimTime,
+        timer: ControllerTimer,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        match timer {
+            ControllerTimer::SessionCheck => {
+                let timeout = ctx.config.cluster.broker_session_timeout_ms;
+                // Like Kafka, fence one stale broker per check.
+                let stale = self
+                    .brokers
+                    .iter()
+                    .find(|(_, r)| !r.fenced && now.saturating_sub(r.last_heartbeat) > timeout)
+                    .map(|(b, _)| *b);
+                if let Some(b) = stale {
+                    self.fence(b, "session timeout", ctx, out);
+                }
+                out.set_timer(
+                    Self::session_check_interval(ctx),
+                    ControllerTimer::SessionCheck,
+                );
+            }
+            ControllerTimer::ImbalanceCheck => {
+                if ctx.config.cluster.auto_leader_rebalance_enable {
+                    self.rebalance_preferred_leaders(ctx, out);
+                }
+                let interval = ctx.config.cluster.leader_imbalance_check_interval_ms;
+                out.set_timer(interval, ControllerTimer::ImbalanceCheck);
+            }
+        }
+    }
+
+    // ----- rules -----
 
     /// Sends changed partition states to every broker (Kafka brokers replicate the metadata log).
-    fn controller_publish(&mut self, changed: Vec<PartitionState>) {
+    fn publish(&mut self, changed: Vec<PartitionState>, out: &mut Outbox<ControllerTimer>) {
         if changed.is_empty() {
             return;
         }
-        let base = self.controller.metadata_version;
-        self.controller.metadata_version += 1;
-        let version = self.controller.metadata_version;
-        let brokers: Vec<BrokerId> = self.controller.brokers.keys().copied().collect();
-        for b in brokers {
-            self.transmit(
-                NodeId::Controller,
-                NodeId::Broker(b),
+        let base = self.metadata_version;
+        self.metadata_version += 1;
+        let version = self.metadata_version;
+        for b in self.brokers.keys() {
+            out.send(
+                NodeId::Broker(*b),
                 Payload::MetadataUpdate {
                     base_version: Some(base),
                     version,
@@ -146,102 +276,69 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn controller_handle(&mut self, from: NodeId, payload: Payload) {
-        let NodeId::Broker(b) = from else { return };
-        match payload {
-            Payload::BrokerHeartbeat {
-                incarnation,
-                metadata_version,
-            } => self.controller_heartbeat(b, incarnation, metadata_version),
-            Payload::AlterPartition {
-                tp,
-                leader_epoch,
-                partition_epoch,
-                new_isr,
-            } => {
-                let result =
-                    self.controller_alter_partition(b, tp, leader_epoch, partition_epoch, new_isr);
-                self.transmit(
-                    NodeId::Controller,
-                    from,
-                    Payload::AlterPartitionResponse { tp, result },
-                );
-            }
-            _ => {}
-        }
-    }
-
-    fn controller_heartbeat(&mut self, b: BrokerId, incarnation: u32, metadata_version: u64) {
-        let now = self.now;
-        let Some(reg) = self.controller.brokers.get(&b).cloned() else {
+    fn heartbeat(
+        &mut self,
+        now: SimTime,
+        b: BrokerId,
+        incarnation: u32,
+        metadata_version: u64,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        let Some(reg) = self.brokers.get(&b).cloned() else {
             return;
         };
         if reg.incarnation != Some(incarnation) {
             if reg.incarnation.is_some() && !reg.fenced {
                 // The broker restarted before its session expired: its leaderships are stale.
-                self.controller_fence(b, "broker restarted");
+                self.fence(b, "broker restarted", ctx, out);
             }
-            if let Some(r) = self.controller.brokers.get_mut(&b) {
+            if let Some(r) = self.brokers.get_mut(&b) {
                 r.incarnation = Some(incarnation);
                 if reg.incarnation.is_some() {
                     r.fenced = true;
                 }
             }
-            self.emit(EventKind::BrokerRegistered { broker: b });
+            out.emit(EventKind::BrokerRegistered { broker: b });
         }
-        if let Some(r) = self.controller.brokers.get_mut(&b) {
+        if let Some(r) = self.brokers.get_mut(&b) {
             r.last_heartbeat = now;
         }
-        if metadata_version < self.controller.metadata_version {
-            let partitions: Vec<PartitionState> =
-                self.controller.partitions.values().cloned().collect();
-            self.transmit(
-                NodeId::Controller,
+        if metadata_version < self.metadata_version {
+            let partitions: Vec<PartitionState> = self.partitions.values().cloned().collect();
+            out.send(
                 NodeId::Broker(b),
                 Payload::MetadataUpdate {
                     base_version: None,
-                    version: self.controller.metadata_version,
+                    version: self.metadata_version,
                     partitions,
                 },
             );
         }
-        let fenced = self.controller.brokers[&b].fenced;
-        if fenced && metadata_version >= self.controller.metadata_version {
-            self.controller_unfence(b);
+        if self.brokers[&b].fenced && metadata_version >= self.metadata_version {
+            self.unfence(b, ctx, out);
         }
-        let fenced = self.controller.brokers[&b].fenced;
-        self.transmit(
-            NodeId::Controller,
+        let fenced = self.brokers[&b].fenced;
+        out.send(
             NodeId::Broker(b),
             Payload::BrokerHeartbeatResponse { fenced },
         );
     }
 
-    pub(crate) fn controller_session_check(&mut self) {
-        let timeout = self.config.cluster.broker_session_timeout_ms;
-        let now = self.now;
-        // Like Kafka, fence one stale broker per check.
-        let stale = self
-            .controller
-            .brokers
-            .iter()
-            .find(|(_, r)| !r.fenced && now.saturating_sub(r.last_heartbeat) > timeout)
-            .map(|(b, _)| *b);
-        if let Some(b) = stale {
-            self.controller_fence(b, "session timeout");
-        }
-        let inc = self.controller.incarnation;
-        let check = self.controller_session_check_interval();
-        self.set_timer(check, Timer::ControllerSessionCheck(inc));
-    }
-
-    fn controller_fence(&mut self, b: BrokerId, reason: &'static str) {
-        if let Some(r) = self.controller.brokers.get_mut(&b) {
+    /// Fences `b`: it leaves every ISR it was in (unless it is the last member) and loses its
+    /// leaderships to the first live ISR replica.
+    fn fence(
+        &mut self,
+        b: BrokerId,
+        reason: &'static str,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) {
+        if let Some(r) = self.brokers.get_mut(&b) {
             r.fenced = true;
         }
-        self.emit(EventKind::BrokerFenced { broker: b });
+        out.emit(EventKind::BrokerFenced { broker: b });
         let tps: Vec<TopicPartition> = self
-            .controller
             .partitions
             .values()
             .filter(|p| p.isr.contains(&b) || p.leader == Some(b))
@@ -249,24 +346,23 @@ impl Simulation {
             .collect();
         let mut changed = Vec::new();
         for tp in tps {
-            let mut state = self.controller.partitions[&tp].clone();
+            let mut state = self.partitions[&tp].clone();
             if state.isr.len() > 1 {
                 state.isr.retain(|r| *r != b);
             }
-            if let Some(s) = self.controller_elect(state, reason) {
+            if let Some(s) = self.elect(state, reason, ctx, out) {
                 changed.push(s);
             }
         }
-        self.controller_publish(changed);
+        self.publish(changed, out);
     }
 
-    fn controller_unfence(&mut self, b: BrokerId) {
-        if let Some(r) = self.controller.brokers.get_mut(&b) {
+    fn unfence(&mut self, b: BrokerId, ctx: &Context, out: &mut Outbox<ControllerTimer>) {
+        if let Some(r) = self.brokers.get_mut(&b) {
             r.fenced = false;
         }
-        self.emit(EventKind::BrokerUnfenced { broker: b });
+        out.emit(EventKind::BrokerUnfenced { broker: b });
         let tps: Vec<TopicPartition> = self
-            .controller
             .partitions
             .values()
             .filter(|p| p.leader.is_none() && p.replicas.contains(&b))
@@ -274,25 +370,27 @@ impl Simulation {
             .collect();
         let mut changed = Vec::new();
         for tp in tps {
-            let state = self.controller.partitions[&tp].clone();
-            if let Some(s) = self.controller_elect(state, "broker returned") {
+            let state = self.partitions[&tp].clone();
+            if let Some(s) = self.elect(state, "broker returned", ctx, out) {
                 changed.push(s);
             }
         }
-        self.controller_publish(changed);
+        self.publish(changed, out);
     }
 
     /// Keeps the leader if it is still valid, otherwise picks the first live ISR replica in
     /// assignment order, or (unclean election) the first live replica. Commits the state if it
     /// changed and returns it.
-    fn controller_elect(
+    fn elect(
         &mut self,
         mut state: PartitionState,
         reason: &'static str,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
     ) -> Option<PartitionState> {
-        let old = self.controller.partitions[&state.tp].clone();
-        let valid = |sim: &Simulation, b: BrokerId, isr: &[BrokerId]| {
-            sim.broker_eligible(b) && isr.contains(&b)
+        let old = self.partitions[&state.tp].clone();
+        let valid = |c: &Controller, b: BrokerId, isr: &[BrokerId]| {
+            c.broker_eligible(b) && isr.contains(&b)
         };
         let mut unclean = false;
         let keep = state.leader.is_some_and(|l| valid(self, l, &state.isr));
@@ -304,7 +402,7 @@ impl Simulation {
                 .find(|r| valid(self, *r, &state.isr));
             state.leader = match clean {
                 Some(l) => Some(l),
-                None if self.config.cluster.unclean_leader_election_enable => {
+                None if ctx.config.cluster.unclean_leader_election_enable => {
                     let pick = state
                         .replicas
                         .iter()
@@ -319,15 +417,18 @@ impl Simulation {
                 None => None,
             };
         }
-        self.controller_commit(old, state, unclean, reason)
+        self.commit(old, state, unclean, reason, out)
     }
 
-    fn controller_commit(
+    /// Commits a new partition state: bumps the leader epoch on a leader change and the
+    /// partition epoch on any change, and reports both.
+    fn commit(
         &mut self,
         old: PartitionState,
         mut state: PartitionState,
         unclean: bool,
         reason: &'static str,
+        out: &mut Outbox<ControllerTimer>,
     ) -> Option<PartitionState> {
         let leader_changed = state.leader != old.leader;
         let isr_changed = state.isr != old.isr;
@@ -336,22 +437,17 @@ impl Simulation {
         }
         if leader_changed {
             state.leader_epoch = old.leader_epoch + 1;
-            self.counters.leader_elections += 1;
-            if unclean {
-                self.counters.unclean_elections += 1;
-            }
         }
         state.partition_epoch = old.partition_epoch + 1;
         if isr_changed {
-            self.counters.isr_changes += 1;
-            self.emit(EventKind::IsrChanged {
+            out.emit(EventKind::IsrChanged {
                 tp: state.tp,
                 isr: state.isr.clone(),
                 previous: old.isr.clone(),
             });
         }
         if leader_changed {
-            self.emit(EventKind::LeaderChanged {
+            out.emit(EventKind::LeaderChanged {
                 tp: state.tp,
                 leader: state.leader,
                 previous: old.leader,
@@ -360,19 +456,21 @@ impl Simulation {
                 reason,
             });
         }
-        self.controller.partitions.insert(state.tp, state.clone());
+        debug_assert!(state.leader_epoch >= old.leader_epoch, "epochs only grow");
+        self.partitions.insert(state.tp, state.clone());
         Some(state)
     }
 
-    fn controller_alter_partition(
+    fn alter_partition(
         &mut self,
         from: BrokerId,
         tp: TopicPartition,
-        leader_epoch: u32,
+        leader_epoch: LeaderEpoch,
         partition_epoch: u32,
         mut new_isr: Vec<BrokerId>,
+        out: &mut Outbox<ControllerTimer>,
     ) -> Result<PartitionState, ErrorCode> {
-        let Some(old) = self.controller.partitions.get(&tp).cloned() else {
+        let Some(old) = self.partitions.get(&tp).cloned() else {
             return Err(ErrorCode::NotLeaderOrFollower);
         };
         if old.leader != Some(from) || old.leader_epoch != leader_epoch {
@@ -391,31 +489,21 @@ impl Simulation {
         new_isr.sort_by_key(|r| old.replicas.iter().position(|x| x == r));
         let mut state = old.clone();
         state.isr = new_isr;
-        let committed = self.controller_commit(old, state, false, "AlterPartition");
-        match committed {
+        match self.commit(old, state, false, "AlterPartition", out) {
             Some(s) => {
-                self.controller_publish(vec![s.clone()]);
+                self.publish(vec![s.clone()], out);
                 Ok(s)
             }
-            None => Ok(self.controller.partitions[&tp].clone()),
+            None => Ok(self.partitions[&tp].clone()),
         }
-    }
-
-    pub(crate) fn controller_imbalance_check(&mut self) {
-        if self.config.cluster.auto_leader_rebalance_enable {
-            self.controller_rebalance_preferred_leaders();
-        }
-        let inc = self.controller.incarnation;
-        let interval = self.config.cluster.leader_imbalance_check_interval_ms;
-        self.set_timer(interval, Timer::ControllerImbalanceCheck(inc));
     }
 
     /// Moves leadership back to preferred replicas on brokers whose imbalance is above
     /// `leader.imbalance.per.broker.percentage`.
-    fn controller_rebalance_preferred_leaders(&mut self) {
-        let threshold = self.config.cluster.leader_imbalance_per_broker_percentage as u64;
+    fn rebalance_preferred_leaders(&mut self, ctx: &Context, out: &mut Outbox<ControllerTimer>) {
+        let threshold = ctx.config.cluster.leader_imbalance_per_broker_percentage as u64;
         let mut preferred: BTreeMap<BrokerId, (u64, u64)> = BTreeMap::new();
-        for p in self.controller.partitions.values() {
+        for p in self.partitions.values() {
             let e = preferred.entry(p.replicas[0]).or_default();
             e.0 += 1;
             if p.leader != Some(p.replicas[0]) {
@@ -433,36 +521,24 @@ impl Simulation {
                 continue;
             }
             let tps: Vec<TopicPartition> = self
-                .controller
                 .partitions
                 .values()
                 .filter(|p| p.replicas[0] == b && p.leader != Some(b) && p.isr.contains(&b))
                 .map(|p| p.tp)
                 .collect();
             for tp in tps {
-                let old = self.controller.partitions[&tp].clone();
+                let old = self.partitions[&tp].clone();
                 let mut state = old.clone();
                 state.leader = Some(b);
-                if let Some(s) = self.controller_commit(old, state, false, "preferred leader") {
+                if let Some(s) = self.commit(old, state, false, "preferred leader", out) {
                     changed.push(s);
                 }
             }
         }
-        self.controller_publish(changed);
-    }
-
-    /// The controller's current state of a partition.
-    pub fn partition_state(&self, tp: TopicPartition) -> Option<&PartitionState> {
-        self.controller.partitions.get(&tp)
-    }
-
-    /// Whether the controller considers broker `b` fenced.
-    pub fn broker_fenced(&self, b: BrokerId) -> bool {
-        self.controller.brokers.get(&b).is_none_or(|r| r.fenced)
-    }
-
-    /// Whether the controller is running.
-    pub fn controller_online(&self) -> bool {
-        self.controller.online
+        self.publish(changed, out);
     }
 }
+
+#[cfg(test)]
+#[path = "controller_tests.rs"]
+mod tests;

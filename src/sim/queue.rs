@@ -6,9 +6,14 @@
 //! session timeouts), moved into the wheel as time comes close. Entries live in a slab of slots;
 //! buckets and heap hold small `(seq, slot)` keys. A cancelled entry leaves its key behind and is
 //! skipped when reached (the slot's sequence number no longer matches).
+//!
+//! An entry can be cancelled by its time and sequence number alone ([`EventQueue::cancel_at`]),
+//! which is all a node knows of a timer it set: in the wheel the bucket of that millisecond is
+//! searched (it is sorted by sequence), and the heap's entries are found through a small map.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::types::SimTime;
 
@@ -22,6 +27,33 @@ pub(crate) struct QueueKey {
     at: SimTime,
     seq: u64,
     slot: u32,
+}
+
+impl QueueKey {
+    /// The entry's sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+/// Hashes a sequence number (unique, never iterated over) with one multiplication.
+#[derive(Clone, Copy, Debug, Default)]
+struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 /// The sequence number of a free slot (no live entry has it).
@@ -40,6 +72,8 @@ pub(crate) struct EventQueue<T> {
     wheel: Vec<VecDeque<(u64, u32)>>,
     /// Entries due at or after `base + WHEEL_MS`.
     far: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    /// The slot of each live entry in `far`, by sequence number.
+    far_slots: HashMap<u64, u32, BuildHasherDefault<SeqHasher>>,
     /// No entry is due before `base`; it moves forward as entries are popped.
     base: SimTime,
     /// Time of the earliest live entry.
@@ -57,6 +91,7 @@ impl<T> Default for EventQueue<T> {
             free: Vec::new(),
             wheel: (0..WHEEL_MS).map(|_| VecDeque::new()).collect(),
             far: BinaryHeap::new(),
+            far_slots: HashMap::default(),
             base: 0,
             next: None,
             wheel_live: 0,
@@ -87,6 +122,7 @@ impl<T> EventQueue<T> {
             self.wheel_insert(at, seq, slot);
         } else {
             self.far.push(Reverse((at, seq, slot)));
+            self.far_slots.insert(seq, slot);
             self.far_live += 1;
         }
         if self.next.is_none_or(|n| at < n) {
@@ -134,6 +170,7 @@ impl<T> EventQueue<T> {
             }
             self.far.pop();
             if self.is_live(seq, slot) {
+                self.far_slots.remove(&seq);
                 self.far_live -= 1;
                 self.wheel_insert(at, seq, slot);
             }
@@ -210,9 +247,26 @@ impl<T> EventQueue<T> {
     }
 
     /// Removes the entry `key` if it is still queued.
+    #[cfg(test)]
     pub fn cancel(&mut self, key: QueueKey) -> Option<T> {
-        let item = self.take(key.seq, key.slot)?;
-        self.forget(key.at);
+        self.cancel_at(key.at, key.seq)
+    }
+
+    /// Removes the entry pushed at `at` with sequence number `seq`, if it is still queued.
+    pub fn cancel_at(&mut self, at: SimTime, seq: u64) -> Option<T> {
+        let at = at.max(self.base);
+        let slot = if at < self.base + WHEEL_MS {
+            let bucket = &self.wheel[(at & WHEEL_MASK) as usize];
+            let i = bucket.partition_point(|&(s, _)| s < seq);
+            match bucket.get(i) {
+                Some(&(s, slot)) if s == seq => slot,
+                _ => return None,
+            }
+        } else {
+            self.far_slots.remove(&seq)?
+        };
+        let item = self.take(seq, slot)?;
+        self.forget(at);
         Some(item)
     }
 
@@ -240,6 +294,9 @@ impl<T> EventQueue<T> {
             .map(|(i, _)| (self.seqs[i], i as u32))?;
         let at = self.time_of(seq, slot);
         let item = self.take(seq, slot);
+        if at >= self.base + WHEEL_MS {
+            self.far_slots.remove(&seq);
+        }
         self.forget(at);
         item
     }

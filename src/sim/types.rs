@@ -6,6 +6,9 @@ use std::fmt;
 /// Simulated time in milliseconds since the start of the run. The engine never reads a clock.
 pub type SimTime = u64;
 
+/// A length of simulated time in milliseconds (a delay, a timeout), as opposed to an instant.
+pub type SimDuration = u64;
+
 /// Position of a record in a partition log; the first record has offset 0.
 pub type Offset = u64;
 

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::broker::Role;
-use super::engine::Simulation;
-use super::types::{BrokerId, LeaderEpoch, Offset, TopicPartition};
+use super::Simulation;
+use crate::sim::broker::RoleKind;
+use crate::sim::types::{BrokerId, LeaderEpoch, Offset, TopicPartition};
 
 /// How many records below the HW are compared on each check (the full logs are compared by
 /// [`InvariantChecker::check_full`]).
@@ -37,7 +37,7 @@ impl InvariantChecker {
 
     fn check_with_window(&mut self, sim: &Simulation, window: u64) -> Vec<String> {
         let mut out = Vec::new();
-        for (tp, state) in sim.controller.partitions.iter() {
+        for (tp, state) in sim.controller.partitions() {
             let name = sim.partition_name(*tp);
             if state.isr.is_empty() {
                 out.push(format!("{name}: ISR is empty"));
@@ -49,23 +49,24 @@ impl InvariantChecker {
                 ));
             }
         }
-        for broker in sim.brokers.values().filter(|b| b.online) {
-            for (tp, replica) in broker.replicas.iter() {
-                let (Role::Leader(_), Some(state)) = (&replica.role, &replica.state) else {
+        for broker in sim.brokers.values().filter(|b| b.online()) {
+            for (tp, replica) in broker.replicas() {
+                let (RoleKind::Leader, Some(state)) = (replica.role(), replica.state()) else {
                     continue;
                 };
                 let epoch = state.leader_epoch;
                 let name = sim.partition_name(*tp);
                 match self.leaders.get(&(*tp, epoch)) {
-                    Some(other) if *other != broker.id => out.push(format!(
+                    Some(other) if *other != broker.id() => out.push(format!(
                         "{name}: two leaders in epoch {epoch}: broker {} and broker {}",
-                        other.0, broker.id.0
+                        other.0,
+                        broker.id().0
                     )),
                     _ => {
-                        self.leaders.insert((*tp, epoch), broker.id);
+                        self.leaders.insert((*tp, epoch), broker.id());
                     }
                 }
-                let hw = replica.log.high_watermark();
+                let hw = replica.log().high_watermark();
                 let seen = self.leader_hw.entry((*tp, epoch)).or_insert(hw);
                 if hw < *seen {
                     out.push(format!(
@@ -80,20 +81,20 @@ impl InvariantChecker {
                     let Some(fb) = sim
                         .brokers
                         .get(follower)
-                        .filter(|b| b.online && b.id != broker.id)
+                        .filter(|b| b.online() && b.id() != broker.id())
                     else {
                         continue;
                     };
-                    let Some(fr) = fb.replicas.get(tp) else {
+                    let Some(fr) = fb.replica(*tp) else {
                         continue;
                     };
-                    let upto = hw.min(fr.log.log_end_offset());
+                    let upto = hw.min(fr.log().log_end_offset());
                     let from = upto
                         .saturating_sub(window)
-                        .max(fr.log.log_start_offset())
-                        .max(replica.log.log_start_offset());
+                        .max(fr.log().log_start_offset())
+                        .max(replica.log().log_start_offset());
                     for offset in from..upto {
-                        let (a, b) = (replica.log.record_at(offset), fr.log.record_at(offset));
+                        let (a, b) = (replica.log().record_at(offset), fr.log().record_at(offset));
                         let same = match (a, b) {
                             (Some(a), Some(b)) => {
                                 a.leader_epoch == b.leader_epoch && a.data == b.data
@@ -103,7 +104,7 @@ impl InvariantChecker {
                         if !same {
                             out.push(format!(
                                 "{name}: broker {} differs from leader {} at offset {offset} below HW {hw}",
-                                fb.id.0, broker.id.0
+                                fb.id().0, broker.id().0
                             ));
                             break;
                         }
@@ -112,13 +113,13 @@ impl InvariantChecker {
             }
         }
         if sim.counters.unclean_elections == 0 {
-            for broker in sim.brokers.values().filter(|b| b.online) {
-                for ((group, tp), offset) in &broker.committed {
-                    let max = self.max_hw.get(tp).copied().unwrap_or(0);
-                    if *offset > max {
+            for broker in sim.brokers.values().filter(|b| b.online()) {
+                for (group, tp, offset) in broker.coordinator().all_committed() {
+                    let max = self.max_hw.get(&tp).copied().unwrap_or(0);
+                    if offset > max {
                         out.push(format!(
                             "group {group}: committed offset {offset} of {} passes the HW {max}",
-                            sim.partition_name(*tp)
+                            sim.partition_name(tp)
                         ));
                     }
                 }

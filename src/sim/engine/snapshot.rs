@@ -3,12 +3,12 @@
 use serde::Serialize;
 use std::rc::Rc;
 
-use super::broker::Role;
-use super::client::MemberPhase;
-use super::coordinator::GroupPhase;
-use super::engine::{Counters, Simulation};
-use super::network::{DropReason, MessageKind, Payload};
-use super::types::{
+use super::{Counters, Simulation};
+use crate::sim::broker::{GroupPhase, RoleKind};
+use crate::sim::client::MemberPhase;
+use crate::sim::log::PartitionLog;
+use crate::sim::network::{DropReason, MessageKind};
+use crate::sim::types::{
     BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SimTime, TopicPartition,
 };
 
@@ -244,18 +244,17 @@ impl Simulation {
             .brokers
             .values()
             .map(|b| BrokerView {
-                id: b.id,
-                online: b.online,
-                isolated: self.links.is_isolated(NodeId::Broker(b.id)),
-                fenced: self.broker_fenced(b.id),
+                id: b.id(),
+                online: b.online(),
+                isolated: self.links.is_isolated(NodeId::Broker(b.id())),
+                fenced: self.broker_fenced(b.id()),
                 leader_of: self
                     .controller
-                    .partitions
-                    .values()
-                    .filter(|p| p.leader == Some(b.id))
+                    .partitions()
+                    .filter(|(_, p)| p.leader == Some(b.id()))
                     .count(),
-                coordinates: if b.online {
-                    b.groups.keys().cloned().collect()
+                coordinates: if b.online() {
+                    b.coordinator().group_names().cloned().collect()
                 } else {
                     Vec::new()
                 },
@@ -295,9 +294,9 @@ impl Simulation {
         Snapshot {
             now: self.now,
             controller: ControllerView {
-                online: self.controller.online,
+                online: self.controller.online(),
                 isolated: self.links.is_isolated(NodeId::Controller),
-                metadata_version: self.controller.metadata_version,
+                metadata_version: self.controller.metadata_version(),
             },
             brokers,
             topics,
@@ -311,9 +310,9 @@ impl Simulation {
 
     /// The replica whose log stands for the partition: the leader's, or the longest live one.
     pub(crate) fn reference_replica(&self, tp: TopicPartition) -> Option<BrokerId> {
-        let state = self.controller.partitions.get(&tp)?;
+        let state = self.controller.partition(tp)?;
         if let Some(l) = state.leader {
-            if self.brokers[&l].replicas.contains_key(&tp) {
+            if self.brokers[&l].replica(tp).is_some() {
                 return Some(l);
             }
         }
@@ -321,10 +320,10 @@ impl Simulation {
             .replicas
             .iter()
             .copied()
-            .filter(|b| self.brokers[b].replicas.contains_key(&tp))
+            .filter(|b| self.brokers[b].replica(tp).is_some())
             .max_by_key(|b| {
                 (
-                    self.brokers[b].replicas[&tp].log.log_end_offset(),
+                    self.replica_log(*b, tp).map_or(0, |l| l.log_end_offset()),
                     std::cmp::Reverse(*b),
                 )
             })
@@ -333,36 +332,36 @@ impl Simulation {
     /// One partition's view.
     pub fn partition_view(&self, tp: TopicPartition) -> PartitionView {
         let topic = &self.topics[tp.topic.0 as usize];
-        let state = &self.controller.partitions[&tp];
+        let state = self.controller.partition(tp).expect("partition exists");
         let replica_states: Vec<ReplicaView> = state
             .replicas
             .iter()
             .map(|b| {
                 let broker = &self.brokers[b];
-                let r = broker.replicas.get(&tp);
+                let r = broker.replica(tp);
                 ReplicaView {
                     broker: *b,
-                    role: match r.map(|r| &r.role) {
-                        Some(Role::Leader(_)) if broker.online => ReplicaRole::Leader,
-                        Some(Role::Follower { .. }) if broker.online => ReplicaRole::Follower,
+                    role: match r.map(|r| r.role()) {
+                        Some(RoleKind::Leader) if broker.online() => ReplicaRole::Leader,
+                        Some(RoleKind::Follower) if broker.online() => ReplicaRole::Follower,
                         _ => ReplicaRole::Unknown,
                     },
                     in_isr: state.isr.contains(b),
-                    online: broker.online,
-                    log_end_offset: r.map_or(0, |r| r.log.log_end_offset()),
-                    high_watermark: r.map_or(0, |r| r.log.high_watermark()),
-                    log_start_offset: r.map_or(0, |r| r.log.log_start_offset()),
-                    latest_epoch: r.and_then(|r| r.log.latest_epoch()),
+                    online: broker.online(),
+                    log_end_offset: r.map_or(0, |r| r.log().log_end_offset()),
+                    high_watermark: r.map_or(0, |r| r.log().high_watermark()),
+                    log_start_offset: r.map_or(0, |r| r.log().log_start_offset()),
+                    latest_epoch: r.and_then(|r| r.log().latest_epoch()),
                 }
             })
             .collect();
         let reference = self
             .reference_replica(tp)
-            .and_then(|b| self.brokers[&b].replicas.get(&tp));
+            .and_then(|b| self.brokers[&b].replica(tp));
         let (hw, leo, recent_records) = match reference {
             Some(r) => {
-                let hw = r.log.high_watermark();
-                let records = r.log.records();
+                let hw = r.log().high_watermark();
+                let records = r.log().records();
                 let skip = records.len().saturating_sub(RECENT_RECORDS_MAX);
                 let recent = records
                     .iter()
@@ -375,7 +374,7 @@ impl Simulation {
                         committed: rec.offset < hw,
                     })
                     .collect();
-                (hw, r.log.log_end_offset(), recent)
+                (hw, r.log().log_end_offset(), recent)
             }
             None => (0, 0, Vec::new()),
         };
@@ -398,7 +397,7 @@ impl Simulation {
     }
 
     /// A message's view with a one-line summary.
-    pub fn message_view(&self, m: &super::network::Message) -> MessageView {
+    pub fn message_view(&self, m: &crate::sim::network::Message) -> MessageView {
         MessageView {
             id: m.id,
             from: m.from,
@@ -412,181 +411,50 @@ impl Simulation {
         }
     }
 
-    fn summarize(&self, p: &Payload) -> String {
-        use super::network::FetchResult;
-        let name = |tp: &TopicPartition| self.partition_name(*tp);
-        match p {
-            Payload::Produce {
-                tp,
-                acks,
-                records,
-                idempotence,
-                ..
-            } => {
-                let first = records
-                    .first()
-                    .map(|r| r.value.to_string())
-                    .unwrap_or_default();
-                let seq = idempotence
-                    .map(|(pid, s)| format!(" pid {} seq {}", pid.0, s))
-                    .unwrap_or_default();
-                format!(
-                    "{} acks={} {} record(s){}: {}",
-                    name(tp),
-                    acks,
-                    records.len(),
-                    seq,
-                    first
-                )
-            }
-            Payload::ProduceResponse { tp, result, .. } => match result {
-                Ok(o) => format!("{} ok, base offset {}", name(tp), o),
-                Err(e) => format!("{} error {}", name(tp), e),
-            },
-            Payload::ReplicaFetch {
-                tp,
-                fetch_offset,
-                last_fetched_epoch,
-                leader_epoch,
-                ..
-            } => format!(
-                "{} from offset {} (last epoch {}, leader epoch {})",
-                name(tp),
-                fetch_offset,
-                last_fetched_epoch.map_or("-".to_string(), |e| e.to_string()),
-                leader_epoch
-            ),
-            Payload::ReplicaFetchResponse { tp, result, .. }
-            | Payload::ConsumerFetchResponse { tp, result, .. } => match result {
-                FetchResult::Records {
-                    records,
-                    high_watermark,
-                    ..
-                } => {
-                    format!(
-                        "{} {} record(s), HW {}",
-                        name(tp),
-                        records.len(),
-                        high_watermark
-                    )
-                }
-                FetchResult::Diverging { epoch, end_offset } => {
-                    format!(
-                        "{} diverging: epoch {} ends at {}",
-                        name(tp),
-                        epoch,
-                        end_offset
-                    )
-                }
-                FetchResult::Error(e) => format!("{} error {}", name(tp), e),
-            },
-            Payload::ConsumerFetch { tp, offset, .. } => {
-                format!("{} from offset {}", name(tp), offset)
-            }
-            Payload::AlterPartition { tp, new_isr, .. } => {
-                format!(
-                    "{} ISR -> {:?}",
-                    name(tp),
-                    new_isr.iter().map(|b| b.0).collect::<Vec<_>>()
-                )
-            }
-            Payload::AlterPartitionResponse { tp, result } => match result {
-                Ok(s) => format!(
-                    "{} ISR {:?}",
-                    name(tp),
-                    s.isr.iter().map(|b| b.0).collect::<Vec<_>>()
-                ),
-                Err(e) => format!("{} error {}", name(tp), e),
-            },
-            Payload::MetadataUpdate {
-                version,
-                partitions,
-                base_version,
-            } => format!(
-                "v{} {} partition(s){}",
-                version,
-                partitions.len(),
-                if base_version.is_none() {
-                    " (full image)"
-                } else {
-                    ""
-                }
-            ),
-            Payload::BrokerHeartbeat {
-                metadata_version, ..
-            } => format!("metadata v{}", metadata_version),
-            Payload::BrokerHeartbeatResponse { fenced } => {
-                if *fenced {
-                    "fenced".into()
-                } else {
-                    "ok".into()
-                }
-            }
-            Payload::OffsetCommit { group, offsets, .. } => format!(
-                "{}: {}",
-                group,
-                offsets
-                    .iter()
-                    .map(|(tp, o)| format!("{}={}", name(tp), o))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Payload::JoinGroup { group, .. }
-            | Payload::SyncGroup { group, .. }
-            | Payload::GroupHeartbeat { group, .. }
-            | Payload::LeaveGroup { group, .. }
-            | Payload::OffsetFetch { group, .. } => group.to_string(),
-            other => other.api_name().to_string(),
-        }
-    }
-
     fn group_views(&self, partitions: &[PartitionView]) -> Vec<GroupView> {
         let mut groups: std::collections::BTreeMap<Rc<str>, GroupView> = Default::default();
         for k in self.consumers.values() {
-            groups.entry(k.group.clone()).or_insert_with(|| GroupView {
-                group: k.group.clone(),
-                coordinator: None,
-                generation: 0,
-                state: "empty",
-                members: Vec::new(),
-                committed: Vec::new(),
-                lag: Vec::new(),
-            });
+            groups
+                .entry(k.group().clone())
+                .or_insert_with(|| GroupView {
+                    group: k.group().clone(),
+                    coordinator: None,
+                    generation: 0,
+                    state: "empty",
+                    members: Vec::new(),
+                    committed: Vec::new(),
+                    lag: Vec::new(),
+                });
         }
         for (name, view) in groups.iter_mut() {
             let tp = self.coordinator_partition(name);
-            let coordinator = self.controller.partitions.get(&tp).and_then(|s| s.leader);
+            let coordinator = self.controller.partition(tp).and_then(|s| s.leader);
             view.coordinator = coordinator;
             let Some(b) = coordinator.map(|c| &self.brokers[&c]) else {
                 continue;
             };
-            if let Some(g) = b.groups.get(name).filter(|_| b.online) {
-                view.generation = g.generation;
-                view.state = match g.phase {
+            let coordinator = b.coordinator();
+            if let Some(g) = coordinator.group(name).filter(|_| b.online()) {
+                view.generation = g.generation();
+                view.state = match g.phase() {
                     GroupPhase::Empty => "empty",
                     GroupPhase::PreparingRebalance { .. } => "rebalancing",
                     GroupPhase::Stable => "stable",
                 };
                 view.members = g
-                    .members
-                    .iter()
+                    .members()
                     .map(|(id, m)| MemberView {
                         id: id.client,
-                        partitions: m.assignment.clone(),
+                        partitions: m.assignment().to_vec(),
                     })
                     .collect();
             }
-            view.committed = b
-                .committed
-                .iter()
-                .filter(|((g, _), _)| g == name)
-                .map(|((_, tp), o)| (*tp, *o))
-                .collect();
+            view.committed = coordinator.committed(name).collect();
             let subscribed: Vec<Rc<str>> = self
                 .consumers
                 .values()
-                .filter(|k| &k.group == name)
-                .flat_map(|k| k.topics.iter().cloned())
+                .filter(|k| k.group() == name)
+                .flat_map(|k| k.topics().iter().cloned())
                 .collect();
             view.lag = partitions
                 .iter()
@@ -604,15 +472,19 @@ impl Simulation {
         groups.into_values().collect()
     }
 
-    /// Acknowledged records missing from (or replaced in) their partition's reference log.
-    /// Records older than the log start (deleted by retention) are not counted.
+    /// The log that stands for a partition: the leader's, or the most complete replica's.
+    pub fn reference_log(&self, tp: TopicPartition) -> Option<&PartitionLog> {
+        let b = self.reference_replica(tp)?;
+        self.replica_log(b, tp)
+    }
+
+    /// Acknowledged records missing from (or replaced in) their partition's reference log, as
+    /// the acknowledged-records oracle saw them. Records older than the log start (deleted by
+    /// retention) are not counted.
     pub fn lost_acked(&self) -> Vec<(TopicPartition, Offset)> {
         let mut lost = Vec::new();
-        for (tp, acked) in self.acked_records.iter() {
-            let log = self
-                .reference_replica(*tp)
-                .and_then(|b| self.brokers[&b].replicas.get(tp))
-                .map(|r| &r.log);
+        for (tp, acked) in self.ledger.iter() {
+            let log = self.reference_log(*tp);
             for (offset, (key, value)) in acked
                 .iter()
                 .flat_map(|(o, at)| at.iter().map(move |kv| (o, kv)))
@@ -643,12 +515,9 @@ impl Simulation {
 
     /// Values in one replica's log, in offset order.
     pub fn replica_log_values(&self, tp: TopicPartition, broker: BrokerId) -> Vec<String> {
-        self.brokers
-            .get(&broker)
-            .and_then(|b| b.replicas.get(&tp))
-            .map(|r| {
-                r.log
-                    .records()
+        self.replica_log(broker, tp)
+            .map(|log| {
+                log.records()
                     .iter()
                     .map(|rec| rec.data.value.to_string())
                     .collect()
@@ -657,42 +526,29 @@ impl Simulation {
     }
 
     /// Drops acknowledgements older than the reference log's start (bounded memory).
-    pub(crate) fn prune_acked(&mut self) {
+    pub(super) fn prune_acked(&mut self) {
         let starts: Vec<(TopicPartition, Offset)> = self
-            .acked_records
-            .keys()
-            .filter_map(|tp| {
-                let b = self.reference_replica(*tp)?;
-                Some((
-                    *tp,
-                    self.brokers[&b].replicas.get(tp)?.log.log_start_offset(),
-                ))
-            })
+            .ledger
+            .partitions()
+            .filter_map(|tp| Some((tp, self.reference_log(tp)?.log_start_offset())))
             .collect();
         for (tp, start) in starts {
-            if let Some(m) = self.acked_records.get_mut(&tp) {
-                m.remove_below(start);
-            }
+            self.ledger.prune_below(tp, start);
         }
     }
 
     /// The phase of a consumer ("stable", "joining", ...), for the UI.
     pub fn consumer_phase(&self, c: ClientId) -> Option<&'static str> {
         let k = self.consumers.get(&c)?;
-        Some(if !k.online {
+        Some(if !k.online() {
             "down"
         } else {
-            match k.phase {
+            match k.phase() {
                 MemberPhase::Unjoined => "unjoined",
                 MemberPhase::Joining => "joining",
                 MemberPhase::Syncing => "syncing",
                 MemberPhase::Stable => "stable",
             }
         })
-    }
-
-    /// Whether a client is running.
-    pub fn client_online(&self, c: ClientId) -> bool {
-        self.node_up(NodeId::Client(c))
     }
 }

@@ -1,0 +1,492 @@
+//! The broker node: its replicas (logs on disk, roles in memory), the metadata it acts on, and
+//! the dispatch of its inputs to the leader, follower, ISR and group-coordinator rules.
+//!
+//! The rules live beside this file: [`follower`] (fetching and truncation), [`leader`] (fetch
+//! answers, long polls and the high watermark), [`produce`] (appends and pending acks), [`isr`]
+//! (shrink and expand through the controller) and [`coordinator`] (consumer groups, a component
+//! the broker owns).
+
+mod assignor;
+mod coordinator;
+mod follower;
+mod isr;
+mod leader;
+mod produce;
+mod roles;
+
+use std::rc::Rc;
+
+pub use assignor::{range_assign, round_robin_assign};
+pub use coordinator::{GroupCoordinator, GroupMember, GroupPhase, GroupState};
+
+use super::events::EventKind;
+use super::idmap::IdMap;
+use super::log::PartitionLog;
+use super::network::{ErrorCode, FetchResult, PartitionState, Payload};
+use super::node::{Context, Outbox, TimerId};
+use super::seqmap::SeqMap;
+use super::tpmap::TpMap;
+use super::types::{BrokerId, LeaderEpoch, NodeId, Offset, SimDuration, SimTime, TopicPartition};
+
+/// How often a broker's group coordinator checks sessions and pending rebalances.
+const GROUP_CHECK_INTERVAL_MS: SimDuration = 100;
+
+/// Delay before the first group check after a start.
+const FIRST_GROUP_CHECK_MS: SimDuration = 500;
+
+/// A broker's own timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerTimer {
+    /// Send the next heartbeat to the controller.
+    Heartbeat,
+    /// Look for followers that fell out of sync (every half of `replica.lag.time.max.ms`).
+    IsrCheck,
+    /// Fetch again after the fetch backoff.
+    FetchRetry {
+        /// The partition the follower fetches.
+        tp: TopicPartition,
+    },
+    /// A follower's fetch got no answer in time.
+    FetchTimeout {
+        /// The partition the follower fetches.
+        tp: TopicPartition,
+        /// The fetch request that timed out.
+        request: u64,
+    },
+    /// A parked (long-poll) fetch waited `fetch.max.wait.ms`: answer it with what there is.
+    ParkedFetchExpiry {
+        /// The parked fetch.
+        fetch: u64,
+    },
+    /// An acks=all append was not committed within the request's timeout.
+    PendingAckExpiry {
+        /// The pending acknowledgement.
+        ack: u64,
+    },
+    /// The group coordinator's periodic check.
+    GroupCheck,
+}
+
+/// What the leader knows of one follower.
+#[derive(Clone, Debug, Default)]
+struct FollowerProgress {
+    /// The follower's LEO, learned from its last fetch offset.
+    leo: Offset,
+    /// Last time the follower was caught up (Kafka's `lastCaughtUpTimeMs`).
+    last_caught_up: SimTime,
+    /// Time of the follower's previous fetch.
+    last_fetch_time: SimTime,
+    /// The leader's LEO at the follower's previous fetch.
+    last_fetch_leader_leo: Offset,
+}
+
+/// Leader-only memory of a replica.
+#[derive(Clone, Debug, Default)]
+struct LeaderState {
+    /// The LEO when this leader epoch started.
+    epoch_start_offset: Offset,
+    /// Progress of every other replica.
+    followers: IdMap<BrokerId, FollowerProgress>,
+    /// An ISR change sent to the controller and not yet answered, with when it was sent.
+    pending_isr: Option<(Vec<BrokerId>, SimTime)>,
+}
+
+/// The role a replica plays, as its broker believes.
+#[derive(Clone, Debug, Default)]
+enum Role {
+    /// Not started (broker just restarted, or no metadata yet).
+    #[default]
+    Unknown,
+    /// Leader of its partition.
+    Leader(LeaderState),
+    /// Follower fetching from `leader`.
+    Follower {
+        /// Whom it fetches from.
+        leader: Option<BrokerId>,
+        /// Request id of the fetch in flight.
+        fetch_in_flight: Option<u64>,
+    },
+}
+
+/// What a replica's role is, seen from outside the broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleKind {
+    /// Not started or not told yet.
+    Unknown,
+    /// Leads its partition.
+    Leader,
+    /// Fetches from the leader.
+    Follower,
+}
+
+/// One partition replica on a broker.
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
+    /// The log (survives a crash).
+    log: PartitionLog,
+    /// Role (memory).
+    role: Role,
+    /// The partition state this broker acts on.
+    state: Option<PartitionState>,
+    /// The timeout of the follower's fetch in flight.
+    fetch_timeout: Option<TimerId>,
+}
+
+impl Replica {
+    /// The replica's log.
+    pub fn log(&self) -> &PartitionLog {
+        &self.log
+    }
+
+    /// What the broker believes this replica is.
+    pub fn role(&self) -> RoleKind {
+        match self.role {
+            Role::Unknown => RoleKind::Unknown,
+            Role::Leader(_) => RoleKind::Leader,
+            Role::Follower { .. } => RoleKind::Follower,
+        }
+    }
+
+    /// The partition state the broker acts on.
+    pub fn state(&self) -> Option<&PartitionState> {
+        self.state.as_ref()
+    }
+
+    fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader(_))
+    }
+}
+
+/// A fetch the leader holds until data arrives or the wait expires (long poll).
+#[derive(Clone, Debug)]
+struct ParkedFetch {
+    expiry: TimerId,
+    tp: TopicPartition,
+    from: NodeId,
+    request_id: u64,
+    offset: Offset,
+    consumer: bool,
+}
+
+/// What to answer when a pending acks=all append is committed.
+#[derive(Clone, Debug)]
+enum PendingReply {
+    Produce {
+        request_id: u64,
+        base_offset: Offset,
+    },
+    Commit {
+        request_id: u64,
+        group: Rc<str>,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+}
+
+/// An append waiting for the high watermark to pass `last_offset`.
+#[derive(Clone, Debug)]
+struct PendingAck {
+    expiry: Option<TimerId>,
+    tp: TopicPartition,
+    to: NodeId,
+    last_offset: Offset,
+    reply: PendingReply,
+}
+
+/// A broker process.
+#[derive(Clone, Debug)]
+pub struct Broker {
+    id: BrokerId,
+    online: bool,
+    incarnation: u32,
+    metadata_version: u64,
+    fenced: bool,
+    replicas: TpMap<Replica>,
+    metadata: TpMap<PartitionState>,
+    parked: SeqMap<ParkedFetch>,
+    pending: SeqMap<PendingAck>,
+    next_local_id: u64,
+    coordinator: GroupCoordinator,
+}
+
+impl Broker {
+    /// A broker that has not started yet (call [`Broker::start`]).
+    pub fn new(id: BrokerId) -> Self {
+        Broker {
+            id,
+            online: false,
+            incarnation: 0,
+            metadata_version: 0,
+            fenced: false,
+            replicas: TpMap::new(),
+            metadata: TpMap::new(),
+            parked: SeqMap::new(),
+            pending: SeqMap::new(),
+            next_local_id: 1,
+            coordinator: GroupCoordinator::default(),
+        }
+    }
+
+    // ----- getters -----
+
+    /// Its id.
+    pub fn id(&self) -> BrokerId {
+        self.id
+    }
+
+    /// Whether the process runs.
+    pub fn online(&self) -> bool {
+        self.online
+    }
+
+    /// Its process incarnation, bumped by every start (timers of older ones are inert).
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
+
+    /// Whether the controller's last heartbeat answer said this broker is fenced.
+    pub fn fenced(&self) -> bool {
+        self.fenced
+    }
+
+    /// The replica of `tp` this broker hosts, if any.
+    pub fn replica(&self, tp: TopicPartition) -> Option<&Replica> {
+        self.replicas.get(&tp)
+    }
+
+    /// Every replica it hosts, in partition order.
+    pub fn replicas(&self) -> impl Iterator<Item = (&TopicPartition, &Replica)> {
+        self.replicas.iter()
+    }
+
+    /// Whether it believes it leads `tp`.
+    pub fn is_leader(&self, tp: TopicPartition) -> bool {
+        self.replicas.get(&tp).is_some_and(Replica::is_leader)
+    }
+
+    /// The consumer groups it coordinates.
+    pub fn coordinator(&self) -> &GroupCoordinator {
+        &self.coordinator
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_local_id += 1;
+        self.next_local_id
+    }
+
+    fn leader_epoch_of(&self, tp: TopicPartition) -> Option<LeaderEpoch> {
+        let r = self.replicas.get(&tp)?;
+        match r.role {
+            Role::Leader(_) => r.state.as_ref().map(|s| s.leader_epoch),
+            _ => None,
+        }
+    }
+
+    // ----- life cycle -----
+
+    /// Starts a new incarnation: heartbeat to the controller, arm the periodic checks.
+    pub fn start(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+        self.online = true;
+        self.incarnation += 1;
+        self.metadata_version = 0;
+        self.heartbeat(ctx, out);
+        let lag = ctx.config.cluster.replica_lag_time_max_ms;
+        out.set_timer(lag / 2, BrokerTimer::IsrCheck);
+        out.set_timer(FIRST_GROUP_CHECK_MS, BrokerTimer::GroupCheck);
+    }
+
+    /// The process dies: it keeps its logs and loses everything in memory.
+    pub fn crash(&mut self, out: &mut Outbox<BrokerTimer>) {
+        if !self.online {
+            return;
+        }
+        self.online = false;
+        self.metadata.clear();
+        self.parked.clear();
+        self.pending.clear();
+        self.coordinator = GroupCoordinator::default();
+        self.fenced = false;
+        for r in self.replicas.values_mut() {
+            r.role = Role::Unknown;
+            r.state = None;
+        }
+        out.emit(EventKind::NodeCrashed {
+            node: NodeId::Broker(self.id),
+        });
+    }
+
+    fn heartbeat(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+        let payload = Payload::BrokerHeartbeat {
+            incarnation: self.incarnation,
+            metadata_version: self.metadata_version,
+        };
+        out.send(NodeId::Controller, payload);
+        let interval = ctx.config.cluster.broker_heartbeat_interval_ms;
+        out.set_timer(interval, BrokerTimer::Heartbeat);
+    }
+
+    // ----- inputs -----
+
+    /// A message from another node.
+    pub fn handle_message(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        payload: Payload,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        match payload {
+            Payload::BrokerHeartbeatResponse { fenced } => self.fenced = fenced,
+            Payload::MetadataUpdate {
+                base_version,
+                version,
+                partitions,
+            } => {
+                let current = self.metadata_version;
+                if base_version.is_some_and(|v| v != current) || version <= current {
+                    return; // a gap: the next heartbeat brings a full image
+                }
+                self.metadata_version = version;
+                for state in partitions {
+                    self.apply_partition_state(now, state, ctx, out);
+                }
+            }
+            Payload::AlterPartitionResponse { tp, result } => {
+                self.alter_partition_response(tp, result, ctx, out)
+            }
+            Payload::ReplicaFetch {
+                request_id,
+                tp,
+                fetch_offset,
+                last_fetched_epoch,
+                leader_epoch,
+            } => {
+                let NodeId::Broker(f) = from else { return };
+                let fetch = leader::ReplicaFetch {
+                    follower: f,
+                    request_id,
+                    tp,
+                    fetch_offset,
+                    last_fetched_epoch,
+                    leader_epoch,
+                };
+                self.handle_replica_fetch(now, fetch, ctx, out)
+            }
+            Payload::ReplicaFetchResponse {
+                request_id,
+                tp,
+                result,
+            } => self.handle_fetch_response(request_id, tp, result, ctx, out),
+            Payload::MetadataRequest => {
+                let partitions = self.metadata.values().cloned().collect();
+                out.send(from, Payload::MetadataResponse { partitions });
+            }
+            Payload::Produce {
+                request_id,
+                tp,
+                acks,
+                idempotence,
+                records,
+                timeout_ms,
+            } => {
+                let produce = produce::ProduceRequest {
+                    from,
+                    request_id,
+                    tp,
+                    acks,
+                    idempotence,
+                    timeout_ms,
+                };
+                self.handle_produce(produce, &records, ctx, out)
+            }
+            Payload::ConsumerFetch {
+                request_id,
+                tp,
+                offset,
+            } => self.handle_consumer_fetch(from, request_id, tp, offset, ctx, out),
+            Payload::ListOffsets { tp, earliest } => {
+                let result = match self.replicas.get(&tp) {
+                    Some(r) if r.is_leader() => Ok(if earliest {
+                        r.log.log_start_offset()
+                    } else {
+                        r.log.high_watermark()
+                    }),
+                    _ => Err(ErrorCode::NotLeaderOrFollower),
+                };
+                out.send(from, Payload::ListOffsetsResponse { tp, result });
+            }
+            other => self.handle_group_request(now, from, other, ctx, out),
+        }
+    }
+
+    /// One of the broker's timers fired.
+    pub fn handle_timer(
+        &mut self,
+        now: SimTime,
+        timer: BrokerTimer,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        match timer {
+            BrokerTimer::Heartbeat => self.heartbeat(ctx, out),
+            BrokerTimer::IsrCheck => self.isr_check(now, ctx, out),
+            BrokerTimer::FetchRetry { tp } => self.fetch_retry(tp, ctx, out),
+            BrokerTimer::FetchTimeout { tp, request } => self.fetch_timeout(tp, request, ctx, out),
+            BrokerTimer::ParkedFetchExpiry { fetch } => self.expire_parked_fetch(fetch, ctx, out),
+            BrokerTimer::PendingAckExpiry { ack } => {
+                self.complete_pending(ack, Err(ErrorCode::RequestTimedOut), out)
+            }
+            BrokerTimer::GroupCheck => {
+                self.coordinator.check(now, ctx, out);
+                out.set_timer(GROUP_CHECK_INTERVAL_MS, BrokerTimer::GroupCheck);
+            }
+        }
+    }
+
+    /// A message this broker sent could not be delivered because its receiver is down (the
+    /// connection was refused): a fetch to a crashed leader is retried after the backoff.
+    pub fn handle_unreachable(
+        &mut self,
+        payload: Payload,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        if let Payload::ReplicaFetch { request_id, tp, .. } = payload {
+            let backoff = ctx.config.cluster.replica_fetch_backoff_ms;
+            if let Some(Replica {
+                role: Role::Follower {
+                    fetch_in_flight, ..
+                },
+                ..
+            }) = self.replicas.get_mut(&tp)
+            {
+                if *fetch_in_flight == Some(request_id) {
+                    *fetch_in_flight = None;
+                    out.set_timer(backoff, BrokerTimer::FetchRetry { tp });
+                }
+            }
+        }
+    }
+}
+
+/// Answers a parked fetch (and cancels its expiry).
+fn respond_fetch(p: &ParkedFetch, result: FetchResult, out: &mut Outbox<BrokerTimer>) {
+    out.cancel_timer(p.expiry);
+    let payload = if p.consumer {
+        Payload::ConsumerFetchResponse {
+            request_id: p.request_id,
+            tp: p.tp,
+            result,
+        }
+    } else {
+        Payload::ReplicaFetchResponse {
+            request_id: p.request_id,
+            tp: p.tp,
+            result,
+        }
+    };
+    out.send(p.from, payload);
+}
+
+#[cfg(test)]
+mod tests;

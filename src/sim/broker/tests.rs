@@ -1,0 +1,355 @@
+//! The broker alone: told its partition states as the controller would, fed produce and fetch
+//! requests, checked by the exact effects it returns.
+
+use std::rc::Rc;
+
+use super::*;
+use crate::sim::config::{Acks, SimConfig};
+use crate::sim::network::RecordData;
+use crate::sim::node::{Effect, Topic};
+use crate::sim::test_support::{cluster, events, orders, sends};
+use crate::sim::types::{ClientId, ProducerId};
+
+struct Fixture {
+    config: SimConfig,
+    topics: Vec<Topic>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let (config, topics) = cluster();
+        Fixture { config, topics }
+    }
+
+    fn ctx(&self) -> Context<'_> {
+        Context {
+            config: &self.config,
+            topics: &self.topics,
+        }
+    }
+
+    /// Broker `id` started and told that `orders-0` has `leader` in `epoch`, replicas 1..3.
+    fn broker(&self, id: u32, leader: u32, epoch: u32) -> Broker {
+        let mut b = Broker::new(BrokerId(id));
+        let mut out = Outbox::new(0, 0);
+        b.start(&self.ctx(), &mut out);
+        self.tell(&mut b, 0, leader, epoch, &[1, 2, 3], 1);
+        b
+    }
+
+    /// Delivers a metadata update (version `version`) with one state of `orders-0`.
+    fn tell(
+        &self,
+        b: &mut Broker,
+        now: SimTime,
+        leader: u32,
+        epoch: u32,
+        isr: &[u32],
+        version: u64,
+    ) -> Vec<Effect<BrokerTimer>> {
+        let state = PartitionState {
+            tp: orders(0),
+            leader: Some(BrokerId(leader)),
+            leader_epoch: epoch,
+            partition_epoch: epoch,
+            replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+            isr: isr.iter().map(|r| BrokerId(*r)).collect(),
+        };
+        let update = Payload::MetadataUpdate {
+            base_version: Some(version - 1),
+            version,
+            partitions: vec![state],
+        };
+        self.feed(b, now, NodeId::Controller, update)
+    }
+
+    fn feed(
+        &self,
+        b: &mut Broker,
+        now: SimTime,
+        from: NodeId,
+        payload: Payload,
+    ) -> Vec<Effect<BrokerTimer>> {
+        let mut out = Outbox::new(now, 1000);
+        b.handle_message(now, from, payload, &self.ctx(), &mut out);
+        out.take()
+    }
+
+    fn timer(&self, b: &mut Broker, now: SimTime, timer: BrokerTimer) -> Vec<Effect<BrokerTimer>> {
+        let mut out = Outbox::new(now, 1000);
+        b.handle_timer(now, timer, &self.ctx(), &mut out);
+        out.take()
+    }
+}
+
+fn record(value: &str) -> RecordData {
+    RecordData {
+        key: None,
+        value: Rc::from(value),
+        timestamp: 0,
+    }
+}
+
+fn produce(request_id: u64, acks: Acks, sequence: u32, values: &[&str]) -> Payload {
+    Payload::Produce {
+        request_id,
+        tp: orders(0),
+        acks,
+        idempotence: Some((ProducerId(7), sequence)),
+        records: values.iter().map(|v| record(v)).collect(),
+        timeout_ms: 30_000,
+    }
+}
+
+fn fetch(request_id: u64, offset: Offset, last_epoch: Option<u32>, epoch: u32) -> Payload {
+    Payload::ReplicaFetch {
+        request_id,
+        tp: orders(0),
+        fetch_offset: offset,
+        last_fetched_epoch: last_epoch,
+        leader_epoch: epoch,
+    }
+}
+
+const CLIENT: NodeId = NodeId::Client(ClientId(9));
+
+#[test]
+fn a_retried_idempotent_batch_is_answered_with_its_first_offset_and_not_appended_again() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let first = f.feed(&mut b, 10, CLIENT, produce(1, Acks::Leader, 0, &["a", "b"]));
+    let ok = |request_id| Payload::ProduceResponse {
+        request_id,
+        tp: orders(0),
+        result: Ok(0),
+    };
+    assert_eq!(
+        first,
+        vec![Effect::Send {
+            to: CLIENT,
+            payload: ok(1)
+        }]
+    );
+    // The answer was lost; the producer sends the same batch (same id and sequence) again.
+    let retry = f.feed(&mut b, 20, CLIENT, produce(2, Acks::Leader, 0, &["a", "b"]));
+    assert_eq!(
+        retry,
+        vec![
+            Effect::Emit(EventKind::DuplicateSuppressed {
+                broker: BrokerId(1),
+                tp: orders(0),
+                offset: 0
+            }),
+            Effect::Send {
+                to: CLIENT,
+                payload: ok(2)
+            },
+        ]
+    );
+    assert_eq!(
+        b.replica(orders(0)).map(|r| r.log().log_end_offset()),
+        Some(2)
+    );
+    // A sequence that skips ahead is refused.
+    let gap = f.feed(&mut b, 30, CLIENT, produce(3, Acks::Leader, 5, &["z"]));
+    assert_eq!(
+        sends(&gap),
+        vec![(
+            CLIENT,
+            Payload::ProduceResponse {
+                request_id: 3,
+                tp: orders(0),
+                result: Err(ErrorCode::OutOfOrderSequenceNumber)
+            }
+        )]
+    );
+}
+
+#[test]
+fn acks_all_waits_for_the_isr_and_answers_once_the_high_watermark_passes() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let appended = f.feed(&mut b, 10, CLIENT, produce(1, Acks::All, 0, &["a"]));
+    assert!(
+        sends(&appended).is_empty(),
+        "nothing is answered before the followers have it"
+    );
+    let _ = f.feed(
+        &mut b,
+        11,
+        NodeId::Broker(BrokerId(2)),
+        fetch(1, 1, Some(0), 0),
+    );
+    assert_eq!(
+        b.replica(orders(0)).map(|r| r.log().high_watermark()),
+        Some(0)
+    );
+    let last = f.feed(
+        &mut b,
+        12,
+        NodeId::Broker(BrokerId(3)),
+        fetch(1, 1, Some(0), 0),
+    );
+    assert_eq!(
+        b.replica(orders(0)).map(|r| r.log().high_watermark()),
+        Some(1)
+    );
+    assert!(sends(&last).contains(&(
+        CLIENT,
+        Payload::ProduceResponse {
+            request_id: 1,
+            tp: orders(0),
+            result: Ok(0)
+        }
+    )));
+}
+
+#[test]
+fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_caught_up() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let lag = f.config.cluster.replica_lag_time_max_ms;
+    // Broker 3 keeps fetching; broker 2 never does.
+    let _ = f.feed(
+        &mut b,
+        lag,
+        NodeId::Broker(BrokerId(3)),
+        fetch(1, 0, None, 0),
+    );
+    let check = f.timer(&mut b, lag + 1, BrokerTimer::IsrCheck);
+    let shrink = Payload::AlterPartition {
+        tp: orders(0),
+        leader_epoch: 0,
+        partition_epoch: 0,
+        new_isr: vec![BrokerId(1), BrokerId(3)],
+    };
+    assert_eq!(
+        check,
+        vec![
+            Effect::Send {
+                to: NodeId::Controller,
+                payload: shrink
+            },
+            Effect::SetTimer {
+                id: crate::sim::node::TimerId {
+                    at: lag + 1 + lag / 2,
+                    seq: 1001
+                },
+                delay: lag / 2,
+                timer: BrokerTimer::IsrCheck
+            },
+        ]
+    );
+    // The controller commits the shrink; broker 2 then fetches from the log end.
+    let committed = PartitionState {
+        tp: orders(0),
+        leader: Some(BrokerId(1)),
+        leader_epoch: 0,
+        partition_epoch: 1,
+        replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+        isr: vec![BrokerId(1), BrokerId(3)],
+    };
+    let answer = Payload::AlterPartitionResponse {
+        tp: orders(0),
+        result: Ok(committed),
+    };
+    let _ = f.feed(&mut b, lag + 2, NodeId::Controller, answer);
+    let back = f.feed(
+        &mut b,
+        lag + 3,
+        NodeId::Broker(BrokerId(2)),
+        fetch(2, 0, None, 0),
+    );
+    let expand = Payload::AlterPartition {
+        tp: orders(0),
+        leader_epoch: 0,
+        partition_epoch: 1,
+        new_isr: vec![BrokerId(1), BrokerId(3), BrokerId(2)],
+    };
+    assert_eq!(sends(&back).first(), Some(&(NodeId::Controller, expand)));
+}
+
+#[test]
+fn a_follower_truncates_to_the_leaders_end_of_its_last_epoch() {
+    let f = Fixture::new();
+    // Broker 2 led orders-0 in epoch 0 and took three records nobody else has.
+    let mut b = f.broker(2, 2, 0);
+    let _ = f.feed(
+        &mut b,
+        10,
+        CLIENT,
+        produce(1, Acks::Leader, 0, &["x", "y", "z"]),
+    );
+    // Broker 1 leads in epoch 1: broker 2 follows and fetches from its log end.
+    let follow = f.tell(&mut b, 20, 1, 1, &[1], 2);
+    let Some((
+        to,
+        Payload::ReplicaFetch {
+            request_id,
+            fetch_offset,
+            last_fetched_epoch,
+            leader_epoch,
+            ..
+        },
+    )) = sends(&follow).into_iter().next()
+    else {
+        panic!("the new follower fetches: {follow:?}");
+    };
+    assert_eq!(to, NodeId::Broker(BrokerId(1)));
+    assert_eq!(
+        (fetch_offset, last_fetched_epoch, leader_epoch),
+        (3, Some(0), 1)
+    );
+    // The leader's epoch 0 ended at offset 1.
+    let diverging = Payload::ReplicaFetchResponse {
+        request_id,
+        tp: orders(0),
+        result: FetchResult::Diverging {
+            epoch: 0,
+            end_offset: 1,
+        },
+    };
+    let cut = f.feed(&mut b, 30, NodeId::Broker(BrokerId(1)), diverging);
+    assert_eq!(
+        events(&cut),
+        vec![EventKind::Truncated {
+            broker: BrokerId(2),
+            tp: orders(0),
+            from: 3,
+            to: 1
+        }]
+    );
+    assert_eq!(
+        b.replica(orders(0)).map(|r| r.log().log_end_offset()),
+        Some(1)
+    );
+    let refetch = sends(&cut);
+    assert!(matches!(
+        refetch.as_slice(),
+        [(
+            NodeId::Broker(BrokerId(1)),
+            Payload::ReplicaFetch {
+                fetch_offset: 1,
+                ..
+            }
+        )]
+    ));
+}
+
+#[test]
+fn a_fetch_from_an_older_leader_epoch_is_fenced() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 3);
+    let stale = f.feed(&mut b, 5, NodeId::Broker(BrokerId(2)), fetch(4, 0, None, 2));
+    assert_eq!(
+        stale,
+        vec![Effect::Send {
+            to: NodeId::Broker(BrokerId(2)),
+            payload: Payload::ReplicaFetchResponse {
+                request_id: 4,
+                tp: orders(0),
+                result: FetchResult::Error(ErrorCode::FencedLeaderEpoch)
+            }
+        }]
+    );
+}

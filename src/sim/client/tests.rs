@@ -1,0 +1,262 @@
+//! The clients alone: a producer retrying a batch with the same sequence numbers, and a
+//! consumer joining its group, checked by the exact messages they send.
+
+use std::rc::Rc;
+
+use super::*;
+use crate::sim::config::{Acks, ConsumerConfig, ProducerConfig, TimingPreset};
+use crate::sim::events::EventKind;
+use crate::sim::network::{ErrorCode, PartitionState, Payload};
+use crate::sim::node::{Context, Outbox};
+use crate::sim::node::{Effect, Topic};
+use crate::sim::rng::SimRng;
+use crate::sim::test_support::{cluster, events, orders, sends, timers};
+use crate::sim::types::{BrokerId, ClientId, MemberId, NodeId, SimTime, TopicId, TopicPartition};
+
+fn leaders(topics: &[Topic], leader: u32) -> Vec<PartitionState> {
+    topics
+        .iter()
+        .flat_map(|t| {
+            (0..t.config.partitions).map(move |p| PartitionState {
+                tp: TopicPartition {
+                    topic: t.id,
+                    partition: p,
+                },
+                leader: Some(BrokerId(leader)),
+                leader_epoch: 0,
+                partition_epoch: 0,
+                replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+            })
+        })
+        .collect()
+}
+
+/// The first produce request among `effects`: its receiver, request id and payload.
+fn produce_of(effects: &[Effect<ProducerTimer>]) -> Option<(NodeId, u64, Payload)> {
+    sends(effects).into_iter().find_map(|(to, p)| match &p {
+        Payload::Produce { request_id, .. } => Some((to, *request_id, p.clone())),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_producer_retries_a_failed_batch_with_the_same_producer_id_and_sequence() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let mut env = ClientEnv::new(SimRng::new(1));
+    let mut pc = ProducerConfig::preset(TimingPreset::Kafka);
+    pc.enable_idempotence = true;
+    pc.acks = Acks::All;
+    let mut p = Producer::new(ClientId(1), pc.clone(), &mut env);
+    let mut out = Outbox::new(0, 0);
+    p.start(&ctx, &mut env, &mut out);
+    assert_eq!(
+        sends(&out.take()),
+        vec![(NodeId::Broker(BrokerId(1)), Payload::MetadataRequest)]
+    );
+    let md = Payload::MetadataResponse {
+        partitions: leaders(&topics, 1),
+    };
+    p.handle_message(1, NodeId::Broker(BrokerId(1)), md, &ctx, &mut env, &mut out);
+    // Fresh metadata wakes the producer at once; nothing is buffered yet.
+    assert_eq!(timers(&out.take()), vec![(0, ProducerTimer::Drain)]);
+    p.handle_timer(1, ProducerTimer::Drain, &ctx, &mut env, &mut out);
+    assert!(out.take().is_empty());
+
+    let send = p.send(
+        2,
+        TopicId(1),
+        3,
+        0,
+        Some(Rc::from("order-7")),
+        Rc::from("v"),
+        None,
+        &mut env,
+        &mut out,
+    );
+    let linger = pc.linger_ms;
+    assert_eq!(timers(&out.take()), vec![(linger, ProducerTimer::Drain)]);
+    let drain_at: SimTime = 2 + linger;
+    p.handle_timer(drain_at, ProducerTimer::Drain, &ctx, &mut env, &mut out);
+    let (first_to, first_request, first) = produce_of(&out.take()).expect("the batch goes out");
+    assert_eq!(first_to, NodeId::Broker(BrokerId(1)));
+    let Payload::Produce {
+        idempotence, tp, ..
+    } = &first
+    else {
+        unreachable!()
+    };
+    let pid = p.producer_id().expect("idempotent producers have an id");
+    assert_eq!(*idempotence, Some((pid, 0)));
+
+    // The leader moved: the batch fails with a retriable error and is sent again as it was.
+    let refused = Payload::ProduceResponse {
+        request_id: first_request,
+        tp: *tp,
+        result: Err(ErrorCode::NotLeaderOrFollower),
+    };
+    p.handle_message(
+        drain_at + 5,
+        NodeId::Broker(BrokerId(1)),
+        refused,
+        &ctx,
+        &mut env,
+        &mut out,
+    );
+    let failed = out.take();
+    assert_eq!(
+        events(&failed),
+        vec![EventKind::ProduceError {
+            producer: ClientId(1),
+            tp: *tp,
+            error: ErrorCode::NotLeaderOrFollower,
+            retrying: true
+        }]
+    );
+    let (backoff, _) = *timers(&failed)
+        .iter()
+        .find(|(_, t)| *t == ProducerTimer::Drain)
+        .expect("a drain after the backoff");
+    let md = Payload::MetadataResponse {
+        partitions: leaders(&topics, 2),
+    };
+    p.handle_message(
+        drain_at + 6,
+        NodeId::Broker(BrokerId(2)),
+        md,
+        &ctx,
+        &mut env,
+        &mut out,
+    );
+    let _ = out.take();
+    p.handle_timer(
+        drain_at + 5 + backoff,
+        ProducerTimer::Drain,
+        &ctx,
+        &mut env,
+        &mut out,
+    );
+    let (second_to, second_request, second) = produce_of(&out.take()).expect("the retry goes out");
+    assert_eq!(second_to, NodeId::Broker(BrokerId(2)), "to the new leader");
+    assert_ne!(second_request, first_request, "a retry is a new request");
+    let (
+        Payload::Produce {
+            idempotence: a,
+            records: ra,
+            ..
+        },
+        Payload::Produce {
+            idempotence: b,
+            records: rb,
+            ..
+        },
+    ) = (&first, &second)
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        a, b,
+        "same producer id and base sequence: the leader can spot a duplicate"
+    );
+    assert_eq!(ra, rb);
+    let ack = Payload::ProduceResponse {
+        request_id: second_request,
+        tp: *tp,
+        result: Ok(4),
+    };
+    p.handle_message(
+        drain_at + 100,
+        NodeId::Broker(BrokerId(2)),
+        ack,
+        &ctx,
+        &mut env,
+        &mut out,
+    );
+    assert!(events(&out.take()).contains(&EventKind::ProduceAcked {
+        producer: ClientId(1),
+        send,
+        tp: *tp,
+        offset: 4
+    }));
+}
+
+#[test]
+fn a_consumer_joins_syncs_and_asks_for_its_committed_offsets() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let mut env = ClientEnv::new(SimRng::new(1));
+    let cc = ConsumerConfig::preset(TimingPreset::Kafka);
+    let mut k = Consumer::new(ClientId(4), "shipping", &["orders"], cc, 0);
+    let mut out = Outbox::new(0, 0);
+    k.start(&ctx, &mut env, &mut out);
+    let md = Payload::MetadataResponse {
+        partitions: leaders(&topics, 3),
+    };
+    k.handle_message(1, NodeId::Broker(BrokerId(1)), md, &ctx, &mut env, &mut out);
+    let _ = out.take();
+    let coordinator = NodeId::Broker(BrokerId(3));
+    let member = MemberId {
+        client: ClientId(4),
+        incarnation: 1,
+    };
+    k.handle_timer(100, ConsumerTimer::Tick, &ctx, &mut env, &mut out);
+    assert_eq!(
+        sends(&out.take()),
+        vec![(
+            coordinator,
+            Payload::JoinGroup {
+                group: Rc::from("shipping"),
+                member,
+                topics: vec![Rc::from("orders")]
+            }
+        )]
+    );
+    assert_eq!(k.phase(), MemberPhase::Joining);
+    let joined = Payload::JoinGroupResponse {
+        group: Rc::from("shipping"),
+        result: Ok(1),
+    };
+    k.handle_message(110, coordinator, joined, &ctx, &mut env, &mut out);
+    assert_eq!(
+        sends(&out.take()),
+        vec![(
+            coordinator,
+            Payload::SyncGroup {
+                group: Rc::from("shipping"),
+                member,
+                generation: 1
+            }
+        )]
+    );
+    let synced = Payload::SyncGroupResponse {
+        group: Rc::from("shipping"),
+        result: Ok(vec![orders(1)]),
+    };
+    k.handle_message(120, coordinator, synced, &ctx, &mut env, &mut out);
+    let effects = out.take();
+    assert_eq!(
+        events(&effects),
+        vec![EventKind::PartitionsAssigned {
+            consumer: ClientId(4),
+            partitions: vec![orders(1)]
+        }]
+    );
+    assert_eq!(
+        sends(&effects),
+        vec![(
+            coordinator,
+            Payload::OffsetFetch {
+                group: Rc::from("shipping"),
+                partitions: vec![orders(1)]
+            }
+        )]
+    );
+    assert_eq!(k.assignment(), &[orders(1)]);
+}

@@ -1,0 +1,228 @@
+//! User and scenario commands: crash, restart, isolate and heal nodes, drop messages.
+
+use super::{Scheduled, Simulation};
+use crate::sim::events::EventKind;
+use crate::sim::network::{DropReason, MessageKind};
+use crate::sim::types::{BrokerId, ClientId, MessageId, NodeId};
+
+/// User and scenario actions.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Command {
+    /// Crash a broker: it keeps its disk (logs), loses its memory.
+    FailBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// Restart a crashed broker.
+    RestoreBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// Cut every link of a broker.
+    IsolateBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// Restore the links of a broker.
+    HealBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// Restore every link.
+    HealNetwork,
+    /// Crash the controller: no fencing or election until it returns.
+    FailController,
+    /// Restart the controller.
+    RestoreController,
+    /// Cut the controller's links.
+    IsolateController,
+    /// Restore the controller's links.
+    HealController,
+    /// Crash a client process (it loses its memory).
+    CrashClient {
+        /// Which client.
+        client: ClientId,
+    },
+    /// Restart a crashed client.
+    RestartClient {
+        /// Which client.
+        client: ClientId,
+    },
+    /// Drop one in-flight message.
+    DropMessage {
+        /// Which message.
+        id: MessageId,
+    },
+}
+
+impl Simulation {
+    /// Applies a user or scenario command. Commands about unknown nodes are refused with a
+    /// message; commands that change nothing are accepted silently.
+    pub fn handle(&mut self, command: Command) -> Result<(), String> {
+        self.mix(0xC0 + command_code(&command));
+        match command {
+            Command::FailBroker { broker } => {
+                self.check_broker(broker)?;
+                self.crash_broker(broker);
+            }
+            Command::RestoreBroker { broker } => {
+                self.check_broker(broker)?;
+                if !self.brokers[&broker].online() {
+                    self.with_broker(broker, |b, ctx, out| b.start(ctx, out));
+                    self.emit(EventKind::NodeRestarted {
+                        node: NodeId::Broker(broker),
+                    });
+                }
+            }
+            Command::IsolateBroker { broker } => {
+                self.check_broker(broker)?;
+                self.links.isolate(NodeId::Broker(broker));
+                self.emit(EventKind::NodeIsolated {
+                    node: NodeId::Broker(broker),
+                });
+            }
+            Command::HealBroker { broker } => {
+                self.check_broker(broker)?;
+                self.links.heal(NodeId::Broker(broker));
+                self.emit(EventKind::NodeHealed {
+                    node: NodeId::Broker(broker),
+                });
+            }
+            Command::HealNetwork => {
+                let nodes: Vec<NodeId> = self.links.isolated().collect();
+                self.links.heal_all();
+                for node in nodes {
+                    self.emit(EventKind::NodeHealed { node });
+                }
+            }
+            Command::FailController => self.with_controller(|c, _, out| c.crash(out)),
+            Command::RestoreController => {
+                let now = self.now;
+                self.with_controller(|c, ctx, out| c.restart(now, ctx, out));
+            }
+            Command::IsolateController => {
+                self.links.isolate(NodeId::Controller);
+                self.emit(EventKind::NodeIsolated {
+                    node: NodeId::Controller,
+                });
+            }
+            Command::HealController => {
+                self.links.heal(NodeId::Controller);
+                self.emit(EventKind::NodeHealed {
+                    node: NodeId::Controller,
+                });
+            }
+            Command::CrashClient { client } => {
+                self.check_client(client)?;
+                self.crash_client(client);
+            }
+            Command::RestartClient { client } => {
+                self.check_client(client)?;
+                self.restart_client(client);
+            }
+            Command::DropMessage { id } => {
+                let removed = self
+                    .queue
+                    .remove_where(|item| matches!(item, Scheduled::Deliver(m) if m.id == id));
+                match removed {
+                    Some(Scheduled::Deliver(msg)) => {
+                        self.record_drop(msg, DropReason::DroppedByUser)
+                    }
+                    _ => return Err(format!("message {} is not in flight", id.0)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops up to `count` in-flight messages matching the filters, earliest first; returns how
+    /// many were dropped. Scenario files use this for `drop_messages`.
+    pub fn drop_matching(
+        &mut self,
+        from: Option<NodeId>,
+        to: Option<NodeId>,
+        kind: Option<MessageKind>,
+        count: usize,
+    ) -> usize {
+        let ids: Vec<MessageId> = self
+            .in_flight()
+            .filter(|m| from.is_none_or(|f| m.from == f))
+            .filter(|m| to.is_none_or(|t| m.to == t))
+            .filter(|m| kind.is_none_or(|k| m.payload.kind() == k))
+            .take(count)
+            .map(|m| m.id)
+            .collect();
+        for id in &ids {
+            let _ = self.handle(Command::DropMessage { id: *id });
+        }
+        ids.len()
+    }
+
+    fn check_broker(&self, b: BrokerId) -> Result<(), String> {
+        if self.brokers.contains_key(&b) {
+            Ok(())
+        } else {
+            Err(format!(
+                "there is no broker {} (brokers are 1 to {})",
+                b.0,
+                self.brokers.len()
+            ))
+        }
+    }
+
+    fn check_client(&self, c: ClientId) -> Result<(), String> {
+        if self.producers.contains_key(&c) || self.consumers.contains_key(&c) {
+            Ok(())
+        } else {
+            Err(format!("there is no client {}", c.0))
+        }
+    }
+
+    /// Crashes broker `b`; clients with requests on its connections see them fail at once (the
+    /// TCP connection closes), as Kafka's network client does.
+    fn crash_broker(&mut self, b: BrokerId) {
+        if !self.brokers[&b].online() {
+            return;
+        }
+        self.with_broker(b, |broker, _, out| broker.crash(out));
+        let now = self.now;
+        let producers: Vec<ClientId> = self
+            .producers
+            .iter()
+            .filter(|(_, p)| p.online())
+            .map(|(c, _)| *c)
+            .collect();
+        for c in producers {
+            self.with_producer(c, |p, ctx, env, out| {
+                p.connection_lost(now, b, ctx, env, out)
+            });
+        }
+        let consumers: Vec<ClientId> = self
+            .consumers
+            .iter()
+            .filter(|(_, k)| k.online())
+            .map(|(c, _)| *c)
+            .collect();
+        for c in consumers {
+            self.with_consumer(c, |k, _, _, out| k.connection_lost(b, out));
+        }
+    }
+}
+
+fn command_code(c: &Command) -> u64 {
+    match c {
+        Command::FailBroker { broker } => 1 + 16 * broker.0 as u64,
+        Command::RestoreBroker { broker } => 2 + 16 * broker.0 as u64,
+        Command::IsolateBroker { broker } => 3 + 16 * broker.0 as u64,
+        Command::HealBroker { broker } => 4 + 16 * broker.0 as u64,
+        Command::HealNetwork => 5,
+        Command::FailController => 6,
+        Command::RestoreController => 7,
+        Command::IsolateController => 8,
+        Command::HealController => 9,
+        Command::CrashClient { client } => 10 + 16 * client.0 as u64,
+        Command::RestartClient { client } => 11 + 16 * client.0 as u64,
+        Command::DropMessage { id } => 12 + 16 * id.0,
+    }
+}

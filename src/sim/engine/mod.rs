@@ -1,0 +1,577 @@
+//! The simulation: one event queue ordered by (time, sequence), the network, the nodes, and the
+//! dispatch that hands each due entry to its node and applies the effects the node returns.
+//!
+//! ```text
+//!   Command ──handle()──►┌────────────────────────────────────────┐──drain_events()──► Event
+//!                        │ queue: (deliver_at, seq) ─► Deliver|Timer│
+//!   advance_to(t) ──────►│        │                        ▲       │──snapshot()─────► Snapshot
+//!   step()               │        ▼ handle_message/timer   │ Outbox │
+//!                        │ controller, brokers, producers, consumers│
+//!                        └────────────────────────────────────────┘
+//! ```
+//! Each `step` pops the earliest entry and hands it to its node with a [`Context`] and an empty
+//! [`Outbox`]; the node's effects (sends scheduled at `now + latency`, timers, cancellations,
+//! events) are then applied in the order the node emitted them. Nothing reads a clock. The
+//! engine knows which node an entry is for and whether that node is up, never what it does.
+
+mod apps;
+mod commands;
+mod dispatch;
+pub mod invariants;
+pub mod snapshot;
+mod summary;
+
+use std::collections::VecDeque;
+
+pub use commands::Command;
+
+use super::broker::{Broker, BrokerTimer};
+use super::client::{ClientEnv, Consumer, ConsumerTimer, Producer, ProducerTimer};
+use super::config::{validate_topic, ConfigError, SimConfig, TopicConfig};
+use super::controller::{Controller, ControllerTimer};
+use super::events::{Event, EventKind};
+use super::idmap::IdMap;
+use super::ledger::AckLedger;
+use super::network::{DropReason, LinkState, Message, Payload};
+use super::node::{Context, Effect, Outbox, Topic, OFFSETS_TOPIC};
+use super::queue::{EventQueue, QueueKey};
+use super::rng::SimRng;
+use super::types::{BrokerId, ClientId, MessageId, NodeId, SimTime, TopicId, TopicPartition};
+
+/// Most events kept undrained; older ones are discarded if a caller never drains.
+const EVENTS_KEPT_MAX: usize = 100_000;
+
+/// Recently dropped messages kept for the UI to fade out.
+const DROPPED_KEPT_MAX: usize = 64;
+
+/// Most queue entries one `advance_to` call processes, so a call always returns.
+pub const STEPS_PER_ADVANCE_MAX: usize = 2_000_000;
+
+/// A timer in the queue: the node it belongs to, the incarnation that set it (a timer of a
+/// crashed incarnation is inert) and the node's own timer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum NodeTimer {
+    Controller {
+        incarnation: u32,
+        timer: ControllerTimer,
+    },
+    Broker {
+        broker: BrokerId,
+        incarnation: u32,
+        timer: BrokerTimer,
+    },
+    Producer {
+        client: ClientId,
+        incarnation: u32,
+        timer: ProducerTimer,
+    },
+    Consumer {
+        client: ClientId,
+        incarnation: u32,
+        timer: ConsumerTimer,
+    },
+    /// A timer an application (a service) set on its client.
+    App {
+        client: ClientId,
+        incarnation: u32,
+        token: u64,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Scheduled {
+    Deliver(Message),
+    Timer(NodeTimer),
+}
+
+/// A message that never arrived, kept briefly so the UI can fade it out.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DroppedMessage {
+    /// The message as it was in flight.
+    pub message: Message,
+    /// When it was dropped.
+    pub dropped_at: SimTime,
+    /// Why.
+    pub reason: DropReason,
+}
+
+/// Counters the metrics panel and the reports read, counted from the events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    /// Queue entries processed.
+    pub steps: u64,
+    /// Messages delivered.
+    pub messages_delivered: u64,
+    /// Messages dropped.
+    pub messages_dropped: u64,
+    /// Produce sends started.
+    pub sends: u64,
+    /// Sends acknowledged.
+    pub acked: u64,
+    /// Sends that failed for good.
+    pub failed: u64,
+    /// Sends with acks=0 handed to the network.
+    pub sent_unacknowledged: u64,
+    /// Produce errors by Kafka error name (every error response, retried or not).
+    pub produce_errors: std::collections::BTreeMap<String, u64>,
+    /// Duplicate batches the brokers recognised and did not append again.
+    pub duplicates_suppressed_by_brokers: u64,
+    /// Records removed from logs by truncation.
+    pub records_truncated: u64,
+    /// Leader elections (leader changes) committed by the controller.
+    pub leader_elections: u64,
+    /// Unclean leader elections.
+    pub unclean_elections: u64,
+    /// ISR changes committed by the controller.
+    pub isr_changes: u64,
+    /// Consumer group rebalances completed.
+    pub rebalances: u64,
+}
+
+impl Counters {
+    /// Counts what `kind` reports.
+    fn count(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::ProduceAcked { .. } => self.acked += 1,
+            EventKind::ProduceFailed { .. } => self.failed += 1,
+            EventKind::ProduceSentUnacknowledged { .. } => self.sent_unacknowledged += 1,
+            EventKind::ProduceError { error, .. } => {
+                *self
+                    .produce_errors
+                    .entry(error.name().to_string())
+                    .or_default() += 1
+            }
+            EventKind::DuplicateSuppressed { .. } => self.duplicates_suppressed_by_brokers += 1,
+            EventKind::Truncated { from, to, .. } => self.records_truncated += from - to,
+            EventKind::LeaderChanged { unclean, .. } => {
+                self.leader_elections += 1;
+                if *unclean {
+                    self.unclean_elections += 1;
+                }
+            }
+            EventKind::IsrChanged { .. } => self.isr_changes += 1,
+            EventKind::GroupRebalanced { .. } => self.rebalances += 1,
+            _ => {}
+        }
+    }
+}
+
+/// The reusable outboxes of each node type (one call at a time uses one).
+#[derive(Clone, Debug, Default)]
+struct Outboxes {
+    controller: Outbox<ControllerTimer>,
+    broker: Outbox<BrokerTimer>,
+    producer: Outbox<ProducerTimer>,
+    consumer: Outbox<ConsumerTimer>,
+}
+
+/// The whole simulated world below the applications.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    config: SimConfig,
+    seed: u64,
+    now: SimTime,
+    net_rng: SimRng,
+    next_seq: u64,
+    queue: EventQueue<Scheduled>,
+    links: LinkState,
+    /// Latest delivery time per (from, to): links are FIFO, like the TCP connections Kafka uses.
+    /// Indexed by [`link_index`] of the sender, then of the receiver.
+    link_tail: Vec<Vec<SimTime>>,
+    controller: Controller,
+    brokers: IdMap<BrokerId, Broker>,
+    topics: Vec<Topic>,
+    producers: IdMap<ClientId, Producer>,
+    consumers: IdMap<ClientId, Consumer>,
+    client_env: ClientEnv,
+    next_client: u32,
+    events: VecDeque<Event>,
+    dropped: VecDeque<DroppedMessage>,
+    counters: Counters,
+    trace_hash: u64,
+    /// What producers were told is written, to detect acknowledged writes lost later.
+    ledger: AckLedger,
+    outboxes: Outboxes,
+}
+
+impl Simulation {
+    /// Builds a world from `config`: brokers, the controller and the topics (plus
+    /// `__consumer_offsets`), all started at time 0.
+    pub fn new(config: SimConfig, seed: u64) -> Result<Simulation, ConfigError> {
+        config.validate()?;
+        let mut sim = Simulation {
+            seed,
+            now: 0,
+            net_rng: SimRng::child(seed, 1),
+            next_seq: 0,
+            queue: EventQueue::default(),
+            links: LinkState::default(),
+            link_tail: Vec::new(),
+            controller: Controller::new(),
+            brokers: IdMap::new(),
+            topics: Vec::new(),
+            producers: IdMap::new(),
+            consumers: IdMap::new(),
+            client_env: ClientEnv::new(SimRng::child(seed, 2)),
+            next_client: 1,
+            events: VecDeque::new(),
+            dropped: VecDeque::new(),
+            counters: Counters::default(),
+            trace_hash: 0xcbf2_9ce4_8422_2325,
+            ledger: AckLedger::default(),
+            outboxes: Outboxes::default(),
+            config,
+        };
+        for b in 1..=sim.config.cluster.brokers {
+            sim.brokers.insert(BrokerId(b), Broker::new(BrokerId(b)));
+        }
+        let brokers = sim.config.cluster.brokers;
+        let offsets = TopicConfig {
+            name: OFFSETS_TOPIC.to_string(),
+            partitions: sim.config.cluster.offsets_topic_partitions,
+            replication_factor: brokers.min(3),
+            min_insync_replicas: 1,
+        };
+        sim.add_topic(offsets, true);
+        for t in sim.config.topics.clone() {
+            sim.add_topic(t, false);
+        }
+        let ids: Vec<BrokerId> = sim.brokers.keys().copied().collect();
+        sim.with_controller(|c, ctx, out| c.start(&ids, ctx, out));
+        for b in ids {
+            sim.with_broker(b, |broker, ctx, out| broker.start(ctx, out));
+        }
+        Ok(sim)
+    }
+
+    /// Creates a topic while the world runs (checked like the start-up topics).
+    pub fn create_topic(&mut self, topic: TopicConfig) -> Result<TopicId, ConfigError> {
+        validate_topic(&topic, self.config.cluster.brokers)?;
+        if self.topic_by_name(&topic.name).is_some() {
+            return Err(ConfigError::DuplicateTopic(topic.name));
+        }
+        self.config.topics.push(topic.clone());
+        let id = self.add_topic(topic, false);
+        self.with_controller(|c, ctx, out| c.create_partitions(id, ctx, out));
+        Ok(id)
+    }
+
+    fn add_topic(&mut self, config: TopicConfig, internal: bool) -> TopicId {
+        let id = TopicId(self.topics.len() as u32);
+        self.topics.push(Topic {
+            id,
+            name: std::rc::Rc::from(config.name.as_str()),
+            config,
+            internal,
+        });
+        id
+    }
+
+    // ----- getters -----
+
+    /// The configuration the world was built from.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The seed the world was built from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The topic table.
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    /// The topic called `name`.
+    pub fn topic_by_name(&self, name: &str) -> Option<TopicId> {
+        self.context().topic_by_name(name)
+    }
+
+    /// A topic's name.
+    pub fn topic_name(&self, id: TopicId) -> &str {
+        &self.topics[id.0 as usize].name
+    }
+
+    /// `topic-N` for a partition, as Kafka prints it.
+    pub fn partition_name(&self, tp: TopicPartition) -> String {
+        format!("{}-{}", self.topic_name(tp.topic), tp.partition)
+    }
+
+    /// Every partition of every topic, in topic order.
+    pub fn partitions(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        self.topics.iter().flat_map(|t| {
+            (0..t.config.partitions).map(move |p| TopicPartition {
+                topic: t.id,
+                partition: p,
+            })
+        })
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// A fingerprint of everything processed so far: equal runs give equal hashes.
+    pub fn trace_hash(&self) -> u64 {
+        self.trace_hash
+    }
+
+    /// The `__consumer_offsets` partition that stores `group` (its leader is the coordinator).
+    pub fn coordinator_partition(&self, group: &str) -> TopicPartition {
+        self.context().coordinator_partition(group)
+    }
+
+    /// The controller node.
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// The controller's current state of a partition.
+    pub fn partition_state(&self, tp: TopicPartition) -> Option<&super::network::PartitionState> {
+        self.controller.partition(tp)
+    }
+
+    /// Whether the controller considers broker `b` fenced.
+    pub fn broker_fenced(&self, b: BrokerId) -> bool {
+        self.controller.broker_fenced(b)
+    }
+
+    /// Whether the controller is running.
+    pub fn controller_online(&self) -> bool {
+        self.controller.online()
+    }
+
+    /// Broker `b`, if it exists.
+    pub fn broker(&self, b: BrokerId) -> Option<&Broker> {
+        self.brokers.get(&b)
+    }
+
+    /// Every broker, by id.
+    pub fn brokers(&self) -> impl Iterator<Item = &Broker> {
+        self.brokers.values()
+    }
+
+    /// The log of broker `b`'s replica of `tp`.
+    pub fn replica_log(
+        &self,
+        b: BrokerId,
+        tp: TopicPartition,
+    ) -> Option<&super::log::PartitionLog> {
+        self.brokers.get(&b)?.replica(tp).map(|r| r.log())
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            config: &self.config,
+            topics: &self.topics,
+        }
+    }
+
+    #[inline(always)]
+    fn mix(&mut self, value: u64) {
+        // FNV-1a style, a word at a time, with a final rotation to spread high bits.
+        self.trace_hash = (self.trace_hash ^ value)
+            .wrapping_mul(0x0100_0000_01b3)
+            .rotate_left(29);
+    }
+
+    // ----- time -----
+
+    /// Time of the next queued entry, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.next_time()
+    }
+
+    /// Processes the earliest queued entry; returns false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some((at, seq, item)) = self.queue.pop() else {
+            return false;
+        };
+        debug_assert!(at >= self.now, "time never goes back");
+        self.now = at;
+        self.counters.steps += 1;
+        self.mix(at);
+        self.mix(seq);
+        match item {
+            Scheduled::Deliver(msg) => self.deliver(msg),
+            Scheduled::Timer(timer) => self.fire(timer),
+        }
+        true
+    }
+
+    /// Processes every entry due at or before `t`, then sets the clock to `t`.
+    /// Returns how many entries were processed (at most [`STEPS_PER_ADVANCE_MAX`]).
+    pub fn advance_to(&mut self, t: SimTime) -> usize {
+        let mut steps = 0;
+        while steps < STEPS_PER_ADVANCE_MAX {
+            match self.next_event_time() {
+                Some(next) if next <= t => {
+                    self.step();
+                    steps += 1;
+                }
+                _ => break,
+            }
+        }
+        if steps < STEPS_PER_ADVANCE_MAX {
+            self.now = self.now.max(t);
+        }
+        steps
+    }
+
+    // ----- effects -----
+
+    fn schedule(&mut self, at: SimTime, item: Scheduled) -> QueueKey {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.push(at.max(self.now), seq, item)
+    }
+
+    /// Applies a node's effects in emission order; `wrap` queues its timers.
+    fn apply<T>(&mut self, from: NodeId, out: &mut Outbox<T>, wrap: impl Fn(T) -> NodeTimer) {
+        for effect in out.drain() {
+            match effect {
+                Effect::Send { to, payload } => self.transmit(from, to, payload),
+                Effect::SetTimer { id, delay, timer } => {
+                    let _key = self.schedule(self.now + delay, Scheduled::Timer(wrap(timer)));
+                    debug_assert_eq!(_key.seq(), id.seq, "the outbox foresaw the timer's number");
+                }
+                Effect::CancelTimer { id } => {
+                    self.queue.cancel_at(id.at, id.seq);
+                }
+                Effect::Emit(kind) => self.emit(kind),
+            }
+        }
+    }
+
+    /// Sends `payload` from `from` to `to`. Messages from or to an isolated node are dropped.
+    fn transmit(&mut self, from: NodeId, to: NodeId, payload: Payload) {
+        let (lo, hi) = self.config.cluster.network_latency_ms;
+        let latency = self.net_rng.range_inclusive(lo, hi);
+        let (a, b) = (link_index(from), link_index(to));
+        if self.link_tail.len() <= a {
+            self.link_tail.resize_with(a + 1, Vec::new);
+        }
+        let row = &mut self.link_tail[a];
+        if row.len() <= b {
+            row.resize(b + 1, 0);
+        }
+        let tail = &mut row[b];
+        let deliver_at = (self.now + latency).max(*tail);
+        *tail = deliver_at;
+        let id = MessageId(self.next_seq);
+        let msg = Message {
+            id,
+            from,
+            to,
+            sent_at: self.now,
+            deliver_at,
+            payload,
+        };
+        if !self.links.connected(from, to) {
+            // The id is used up even though nothing is queued: ids stay unique.
+            self.next_seq += 1;
+            self.record_drop(msg, DropReason::LinkCut);
+            return;
+        }
+        self.schedule(msg.deliver_at, Scheduled::Deliver(msg));
+    }
+
+    fn record_drop(&mut self, message: Message, reason: DropReason) {
+        self.counters.messages_dropped += 1;
+        self.emit(EventKind::MessageDropped {
+            id: message.id,
+            from: message.from,
+            to: message.to,
+            api: message.payload.api_name(),
+            reason,
+        });
+        if self.dropped.len() >= DROPPED_KEPT_MAX {
+            self.dropped.pop_front();
+        }
+        self.dropped.push_back(DroppedMessage {
+            message,
+            dropped_at: self.now,
+            reason,
+        });
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        self.counters.count(&kind);
+        match &kind {
+            EventKind::ProduceAcked {
+                send, tp, offset, ..
+            } => {
+                if self.counters.acked % 1024 == 1 {
+                    self.prune_acked();
+                }
+                self.ledger.acked(*send, *tp, *offset);
+            }
+            EventKind::ProduceFailed { send, .. }
+            | EventKind::ProduceSentUnacknowledged { send, .. } => self.ledger.forget(*send),
+            _ => {}
+        }
+        self.mix(kind.code());
+        if self.events.len() >= EVENTS_KEPT_MAX {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event { at: self.now, kind });
+    }
+
+    // ----- events -----
+
+    /// Whether events wait to be drained.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Takes the oldest event not yet taken.
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Takes every event emitted since the last call, oldest first.
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.events.drain(..)
+    }
+
+    /// Messages in flight, earliest delivery first.
+    pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
+        let mut messages: Vec<&Message> = self
+            .queue
+            .iter()
+            .filter_map(|item| match item {
+                Scheduled::Deliver(m) => Some(m),
+                Scheduled::Timer(_) => None,
+            })
+            .collect();
+        messages.sort_by_key(|m| (m.deliver_at, m.id));
+        messages.into_iter()
+    }
+
+    /// Messages dropped recently (bounded), oldest first.
+    pub fn recently_dropped(&self) -> impl Iterator<Item = &DroppedMessage> {
+        self.dropped.iter()
+    }
+
+    /// Whether `node` has its links cut.
+    pub fn is_isolated(&self, node: NodeId) -> bool {
+        self.links.is_isolated(node)
+    }
+}
+
+/// A small dense number per node, to index per-link tables.
+fn link_index(node: NodeId) -> usize {
+    match node {
+        NodeId::Controller => 0,
+        NodeId::Broker(b) => 1 + 2 * b.0 as usize,
+        NodeId::Client(c) => 2 + 2 * c.0 as usize,
+    }
+}
