@@ -45,8 +45,37 @@ fn parse_err(text: &str) -> String {
 const MINIMAL: &str = r#"{"services": false, "topics": [{"name": "t"}], "actions": []}"#;
 
 #[test]
+fn the_eleven_presets_are_the_files_of_scenarios_in_teaching_order() {
+    assert_eq!(PRESETS.len(), 11);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).expect("readable"))
+        })
+        .collect();
+    files.sort();
+    let shipped: Vec<(String, String)> = PRESETS
+        .iter()
+        .enumerate()
+        .map(|(i, (id, text))| (format!("{:02}-{id}", i + 1), text.to_string()))
+        .collect();
+    assert_eq!(
+        files.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        shipped.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        "every file of scenarios/ is a preset, numbered in teaching order"
+    );
+    assert!(
+        files == shipped,
+        "the presets embed the files' current text"
+    );
+}
+
+#[test]
 fn every_preset_meets_its_expectations() {
-    assert!(PRESETS.len() >= 9, "at least nine presets");
     for (id, text) in PRESETS {
         let scenario = parse_scenario(text).unwrap_or_else(|e| panic!("preset {id}: {e}"));
         let expect = scenario
