@@ -188,28 +188,100 @@ async fn scrubbing_back_then_forward_gives_the_same_state_and_acting_forks() {
     unmount(app).await;
 }
 
+/// What the page shows of the world at one instant: the clock, the metrics that do not depend
+/// on the sampled history (which a replay starts afresh), the orders, the outbox and every
+/// replica drawn (partition, broker, ISR membership, LEO, and its figures and tooltip).
+fn shown_state() -> Vec<String> {
+    let mut shown = vec![text("sim-clock"), text("order-table"), text("outbox")];
+    for id in [
+        "metric-under-replicated",
+        "metric-offline",
+        "metric-latency",
+        "metric-lag",
+        "metric-lost",
+        "metric-duplicates",
+        "metric-completed",
+        "metric-elections",
+        "metric-stuck",
+    ] {
+        shown.push(format!("{id}: {}", text(id)));
+    }
+    for g in query_all("g.replica") {
+        let attr = |name: &str| g.get_attribute(name).unwrap_or_default();
+        shown.push(format!(
+            "{} on broker {}: in ISR {}, LEO {}, {}",
+            attr("data-tp"),
+            attr("data-broker"),
+            attr("data-in-isr"),
+            attr("data-leo"),
+            g.text_content().unwrap_or_default()
+        ));
+    }
+    shown
+}
+
 #[wasm_bindgen_test]
-async fn replaying_three_simulated_minutes_is_quick() {
+async fn replaying_three_simulated_minutes_is_quick_and_scrubbing_back_shows_that_instant() {
     let app = mount_with(None).await;
     dispatch(Action::SetRate(5.0)).await;
+    let middle = 90_000;
+    let mut at_middle = None;
     for _ in 0..18 {
         advance(10_000).await;
+        if testing::now_ms() == Some(middle) {
+            let share = testing::share_fragment()
+                .expect("rendered")
+                .expect("shareable");
+            at_middle = Some((testing::trace_hash().unwrap(), shown_state(), share));
+        }
     }
+    let (middle_hash, middle_shown, middle_share) = at_middle.expect("the run passed 90 s");
     let end = testing::now_ms().unwrap();
-    let hash = testing::trace_hash();
+    assert_eq!(end, 180_000);
+    let (end_hash, end_shown) = (testing::trace_hash().unwrap(), shown_state());
+    assert_ne!(middle_shown, end_shown, "the world moved on after 90 s");
     let perf = web_sys::window().unwrap().performance().unwrap();
     let started = perf.now();
-    testing::travel_to(end / 2);
+    testing::travel_to(middle);
     let back = perf.now() - started;
+    settle().await;
+    // Scrubbed back, the page shows the world as it was when the run passed that instant.
+    assert_eq!(testing::now_ms(), Some(middle));
+    assert_eq!(testing::trace_hash(), Some(middle_hash), "same run at 90 s");
+    assert_eq!(
+        shown_state(),
+        middle_shown,
+        "the page at 90 s, scrubbed back"
+    );
     let started = perf.now();
     testing::travel_to(end);
     let forward = perf.now() - started;
     settle().await;
-    assert_eq!(testing::trace_hash(), hash);
+    assert_eq!(testing::trace_hash(), Some(end_hash));
+    assert_eq!(
+        shown_state(),
+        end_shown,
+        "the page at the end, scrubbed forward"
+    );
     console_log!(
         "replay of {:.0} s of a 5 orders/s world: to the middle {back:.0} ms, to the end {forward:.0} ms",
         end as f64 / 1000.0
     );
+    assert!(back < 20_000.0, "replay to the middle took {back} ms");
     assert!(forward < 20_000.0, "replay took {forward} ms");
+    unmount(app).await;
+    // A fresh page opened on the link shared at 90 s replays to the same state.
+    let app = mount_with(Some(format!("#{middle_share}"))).await;
+    assert_eq!(testing::now_ms(), Some(middle));
+    assert_eq!(
+        testing::trace_hash(),
+        Some(middle_hash),
+        "same run from the link"
+    );
+    assert_eq!(
+        shown_state(),
+        middle_shown,
+        "the page at 90 s, from the link"
+    );
     unmount(app).await;
 }

@@ -4,7 +4,7 @@
 //! reads the DOM by id. Nothing sleeps for more than a few frames.
 
 use gloo_timers::future::TimeoutFuture;
-use kafka_sandbox::ui::state::Action;
+use kafka_sandbox::ui::state::{Action, ORDER_ROWS_MAX, OUTBOX_ROWS_MAX};
 use kafka_sandbox::ui::{testing, App, AppProps};
 use wasm_bindgen_test::*;
 use yew::AppHandle;
@@ -272,7 +272,7 @@ async fn bad_input_never_panics() {
 #[wasm_bindgen_test]
 async fn dom_stays_bounded_over_ten_simulated_minutes_of_orders() {
     let app = mount(true).await;
-    let mut most = 0;
+    let mut samples = Vec::new();
     // Ten orders per simulated second for ten minutes, in one-second slices.
     for second in 0..600 {
         for _ in 0..10 {
@@ -284,14 +284,20 @@ async fn dom_stays_bounded_over_ten_simulated_minutes_of_orders() {
         testing::advance(1_000);
         if second % 60 == 59 {
             settle().await;
-            let nodes = doc().get_elements_by_tag_name("*").length();
-            most = most.max(nodes);
+            samples.push(doc().get_elements_by_tag_name("*").length());
         }
     }
-    assert!(most < 6_000, "DOM nodes: {most}");
-    assert!(query_all("#order-table tbody tr").len() <= 25);
-    assert!(query_all("#outbox li").len() <= 25);
-    assert!(query_all("#event-log li").len() <= 120);
+    let most = samples.iter().copied().max().unwrap_or(0);
+    console_log!("DOM nodes at each simulated minute: {samples:?}");
+    // Measured: 1 397 to 1 439 nodes from the first minute to the tenth (seed 42). The bound
+    // leaves about 10% for what varies from one instant to the next: messages in flight and
+    // dropped ones fading out. One more node per order would pass it within a minute.
+    assert!(most <= 1_600, "DOM nodes: {samples:?}");
+    // 6 000 orders later the lists are full, and no longer than their caps; the event log
+    // panel draws the latest 80 of the 120 entries the state keeps.
+    assert_eq!(query_all("#order-table tbody tr").len(), ORDER_ROWS_MAX);
+    assert_eq!(query_all("#outbox li").len(), OUTBOX_ROWS_MAX);
+    assert_eq!(query_all("#event-log li").len(), 80);
     unmount(app).await;
 }
 

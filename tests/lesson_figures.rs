@@ -1,0 +1,153 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Where the counts in the presets' `expect` come from. A preset states a count (15 refusals,
+//! 4 unclean elections) and its description says why; these tests check that reason on the
+//! preset's trace, so the count is a consequence of the lesson's timing, not a recorded figure.
+
+use kafka_sandbox::scenario::report::TraceEvent;
+use kafka_sandbox::scenario::*;
+use kafka_sandbox::sim::SimTime;
+use serde_json::{json, Value};
+
+/// The most a request and its response spend on the network with Kafka timing: two hops of at
+/// most 3 ms each.
+const ROUND_TRIP_MS_MAX: SimTime = 6;
+
+/// `linger.ms`, Kafka's default since 4.0: how long a new batch waits before it is sent.
+const LINGER_MS: SimTime = 5;
+
+/// The events of preset `id`'s run, after checking it meets its expectations.
+fn trace(id: &str) -> Vec<TraceEvent> {
+    let text = presets::preset(id).unwrap_or_else(|| panic!("no preset {id}"));
+    let scenario = parse_scenario(text).expect("valid preset");
+    let report = run_scenario(&scenario, true).expect("runs");
+    assert!(
+        report.expect_failures.is_empty(),
+        "{id}: {:#?}",
+        report.expect_failures
+    );
+    report.events.expect("traced")
+}
+
+/// The number the preset's `expect` gives at `path`.
+fn expected(id: &str, path: &[&str]) -> u64 {
+    let text = presets::preset(id).expect("preset");
+    let file: Value = serde_json::from_str(text).expect("JSON");
+    let mut v = &file["expect"];
+    for key in path {
+        v = &v[*key];
+    }
+    v.as_u64()
+        .unwrap_or_else(|| panic!("{id}: expect.{} is a number", path.join(".")))
+}
+
+/// When the first event of `kind` whose detail contains `fields` happened.
+fn first(events: &[TraceEvent], kind: &str, fields: Value) -> SimTime {
+    let fields = fields.as_object().expect("an object");
+    events
+        .iter()
+        .find(|e| e.kind == kind && fields.iter().all(|(k, v)| e.detail[k] == *v))
+        .unwrap_or_else(|| panic!("no {kind} with {fields:?}"))
+        .at_ms
+}
+
+#[test]
+fn min_insync_preset_refuses_every_attempt_while_the_isr_is_broker_1_alone() {
+    let id = "min-insync-refuses-writes";
+    let events = trace(id);
+    // Topic 0 is __consumer_offsets: ledger-0 is topic 1's partition 0.
+    let ledger = json!({"topic": 1, "partition": 0});
+    // Brokers 2 and 3 crash at 3 s; each is fenced 9 s after its last heartbeat, broker 3 last,
+    // at 13 s. Broker 2 restarts at 30 s, is unfenced at its first heartbeat after registering
+    // (2 s later) and rejoins the ISR once it has fetched.
+    let alone = first(&events, "isr_changed", json!({"tp": ledger, "isr": [1]}));
+    let back = first(&events, "isr_changed", json!({"tp": ledger, "isr": [1, 2]}));
+    assert_eq!((alone, back), (13_000, 32_028));
+    let refusals: Vec<SimTime> = events
+        .iter()
+        .filter(|e| e.kind == "produce_error")
+        .map(|e| {
+            assert_eq!(e.detail["error"], "NOT_ENOUGH_REPLICAS", "{e:?}");
+            assert_eq!(e.detail["tp"], ledger, "{e:?}");
+            e.at_ms
+        })
+        .collect();
+    // The write of 20 s is refused at its first attempt, sent after linger.ms...
+    assert!(
+        (20_000..=20_000 + LINGER_MS + ROUND_TRIP_MS_MAX).contains(&refusals[0]),
+        "{refusals:?}"
+    );
+    // ... then at every retry: retry.backoff.ms (100) doubled per attempt up to
+    // retry.backoff.max.ms (1000), each within 20% jitter (KIP-580), plus a round trip.
+    let backoff = |attempt: usize| (100u64 << attempt.min(4)).min(1000);
+    let within =
+        |gap: SimTime, b: SimTime| b * 8 / 10 <= gap && gap <= b * 12 / 10 + ROUND_TRIP_MS_MAX;
+    for (attempt, pair) in refusals.windows(2).enumerate() {
+        let gap = pair[1] - pair[0];
+        assert!(
+            within(gap, backoff(attempt)),
+            "retry {} after {gap} ms: {refusals:?}",
+            attempt + 1
+        );
+    }
+    // ... until broker 2 is back: the next retry is accepted ("debit 40" at offset 1).
+    let last = *refusals.last().expect("refusals");
+    assert!(last < back, "{last} ms");
+    let accepted = first(&events, "produce_acked", json!({"offset": 1}));
+    assert!(
+        accepted > back && within(accepted - last, 1000),
+        "{accepted} ms"
+    );
+    // Attempts at 20.0, 20.1, 20.3, 20.8 and 21.6 s, then one about every second until 32 s.
+    assert_eq!(
+        refusals.len() as u64,
+        expected(id, &["producer", "errors", "NOT_ENOUGH_REPLICAS"])
+    );
+    assert_eq!(refusals.len(), 15);
+}
+
+#[test]
+fn unclean_preset_elects_each_partition_on_the_three_brokers_uncleanly_once() {
+    let id = "unclean-election-loses-data";
+    let events = trace(id);
+    // Every partition of the cluster, events-0 (topic 1) and the three of __consumer_offsets
+    // (topic 0), has a replica on each broker. Brokers 2 and 3 crash at 3 s, so each ISR is {1};
+    // broker 1 crashes at 25 s and each partition goes offline. When broker 2 returns (unfenced
+    // at 42 s) it is the first live replica of each, outside the ISR: one unclean election per
+    // partition. Broker 1's return at 60 s elects nobody (every partition has a live leader, and
+    // the preferred-leader check runs every 300 s, after the 90 s end).
+    let unfenced = first(&events, "broker_unfenced", json!({"broker": 2}));
+    assert_eq!(unfenced, 42_003);
+    let unclean: Vec<(SimTime, Value, Value, Value)> = events
+        .iter()
+        .filter(|e| e.kind == "leader_changed" && e.detail["unclean"] == true)
+        .map(|e| {
+            (
+                e.at_ms,
+                e.detail["tp"].clone(),
+                e.detail["leader"].clone(),
+                e.detail["previous"].clone(),
+            )
+        })
+        .collect();
+    let offline_to_2 = |topic: u32, partition: u32| {
+        (
+            unfenced,
+            json!({"topic": topic, "partition": partition}),
+            json!(2),
+            Value::Null,
+        )
+    };
+    assert_eq!(
+        unclean,
+        vec![
+            offline_to_2(0, 0),
+            offline_to_2(0, 1),
+            offline_to_2(0, 2),
+            offline_to_2(1, 0),
+        ]
+    );
+    assert_eq!(
+        unclean.len() as u64,
+        expected(id, &["elections", "unclean"])
+    );
+}
