@@ -2,10 +2,11 @@
 //! the applications made and the events the engine emitted, never from a node's own state.
 //! [`crate::sim::Simulation::lost_acked`] compares it with the partition logs.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
-use super::seqmap::SeqMap;
+use super::seqmap::{SeqHasher, SeqMap};
 use super::tpmap::TpMap;
 use super::types::{Offset, SendId, TopicPartition};
 
@@ -30,7 +31,8 @@ impl AckedAt {
 /// Sends not yet decided, and every acknowledged record by partition and offset.
 #[derive(Clone, Debug, Default)]
 pub struct AckLedger {
-    undecided: BTreeMap<SendId, KeyValue>,
+    /// Never iterated over: a hash map cannot make the output depend on its order.
+    undecided: HashMap<SendId, KeyValue, BuildHasherDefault<SeqHasher>>,
     acked: TpMap<SeqMap<AckedAt>>,
 }
 

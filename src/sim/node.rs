@@ -9,6 +9,7 @@
 //! A node never sees the queue, the network or another node: the engine applies its effects in
 //! the order they were emitted, so a node can be built and fed inputs alone in a test.
 
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::config::{SimConfig, TopicConfig};
@@ -139,7 +140,7 @@ pub enum Effect<T> {
 pub struct Outbox<T> {
     now: SimTime,
     next_seq: u64,
-    effects: Vec<Effect<T>>,
+    effects: VecDeque<Effect<T>>,
 }
 
 impl<T> Default for Outbox<T> {
@@ -154,7 +155,7 @@ impl<T> Outbox<T> {
         Outbox {
             now,
             next_seq: first_seq,
-            effects: Vec::new(),
+            effects: VecDeque::new(),
         }
     }
 
@@ -174,7 +175,7 @@ impl<T> Outbox<T> {
     #[inline]
     pub fn send(&mut self, to: NodeId, payload: Payload) {
         self.next_seq += 1;
-        self.effects.push(Effect::Send { to, payload });
+        self.effects.push_back(Effect::Send { to, payload });
     }
 
     /// Sets `timer` to fire after `delay`; the id cancels it.
@@ -185,20 +186,20 @@ impl<T> Outbox<T> {
             seq: self.next_seq,
         };
         self.next_seq += 1;
-        self.effects.push(Effect::SetTimer { id, delay, timer });
+        self.effects.push_back(Effect::SetTimer { id, delay, timer });
         id
     }
 
     /// Cancels a timer set earlier (nothing happens if it already fired).
     #[inline]
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.effects.push(Effect::CancelTimer { id });
+        self.effects.push_back(Effect::CancelTimer { id });
     }
 
     /// Reports an event.
     #[inline]
     pub fn emit(&mut self, kind: EventKind) {
-        self.effects.push(Effect::Emit(kind));
+        self.effects.push_back(Effect::Emit(kind));
     }
 
     /// Whether nothing was asked.
@@ -206,20 +207,16 @@ impl<T> Outbox<T> {
         self.effects.is_empty()
     }
 
-    /// Takes every effect, oldest first (the engine applies them in this order).
+    /// Takes the oldest effect not yet taken (the engine applies them in this order).
+    #[inline]
     #[must_use]
-    pub fn drain(&mut self) -> std::vec::Drain<'_, Effect<T>> {
-        self.effects.drain(..)
+    pub fn next_effect(&mut self) -> Option<Effect<T>> {
+        self.effects.pop_front()
     }
 
-    /// Takes every effect as a vector (for tests).
+    /// Takes every effect, oldest first, as a vector (for tests).
     #[must_use]
     pub fn take(&mut self) -> Vec<Effect<T>> {
-        std::mem::take(&mut self.effects)
-    }
-
-    /// The effects so far, oldest first.
-    pub fn effects(&self) -> &[Effect<T>] {
-        &self.effects
+        self.effects.drain(..).collect()
     }
 }

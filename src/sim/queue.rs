@@ -13,7 +13,9 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
+
+use super::seqmap::SeqHasher;
 
 use super::types::SimTime;
 
@@ -33,26 +35,6 @@ impl QueueKey {
     /// The entry's sequence number.
     pub fn seq(&self) -> u64 {
         self.seq
-    }
-}
-
-/// Hashes a sequence number (unique, never iterated over) with one multiplication.
-#[derive(Clone, Copy, Debug, Default)]
-struct SeqHasher(u64);
-
-impl Hasher for SeqHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

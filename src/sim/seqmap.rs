@@ -150,3 +150,24 @@ mod tests {
         assert_eq!(m.get(&3), model.get(&3));
     }
 }
+
+/// Hashes a sequence number or an id (unique keys of maps never iterated over, so their order
+/// cannot reach the output) with one multiplication.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SeqHasher(u64);
+
+impl std::hash::Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}

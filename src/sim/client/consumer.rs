@@ -91,6 +91,9 @@ pub struct Consumer {
     closed: bool,
     incarnation: u32,
     group: Rc<str>,
+    /// The `__consumer_offsets` partition of the group (its leader is the coordinator),
+    /// computed once at start.
+    coordinator_tp: Option<TopicPartition>,
     topics: Vec<Rc<str>>,
     config: ConsumerConfig,
     phase: MemberPhase,
@@ -122,6 +125,7 @@ impl Consumer {
             closed: false,
             incarnation: 1,
             group: Rc::from(group),
+            coordinator_tp: None,
             topics: topics.iter().map(|t| Rc::from(*t)).collect(),
             config,
             phase: MemberPhase::Unjoined,
@@ -177,13 +181,17 @@ impl Consumer {
     }
 
     fn coordinator(&self, ctx: &Context) -> Option<BrokerId> {
-        self.metadata.leader(ctx.coordinator_partition(&self.group))
+        let tp = self
+            .coordinator_tp
+            .unwrap_or_else(|| ctx.coordinator_partition(&self.group));
+        self.metadata.leader(tp)
     }
 
     // ----- life cycle -----
 
     /// Arms its periodic timers and asks for metadata.
     pub fn start(&mut self, ctx: &Context, env: &mut ClientEnv, out: &mut Outbox<ConsumerTimer>) {
+        self.coordinator_tp = Some(ctx.coordinator_partition(&self.group));
         self.arm(out);
         self.request_metadata(ctx, env, out);
     }

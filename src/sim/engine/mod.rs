@@ -436,7 +436,7 @@ impl Simulation {
 
     /// Applies a node's effects in emission order; `wrap` queues its timers.
     fn apply<T>(&mut self, from: NodeId, out: &mut Outbox<T>, wrap: impl Fn(T) -> NodeTimer) {
-        for effect in out.drain() {
+        while let Some(effect) = out.next_effect() {
             match effect {
                 Effect::Send { to, payload } => self.transmit(from, to, payload),
                 Effect::SetTimer { id, delay, timer } => {
