@@ -210,6 +210,7 @@ pub enum Command {
 }
 
 /// The whole simulated world below the applications.
+#[derive(Clone)]
 pub struct Simulation {
     pub(crate) config: SimConfig,
     pub(crate) seed: u64,

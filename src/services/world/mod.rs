@@ -34,7 +34,9 @@ use instance::{Instance, ServiceStore};
 /// App-timer tokens of the order service.
 const TOKEN_AUTO_ORDER: u64 = u64::MAX;
 
-/// The engine and the services running on it.
+/// The engine and the services running on it. Cloning a world copies it whole: the clone runs
+/// on from the same instant exactly as the original would.
+#[derive(Clone)]
 pub struct World {
     /// The engine.
     pub sim: Simulation,
