@@ -60,7 +60,7 @@ struct RawSend {
 
 /// What the runner keeps beside the world: the raw producer, its acknowledged records, armed
 /// drops, the invariant checker and its findings, and the trace.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RunnerState {
     raw_producer: Option<ClientId>,
     raw_sends: BTreeMap<SendId, RawSend>,
@@ -310,6 +310,8 @@ pub fn apply_action(
 }
 
 /// Drives a world through a scenario: the headless runner, the page and time travel all use it.
+/// A clone is an independent copy that runs on exactly as the original would.
+#[derive(Clone)]
 pub struct Runner {
     /// The world.
     pub world: World,
@@ -447,7 +449,8 @@ pub fn run_scenario(scenario: &Scenario, trace: bool) -> Result<Report, Scenario
 }
 
 /// A run kept as its base scenario and action log: any instant can be rebuilt by deterministic
-/// replay from the start (the world is not cloneable, and a replay is fast).
+/// replay from the start (a log stays small where a cloned world holds every log and queue, and
+/// a replay is fast).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recording {
     /// The scenario; its `actions` are the log, in time order.

@@ -1,0 +1,400 @@
+//! How the world reacts to the engine: each event the engine emits moves records into an
+//! instance's queue, ends a record's processing (publish the outcome, then commit), settles an
+//! outcome in doubt, or is logged.
+
+use serde::Serialize;
+
+use super::instance::{InDoubt, Work, COMMIT_INTERVAL_MS, TOKEN_COMMIT_FLUSH};
+use super::views::{LOG_KEPT_MAX, OUTBOX_KEPT_MAX};
+use super::{LogEntry, LogEvent, World, TOKEN_AUTO_ORDER};
+use crate::services::model::*;
+use crate::services::tracker::OrderStage;
+use crate::sim::{ClientId, Event, EventKind, SendId, SimRng, SimTime};
+
+impl World {
+    /// Reacts to every engine event, oldest first, including those the reactions cause.
+    pub(super) fn process_events(&mut self) {
+        while let Some(event) = self.sim.next_event() {
+            if let Some(rec) = self.record_events.as_mut() {
+                rec.push(event.clone());
+            }
+            self.on_event(event);
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let at = event.at;
+        if let EventKind::RecordsDelivered { consumer, records } = event.kind {
+            // The records move into the instance's queue (this event is not logged).
+            if let Some((kind, i)) = self.instance_of(consumer) {
+                let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                inst.queue.extend(records);
+                self.kick(kind, i);
+            }
+            return;
+        }
+        match &event.kind {
+            EventKind::AppTimer { client, token } => {
+                if Some(*client) == self.order_producer && *token == TOKEN_AUTO_ORDER {
+                    let _ = self.create_order(None, None);
+                    self.arm_auto_order();
+                } else if let Some((kind, i)) = self.instance_of(*client) {
+                    if *token == TOKEN_COMMIT_FLUSH {
+                        self.instances.get_mut(&kind).expect("kind")[i].flush_armed = false;
+                        self.maybe_commit(kind, i);
+                    } else {
+                        self.finish_processing(kind, i, *token);
+                    }
+                }
+            }
+            EventKind::ProduceAcked { send, .. } => {
+                if let Some(order_id) = self.pending_orders.remove(send) {
+                    self.tracker.published(order_id, at);
+                    self.log_order(order_id, OrderStage::Published);
+                } else {
+                    self.outcome_acked(*send);
+                }
+            }
+            EventKind::ProduceFailed { send, error, .. } => {
+                if let Some(order_id) = self.pending_orders.remove(send) {
+                    self.tracker.publish_failed(order_id, error.name(), at);
+                    self.log_order(order_id, OrderStage::PublishFailed);
+                } else {
+                    self.outcome_failed(*send);
+                }
+            }
+            EventKind::PartitionsRevoked { consumer } => {
+                if let Some((kind, i)) = self.instance_of(*consumer) {
+                    let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                    inst.forget_progress();
+                }
+            }
+            _ => {}
+        }
+        if is_logged(&event.kind) {
+            self.push_log(LogEntry {
+                at,
+                event: LogEvent::Engine { kind: event.kind },
+            });
+        }
+    }
+
+    fn push_log(&mut self, entry: LogEntry) {
+        if self.log.len() >= LOG_KEPT_MAX {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    pub(super) fn log_order(&mut self, order_id: u64, stage: OrderStage) {
+        let at = self.now();
+        self.push_log(LogEntry {
+            at,
+            event: LogEvent::Order { order_id, stage },
+        });
+    }
+
+    fn instance_of(&self, client: ClientId) -> Option<(ServiceKind, usize)> {
+        self.instances.iter().find_map(|(kind, list)| {
+            list.iter()
+                .position(|i| i.consumer == client)
+                .map(|i| (*kind, i))
+        })
+    }
+
+    fn processing_ms(&self, kind: ServiceKind) -> SimTime {
+        let s = &self.config.services;
+        match kind {
+            ServiceKind::PaymentService => s.payment_processing_ms,
+            ServiceKind::ShippingService => s.shipping_processing_ms,
+            _ => s.email_processing_ms,
+        }
+    }
+
+    /// Starts the next queued record if the instance is idle.
+    fn kick(&mut self, kind: ServiceKind, i: usize) {
+        let delay = self.processing_ms(kind);
+        let token = self.next_token;
+        let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+        if inst.busy.is_some() || !self.sim.client_online(inst.consumer) {
+            return;
+        }
+        if let Some(record) = inst.queue.pop_front() {
+            self.next_token += 1;
+            inst.busy = Some(Work { record, token });
+            let consumer = inst.consumer;
+            self.sim.set_app_timer(consumer, delay, token);
+        }
+    }
+
+    /// Commits what is safe to commit, at most once per [`COMMIT_INTERVAL_MS`]; a flush timer
+    /// commits the rest.
+    fn maybe_commit(&mut self, kind: ServiceKind, i: usize) {
+        let now = self.now();
+        let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+        if inst.flush_armed && now < inst.last_commit_at + COMMIT_INTERVAL_MS {
+            // The flush timer will commit whatever is committable then.
+            return;
+        }
+        let offsets = inst.committable();
+        if offsets.is_empty() {
+            return;
+        }
+        let due = inst.last_commit_at + COMMIT_INTERVAL_MS;
+        if now < due {
+            if !inst.flush_armed {
+                inst.flush_armed = true;
+                let consumer = inst.consumer;
+                self.sim
+                    .set_app_timer(consumer, due - now, TOKEN_COMMIT_FLUSH);
+            }
+            return;
+        }
+        inst.last_commit_at = now;
+        for (tp, o) in &offsets {
+            inst.committed.insert(*tp, *o);
+        }
+        let consumer = inst.consumer;
+        self.sim.commit(consumer, offsets);
+    }
+
+    fn finish_processing(&mut self, kind: ServiceKind, i: usize, token: u64) {
+        let now = self.now();
+        let Some(work) = self.instances[&kind][i].busy.clone() else {
+            return;
+        };
+        if work.token != token {
+            return;
+        }
+        let record = work.record;
+        let topic = self.sim.topics()[record.tp.topic.0 as usize].name.clone();
+        let order_id = order_id_of(&record.value);
+        let Some(order_id) = order_id else {
+            // Not an order event: nothing to do but move on.
+            return self.record_done(kind, i);
+        };
+        let store = self.stores.entry(kind).or_default();
+        let outcome: Option<(String, String)> = match kind {
+            ServiceKind::PaymentService => {
+                let first = !store.done.contains_key(&order_id);
+                let ok = if first {
+                    let refused = self.config.services.payment_failure_rate > 0.0
+                        && SimRng::child(self.seed ^ 0x5eed, order_id)
+                            .chance(self.config.services.payment_failure_rate);
+                    store.done.insert(order_id, !refused);
+                    if refused {
+                        self.tracker.refused(order_id, now);
+                        self.log_order(order_id, OrderStage::Refused);
+                    } else {
+                        self.tracker.paid(order_id, now);
+                        self.log_order(order_id, OrderStage::Paid);
+                    }
+                    !refused
+                } else {
+                    self.note_duplicate(kind, order_id);
+                    self.stores[&kind]
+                        .done
+                        .get(&order_id)
+                        .copied()
+                        .unwrap_or(true)
+                };
+                let total = serde_json::from_str::<OrderCreated>(&record.value)
+                    .map(|o| o.total)
+                    .unwrap_or(0);
+                Some(if ok {
+                    (
+                        PAYMENT_SUCCESSFUL.into(),
+                        json(&PaymentSuccessful {
+                            order_id,
+                            amount: total,
+                        }),
+                    )
+                } else {
+                    (
+                        PAYMENT_FAILED.into(),
+                        json(&PaymentFailed {
+                            order_id,
+                            reason: "card declined".into(),
+                        }),
+                    )
+                })
+            }
+            ServiceKind::ShippingService => {
+                if store.done.insert(order_id, true).is_none() {
+                    self.tracker.shipped(order_id, now);
+                    self.log_order(order_id, OrderStage::Shipped);
+                } else {
+                    self.note_duplicate(kind, order_id);
+                }
+                let carrier = ["Colissimo", "Chronopost", "DHL"][(order_id % 3) as usize];
+                Some((
+                    DELIVERY_SHIPPED.into(),
+                    json(&DeliveryShipped {
+                        order_id,
+                        carrier: carrier.into(),
+                        tracking_number: format!("TRK{:08}", order_id * 7919 % 100_000_000),
+                    }),
+                ))
+            }
+            ServiceKind::EmailService => {
+                let step = match &*topic {
+                    ORDER_CREATED => EmailStep::OrderConfirmed,
+                    PAYMENT_SUCCESSFUL => EmailStep::PaymentReceived,
+                    PAYMENT_FAILED => EmailStep::PaymentRefused,
+                    _ => EmailStep::Shipped,
+                };
+                if store.emails.insert((order_id, step), ()).is_none() {
+                    let user_id = self.tracker.order(order_id).map_or(0, |o| o.user_id);
+                    if self.outbox.len() >= OUTBOX_KEPT_MAX {
+                        self.outbox.pop_front();
+                    }
+                    self.outbox.push_back(Email {
+                        order_id,
+                        user_id,
+                        step,
+                        sent_at: now,
+                    });
+                    self.tracker.emailed(order_id, step, now);
+                    let completed = self
+                        .tracker
+                        .order(order_id)
+                        .is_some_and(|o| o.stage == OrderStage::Completed);
+                    if completed {
+                        self.log_order(order_id, OrderStage::Completed);
+                    }
+                } else {
+                    self.note_duplicate(kind, order_id);
+                }
+                None
+            }
+            ServiceKind::OrderService => None,
+        };
+        if let Some((topic, value)) = outcome {
+            if !self.stores[&kind].published.contains_key(&order_id) {
+                let doubt = InDoubt {
+                    record: record.clone(),
+                    order_id,
+                    topic,
+                    value,
+                };
+                self.publish(kind, i, doubt);
+            }
+        }
+        self.record_done(kind, i);
+    }
+
+    fn note_duplicate(&mut self, kind: ServiceKind, order_id: u64) {
+        self.stores.entry(kind).or_default().duplicates_suppressed += 1;
+        let at = self.now();
+        self.push_log(LogEntry {
+            at,
+            event: LogEvent::DuplicateIgnored {
+                service: kind,
+                order_id,
+            },
+        });
+    }
+
+    /// Publishes an outcome; it stays in doubt (and its record uncommitted) until acknowledged.
+    fn publish(&mut self, kind: ServiceKind, i: usize, doubt: InDoubt) {
+        let inst = &self.instances[&kind][i];
+        let (Some(producer), Some(topic_id)) =
+            (inst.producer, self.sim.topic_by_name(&doubt.topic))
+        else {
+            return;
+        };
+        let key = doubt.order_id.to_string();
+        // A send refused at once (producer down) leaves the record uncommitted: it is delivered
+        // again after the restart or to the member that takes the partition.
+        if let Ok(send) = self.sim.send(producer, topic_id, Some(&key), &doubt.value) {
+            self.instances.get_mut(&kind).expect("kind")[i]
+                .in_doubt
+                .insert(send, doubt);
+        }
+    }
+
+    fn find_in_doubt(&self, send: SendId) -> Option<(ServiceKind, usize)> {
+        self.instances.iter().find_map(|(kind, list)| {
+            list.iter()
+                .position(|inst| inst.in_doubt.contains_key(&send))
+                .map(|i| (*kind, i))
+        })
+    }
+
+    fn outcome_acked(&mut self, send: SendId) {
+        let Some((kind, i)) = self.find_in_doubt(send) else {
+            return;
+        };
+        let doubt = self.instances.get_mut(&kind).expect("kind")[i]
+            .in_doubt
+            .remove(&send);
+        if let Some(d) = doubt {
+            self.stores
+                .entry(kind)
+                .or_default()
+                .published
+                .insert(d.order_id, ());
+        }
+        self.maybe_commit(kind, i);
+    }
+
+    fn outcome_failed(&mut self, send: SendId) {
+        let Some((kind, i)) = self.find_in_doubt(send) else {
+            return;
+        };
+        // The send failed for good: publish again (the record is still uncommitted).
+        let doubt = self.instances.get_mut(&kind).expect("kind")[i]
+            .in_doubt
+            .remove(&send);
+        if let Some(d) = doubt {
+            self.publish(kind, i, d);
+        }
+    }
+
+    /// The record is processed (its outcome maybe still in doubt): count it, maybe crash
+    /// (fault injection: after processing, before committing), then take the next one.
+    fn record_done(&mut self, kind: ServiceKind, i: usize) {
+        let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+        let Some(work) = inst.busy.take() else { return };
+        let next = work.record.offset + 1;
+        inst.processed += 1;
+        let upto = inst.processed_upto.entry(work.record.tp).or_insert(next);
+        *upto = (*upto).max(next);
+        let consumer = inst.consumer;
+        self.sim.acknowledge(consumer, work.record.tp, next);
+        if inst.crash_after_next {
+            let _ = self.crash_instance(kind, i);
+            return;
+        }
+        self.kick(kind, i);
+        self.maybe_commit(kind, i);
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// The `order_id` field of a JSON record value.
+fn order_id_of(value: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct HasOrder {
+        order_id: u64,
+    }
+    serde_json::from_str::<HasOrder>(value)
+        .ok()
+        .map(|h| h.order_id)
+}
+
+fn is_logged(kind: &EventKind) -> bool {
+    !matches!(
+        kind,
+        EventKind::RecordsDelivered { .. }
+            | EventKind::ProduceAcked { .. }
+            | EventKind::ProduceSentUnacknowledged { .. }
+            | EventKind::AppTimer { .. }
+            | EventKind::OffsetsCommitted { .. }
+            | EventKind::MessageDropped { .. }
+            | EventKind::OffsetReset { .. }
+    )
+}

@@ -1,0 +1,245 @@
+//! What the world shows: the event log's entries, the services and their instances as the UI
+//! draws them, the world snapshot, and the getters the page and the scenario report read.
+
+use serde::Serialize;
+
+use super::World;
+use crate::services::model::{Email, ServiceKind};
+use crate::services::tracker::{OrderStage, OrderTotals, OrderView};
+use crate::sim::{ClientId, EventKind, SimTime, Snapshot, TopicPartition};
+
+/// Log entries kept for the UI.
+pub const LOG_KEPT_MAX: usize = 400;
+/// Emails kept in the outbox view.
+pub const OUTBOX_KEPT_MAX: usize = 200;
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogEntry {
+    /// When.
+    pub at: SimTime,
+    /// What.
+    pub event: LogEvent,
+}
+
+/// Things the event log shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogEvent {
+    /// Something the engine reported.
+    Engine {
+        /// The engine event.
+        kind: EventKind,
+    },
+    /// An order reached a stage.
+    Order {
+        /// Which order.
+        order_id: u64,
+        /// Its new stage.
+        stage: OrderStage,
+    },
+    /// A service recognised a redelivered record and did not act twice.
+    DuplicateIgnored {
+        /// Which service.
+        service: ServiceKind,
+        /// Which order.
+        order_id: u64,
+    },
+}
+
+impl LogEntry {
+    /// The filter category: election, isr, produce, consumer, network, nodes, orders.
+    pub fn category(&self) -> &'static str {
+        match &self.event {
+            LogEvent::Engine { kind } => kind.category(),
+            LogEvent::Order { .. } | LogEvent::DuplicateIgnored { .. } => "orders",
+        }
+    }
+}
+
+/// One instance as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstanceView {
+    /// Position in the service's list.
+    pub index: usize,
+    /// Its consumer client (none for order_service).
+    pub consumer: Option<ClientId>,
+    /// Its producer client.
+    pub producer: Option<ClientId>,
+    /// Running.
+    pub online: bool,
+    /// Group membership phase.
+    pub phase: &'static str,
+    /// Partitions it owns.
+    pub partitions: Vec<TopicPartition>,
+    /// Records processed.
+    pub processed: u64,
+    /// Records waiting.
+    pub queued: usize,
+}
+
+/// One service as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceView {
+    /// Which.
+    pub kind: ServiceKind,
+    /// Its instances.
+    pub instances: Vec<InstanceView>,
+    /// Records processed by all instances.
+    pub processed: u64,
+    /// Redelivered records recognised and not acted on twice.
+    pub duplicates_suppressed: u64,
+    /// Total lag of its group (HW minus committed offsets).
+    pub lag: u64,
+}
+
+/// What the UI draws: the engine snapshot plus the services.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorldSnapshot {
+    /// The engine.
+    pub sim: Snapshot,
+    /// The services, in chain order.
+    pub services: Vec<ServiceView>,
+    /// The latest orders, newest first (at most 50).
+    pub orders: Vec<OrderView>,
+    /// Totals over all orders.
+    pub order_totals: OrderTotals,
+    /// Orders flagged stuck.
+    pub stuck: usize,
+    /// The latest emails, newest first (at most 50).
+    pub outbox: Vec<Email>,
+    /// Automatic orders per second.
+    pub order_rate_per_s: f64,
+}
+
+impl World {
+    /// Orders kept in detail, oldest first.
+    pub fn orders(&self) -> impl DoubleEndedIterator<Item = &OrderView> {
+        self.tracker.orders()
+    }
+
+    /// One order.
+    pub fn order(&self, id: u64) -> Option<&OrderView> {
+        self.tracker.order(id)
+    }
+
+    /// Totals over all orders.
+    pub fn order_totals(&self) -> &OrderTotals {
+        self.tracker.totals()
+    }
+
+    /// Emails kept, oldest first.
+    pub fn outbox(&self) -> impl DoubleEndedIterator<Item = &Email> {
+        self.outbox.iter()
+    }
+
+    /// The event log, oldest first.
+    pub fn log(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+        self.log.iter()
+    }
+
+    /// Duplicates a service recognised.
+    pub fn duplicates_suppressed(&self, kind: ServiceKind) -> u64 {
+        self.stores
+            .get(&kind)
+            .map_or(0, |s| s.duplicates_suppressed)
+    }
+
+    /// Orders flagged stuck.
+    pub fn stuck_count(&self) -> usize {
+        self.tracker.stuck_count()
+    }
+
+    /// The order service's producer client.
+    pub fn order_producer(&self) -> Option<ClientId> {
+        self.order_producer
+    }
+
+    /// The consumer client of an instance.
+    pub fn instance_consumer(&self, kind: ServiceKind, index: usize) -> Option<ClientId> {
+        self.instances.get(&kind)?.get(index).map(|i| i.consumer)
+    }
+
+    /// Automatic order rate.
+    pub fn order_rate(&self) -> f64 {
+        self.order_rate_per_s
+    }
+
+    /// The services as the UI shows them.
+    pub fn service_views(&self, sim: &Snapshot) -> Vec<ServiceView> {
+        if !self.config.services.enabled {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let Some(p) = self.order_producer {
+            out.push(ServiceView {
+                kind: ServiceKind::OrderService,
+                instances: vec![InstanceView {
+                    index: 0,
+                    consumer: None,
+                    producer: Some(p),
+                    online: self.sim.client_online(p),
+                    phase: if self.sim.client_online(p) {
+                        "producing"
+                    } else {
+                        "down"
+                    },
+                    partitions: Vec::new(),
+                    processed: self.tracker.totals().created,
+                    queued: 0,
+                }],
+                processed: self.tracker.totals().created,
+                duplicates_suppressed: 0,
+                lag: 0,
+            });
+        }
+        for kind in &ServiceKind::ALL[1..] {
+            let list = self
+                .instances
+                .get(kind)
+                .map(|v| v.as_slice())
+                .unwrap_or(&[]);
+            let instances: Vec<InstanceView> = list
+                .iter()
+                .enumerate()
+                .map(|(index, inst)| InstanceView {
+                    index,
+                    consumer: Some(inst.consumer),
+                    producer: inst.producer,
+                    online: self.sim.client_online(inst.consumer),
+                    phase: self.sim.consumer_phase(inst.consumer).unwrap_or("down"),
+                    partitions: self.sim.consumer_assignment(inst.consumer).to_vec(),
+                    processed: inst.processed,
+                    queued: inst.queue.len() + usize::from(inst.busy.is_some()),
+                })
+                .collect();
+            let lag = sim
+                .groups
+                .iter()
+                .find(|g| &*g.group == kind.name())
+                .map_or(0, |g| g.lag.iter().map(|(_, l)| *l).sum());
+            out.push(ServiceView {
+                kind: *kind,
+                processed: instances.iter().map(|i| i.processed).sum(),
+                instances,
+                duplicates_suppressed: self.duplicates_suppressed(*kind),
+                lag,
+            });
+        }
+        out
+    }
+
+    /// The picture the UI draws.
+    pub fn snapshot(&self) -> WorldSnapshot {
+        let sim = self.sim.snapshot();
+        WorldSnapshot {
+            services: self.service_views(&sim),
+            orders: self.tracker.orders().rev().take(50).cloned().collect(),
+            order_totals: self.tracker.totals().clone(),
+            stuck: self.tracker.stuck_count(),
+            outbox: self.outbox.iter().rev().take(50).cloned().collect(),
+            order_rate_per_s: self.order_rate_per_s,
+            sim,
+        }
+    }
+}
