@@ -186,7 +186,8 @@ impl<T> Outbox<T> {
             seq: self.next_seq,
         };
         self.next_seq += 1;
-        self.effects.push_back(Effect::SetTimer { id, delay, timer });
+        self.effects
+            .push_back(Effect::SetTimer { id, delay, timer });
         id
     }
 
