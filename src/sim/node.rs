@@ -166,11 +166,6 @@ impl<T> Outbox<T> {
         self.next_seq = first_seq;
     }
 
-    /// The time of the call this outbox collects for.
-    pub fn now(&self) -> SimTime {
-        self.now
-    }
-
     /// Sends `payload` to `to`.
     #[inline]
     pub fn send(&mut self, to: NodeId, payload: Payload) {
@@ -201,11 +196,6 @@ impl<T> Outbox<T> {
     #[inline]
     pub fn emit(&mut self, kind: EventKind) {
         self.effects.push_back(Effect::Emit(kind));
-    }
-
-    /// Whether nothing was asked.
-    pub fn is_empty(&self) -> bool {
-        self.effects.is_empty()
     }
 
     /// Takes the oldest effect not yet taken (the engine applies them in this order).

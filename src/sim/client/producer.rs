@@ -110,19 +110,9 @@ impl Producer {
         self.incarnation
     }
 
-    /// Its settings.
-    pub fn config(&self) -> &ProducerConfig {
-        &self.config
-    }
-
     /// Its current producer id (idempotent producers).
     pub fn producer_id(&self) -> Option<ProducerId> {
         self.producer_id
-    }
-
-    /// Whether it sent a request to `broker` that is not answered yet.
-    pub fn has_request_to(&self, broker: BrokerId) -> bool {
-        self.in_flight.values().any(|f| f.broker == broker)
     }
 
     // ----- life cycle -----

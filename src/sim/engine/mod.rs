@@ -329,11 +329,6 @@ impl Simulation {
         self.context().coordinator_partition(group)
     }
 
-    /// The controller node.
-    pub fn controller(&self) -> &Controller {
-        &self.controller
-    }
-
     /// The controller's current state of a partition.
     pub fn partition_state(&self, tp: TopicPartition) -> Option<&super::network::PartitionState> {
         self.controller.partition(tp)
