@@ -211,3 +211,30 @@ impl<T> Outbox<T> {
         self.effects.drain(..).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_hash_matches_java() {
+        // "hello".hashCode() == 99162322 in Java.
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+        assert_eq!(java_string_hash(""), 0);
+    }
+
+    #[test]
+    fn timer_ids_follow_the_sequence_sends_and_timers_share() {
+        let mut out: Outbox<u8> = Outbox::new(100, 7);
+        out.send(NodeId::Controller, Payload::MetadataRequest);
+        let id = out.set_timer(50, 1);
+        out.emit(EventKind::AppTimer {
+            client: crate::sim::types::ClientId(1),
+            token: 3,
+        });
+        let next = out.set_timer(0, 2);
+        assert_eq!(id, TimerId { at: 150, seq: 8 });
+        assert_eq!(next, TimerId { at: 100, seq: 9 });
+        assert_eq!(out.take().len(), 4);
+    }
+}

@@ -504,6 +504,8 @@ impl Simulation {
             EventKind::ProduceAcked {
                 send, tp, offset, ..
             } => {
+                // Every 1024 acknowledgements (counted above), forget those below the logs'
+                // start so the ledger stays bounded.
                 if self.counters.acked % 1024 == 1 {
                     self.prune_acked();
                 }
