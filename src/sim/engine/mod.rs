@@ -2,12 +2,12 @@
 //! dispatch that hands each due entry to its node and applies the effects the node returns.
 //!
 //! ```text
-//!   Command ──handle()──►┌────────────────────────────────────────┐──drain_events()──► Event
-//!                        │ queue: (deliver_at, seq) ─► Deliver|Timer│
-//!   advance_to(t) ──────►│        │                        ▲       │──snapshot()─────► Snapshot
-//!   step()               │        ▼ handle_message/timer   │ Outbox │
-//!                        │ controller, brokers, producers, consumers│
-//!                        └────────────────────────────────────────┘
+//!                         ┌─────────────────────────────────────────────┐
+//!   Command ──handle()──► │ queue: (deliver_at, seq) ─► Deliver | Timer │──drain_events()──► Event
+//!   advance_to(t) ──────► │        │                           ▲        │──snapshot()─────► Snapshot
+//!   step()                │        ▼ handle_message/timer      │ Outbox │
+//!                         │ controller, brokers, producers, consumers   │
+//!                         └─────────────────────────────────────────────┘
 //! ```
 //! Each `step` pops the earliest entry and hands it to its node with a [`Context`] and an empty
 //! [`Outbox`]; the node's effects (sends scheduled at `now + latency`, timers, cancellations,
