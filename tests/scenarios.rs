@@ -322,6 +322,18 @@ fn malformed_scenarios_name_the_field_and_the_problem() {
             r#"{"actions": [], "description": {"en": "a", "de": "b"}}"#,
             "description.de: unknown field",
         ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": null}]}"#,
+            "actions[0].do: expected an action name, found null",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "heal_network"}, {"at_ms": 5, "do": "fail_broker", "broker": -1}]}"#,
+            "actions[1].broker: must not be negative (found -1)",
+        ),
+        (
+            r#"{"topics": [{"name": "a"}, {"name": "b", "partitions": "3"}], "actions": []}"#,
+            "topics[1].partitions: expected a non-negative whole number, found a string",
+        ),
         (r#"{"actions": [}"#, "not valid JSON"),
         ("", "not valid JSON"),
     ];
@@ -432,7 +444,7 @@ fn scrubbing_back_and_forward_gives_the_same_state() {
 
 #[test]
 fn live_actions_are_recorded_and_replay_identically() {
-    let mut live = Runner::new(&preset("calm-order-chain"), false).unwrap();
+    let mut live = Runner::new(&preset("calm-order-chain")).unwrap();
     live.advance_to(9_000);
     live.apply_now(Action::FailBroker { broker: 2 }).unwrap();
     live.advance_to(12_345);

@@ -87,7 +87,7 @@ fn a_cloned_runner_reports_the_same_as_the_original() {
         let text = presets::preset(id).unwrap_or_else(|| panic!("no preset {id}"));
         let scenario = parse_scenario(text).unwrap_or_else(|e| panic!("preset {id}: {e}"));
         let end = scenario.run_until();
-        let mut original = Runner::new(&scenario, false).expect("the preset builds");
+        let mut original = Runner::new(&scenario).expect("the preset builds");
         original.advance_to(end / 2);
         let report = original.report();
         let mut clone = original.clone();

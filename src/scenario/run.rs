@@ -77,6 +77,9 @@ pub struct RunnerState {
     pub action_errors: Vec<String>,
     /// Every engine event, when tracing.
     pub trace: Option<Vec<TraceEvent>>,
+    /// How an event is written into the trace; only [`Runner::traced`] sets it, so code that
+    /// never traces (the page) does not carry the events' JSON form.
+    describe: Option<fn(SimTime, &EventKind) -> TraceEvent>,
     /// Engine steps processed.
     pub steps: u64,
     /// Whether [`InvariantChecker::check`] runs after every engine step (on for runs, off for
@@ -86,12 +89,20 @@ pub struct RunnerState {
 }
 
 impl RunnerState {
-    /// A fresh state; `trace` keeps every engine event for the report.
-    pub fn new(trace: bool) -> Self {
+    /// A fresh state.
+    pub fn new() -> Self {
         RunnerState {
-            trace: trace.then(Vec::new),
             check_each_step: true,
             ..RunnerState::default()
+        }
+    }
+
+    /// A fresh state that keeps every engine event for the report.
+    pub fn traced() -> Self {
+        RunnerState {
+            trace: Some(Vec::new()),
+            describe: Some(trace_event),
+            ..RunnerState::new()
         }
     }
 
@@ -134,9 +145,9 @@ impl RunnerState {
                 }
                 _ => {}
             }
-            if let Some(trace) = self.trace.as_mut() {
+            if let (Some(trace), Some(describe)) = (self.trace.as_mut(), self.describe) {
                 if trace.len() < TRACE_EVENTS_MAX {
-                    trace.push(trace_event(event.at, &event.kind));
+                    trace.push(describe(event.at, &event.kind));
                 }
             }
         }
@@ -324,14 +335,23 @@ pub struct Runner {
 
 impl Runner {
     /// Builds the world of `scenario`; nothing has run yet (time 0).
-    pub fn new(scenario: &Scenario, trace: bool) -> Result<Runner, ScenarioError> {
+    pub fn new(scenario: &Scenario) -> Result<Runner, ScenarioError> {
+        Runner::with_state(scenario, RunnerState::new())
+    }
+
+    /// As [`Runner::new`], keeping every engine event for the report.
+    pub fn traced(scenario: &Scenario) -> Result<Runner, ScenarioError> {
+        Runner::with_state(scenario, RunnerState::traced())
+    }
+
+    fn with_state(scenario: &Scenario, state: RunnerState) -> Result<Runner, ScenarioError> {
         let mut scenario = scenario.clone();
         // Same-time actions keep file order: a stable sort.
         scenario.actions.sort_by_key(|a| a.at_ms);
         let world = build_world(&scenario)?;
         Ok(Runner {
             world,
-            state: RunnerState::new(trace),
+            state,
             scenario,
             next_action: 0,
             stalled: false,
@@ -445,7 +465,12 @@ impl Runner {
 
 /// Runs a scenario from start to end; `trace` adds every engine event to the report.
 pub fn run_scenario(scenario: &Scenario, trace: bool) -> Result<Report, ScenarioError> {
-    Ok(Runner::new(scenario, trace)?.run_to_end())
+    let runner = if trace {
+        Runner::traced(scenario)?
+    } else {
+        Runner::new(scenario)?
+    };
+    Ok(runner.run_to_end())
 }
 
 /// A run kept as its base scenario and action log: any instant can be rebuilt by deterministic
@@ -474,7 +499,7 @@ impl Recording {
     /// The runner as it is at time `t`, by replay from the start. The replay skips the
     /// per-step invariant checks (see [`RunnerState::check_each_step`]); the state is the same.
     pub fn runner_at(&self, t: SimTime) -> Result<Runner, ScenarioError> {
-        let mut runner = Runner::new(&self.base, false)?;
+        let mut runner = Runner::new(&self.base)?;
         runner.state.check_each_step = false;
         runner.advance_to(t);
         Ok(runner)
