@@ -1,6 +1,13 @@
 //! Scenario files: their JSON format, running them headless, and the runner's report.
 //!
-//! - [`format`]: the types, their decoding (errors name the field path) and validation.
+//! - [`format`]: the scenario type, its limits and errors, parsing, and the engine
+//!   configuration a scenario gives (and the scenario of a configuration).
+//! - [`settings`]: the sections that set the world up (cluster, producer, consumer, topics,
+//!   services), each setting declared once.
+//! - [`action`]: the timed actions and their `do` names; `action_json`: how a timed action's
+//!   JSON object is read and written.
+//! - `decode`: serde decoding of the parsed JSON, with errors that name the field path.
+//! - `validate`: the checks that make a decoded scenario runnable.
 //! - [`run`]: the [`Runner`] that applies actions at their times and steps the engine, and
 //!   [`Recording`] for time travel by replay.
 //! - [`report`]: the final report and the `expect` comparison.
@@ -10,14 +17,19 @@
 //!   fragment.
 //! - `cli`: `kafka-sandbox run FILE.json [--trace]`.
 
+pub mod action;
+mod action_json;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+mod decode;
 pub mod format;
 pub mod presets;
 pub mod report;
 pub mod run;
 pub mod session;
+pub mod settings;
 pub mod share;
+mod validate;
 
 pub use format::{
     parse_scenario, Action, Localized, NarrationStep, Scenario, ScenarioError, TimedAction,

@@ -1,0 +1,279 @@
+//! What a scenario does and when: the actions and their `do` names.
+//!
+//! An action's fields are declared once, on [`Action`], and serde reads and writes them; a
+//! [`TimedAction`] is one JSON object, `{"at_ms": 0, "do": "fail_broker", "broker": 1}`, whose
+//! serde impls (in `action_json`) put the variant's name in `do` beside its fields.
+
+use serde::{Deserialize, Serialize};
+
+use super::decode;
+use crate::services::ServiceKind;
+use crate::sim::{Acks, MessageKind, SimTime};
+
+/// One thing a scenario does at a time.
+///
+/// Written as the variant's fields (externally tagged); [`TimedAction`] puts its name in `do`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// order_service publishes a new order (random user and total when not given).
+    CreateOrder {
+        /// Customer id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user_id: Option<u64>,
+        /// Total in cents.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+    },
+    /// The raw scenario producer sends one record.
+    Produce {
+        /// Topic name.
+        topic: String,
+        /// Record key (none: sticky partition).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// Record value.
+        value: String,
+        /// `acks` for this record only.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::acks"
+        )]
+        acks: Option<Acks>,
+    },
+    /// Crash a broker (it keeps its log).
+    FailBroker {
+        /// Broker number, from 1.
+        broker: u32,
+    },
+    /// Restart a crashed broker.
+    RestoreBroker {
+        /// Broker number, from 1.
+        broker: u32,
+    },
+    /// Cut every link of a broker.
+    IsolateBroker {
+        /// Broker number, from 1.
+        broker: u32,
+    },
+    /// Restore a broker's links.
+    HealBroker {
+        /// Broker number, from 1.
+        broker: u32,
+    },
+    /// Restore every link.
+    HealNetwork,
+    /// Crash the controller.
+    FailController,
+    /// Restart the controller.
+    RestoreController,
+    /// Cut the controller's links.
+    IsolateController,
+    /// Restore the controller's links.
+    HealController,
+    /// Crash one instance of a service.
+    CrashService {
+        /// Which service.
+        #[serde(deserialize_with = "decode::service")]
+        service: ServiceKind,
+        /// Which instance (default 0).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        instance: Option<usize>,
+    },
+    /// Restart a crashed instance.
+    RestartService {
+        /// Which service.
+        #[serde(deserialize_with = "decode::service")]
+        service: ServiceKind,
+        /// Which instance (default 0).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        instance: Option<usize>,
+    },
+    /// Make an instance crash right after it next processes a record, before committing.
+    CrashServiceAfterNextRecord {
+        /// Which service.
+        #[serde(deserialize_with = "decode::service")]
+        service: ServiceKind,
+        /// Which instance (default 0).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        instance: Option<usize>,
+    },
+    /// Scale a consuming service to 1..=4 instances.
+    ScaleService {
+        /// Which service.
+        #[serde(deserialize_with = "decode::service")]
+        service: ServiceKind,
+        /// How many instances.
+        #[serde(deserialize_with = "decode::count")]
+        instances: usize,
+    },
+    /// Drop the next `count` matching messages: those in flight now, then (the drop stays
+    /// armed) the next ones sent, checked after every engine step, until `count` are dropped.
+    DropMessages {
+        /// Sender: "broker-N", "controller" or "client-N".
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        /// Receiver, same names.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        /// Message kind (`produce`, `replica_fetch`, `response`...).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::message_kind"
+        )]
+        kind: Option<MessageKind>,
+        /// How many.
+        count: u64,
+    },
+    /// Drop one message in flight, by its engine id (the page records the user's drops so).
+    DropMessage {
+        /// The message's id.
+        id: u64,
+    },
+    /// Automatic orders per second (0 to 20).
+    SetOrderRate {
+        /// Orders per second.
+        per_second: f64,
+    },
+}
+
+impl Action {
+    /// The `do` name of the action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::CreateOrder { .. } => "create_order",
+            Action::Produce { .. } => "produce",
+            Action::FailBroker { .. } => "fail_broker",
+            Action::RestoreBroker { .. } => "restore_broker",
+            Action::IsolateBroker { .. } => "isolate_broker",
+            Action::HealBroker { .. } => "heal_broker",
+            Action::HealNetwork => "heal_network",
+            Action::FailController => "fail_controller",
+            Action::RestoreController => "restore_controller",
+            Action::IsolateController => "isolate_controller",
+            Action::HealController => "heal_controller",
+            Action::CrashService { .. } => "crash_service",
+            Action::RestartService { .. } => "restart_service",
+            Action::CrashServiceAfterNextRecord { .. } => "crash_service_after_next_record",
+            Action::ScaleService { .. } => "scale_service",
+            Action::DropMessages { .. } => "drop_messages",
+            Action::DropMessage { .. } => "drop_message",
+            Action::SetOrderRate { .. } => "set_order_rate",
+        }
+    }
+}
+
+/// Every `do` name.
+pub const ACTION_NAMES: [&str; 18] = [
+    "create_order",
+    "produce",
+    "fail_broker",
+    "restore_broker",
+    "isolate_broker",
+    "heal_broker",
+    "heal_network",
+    "fail_controller",
+    "restore_controller",
+    "isolate_controller",
+    "heal_controller",
+    "crash_service",
+    "restart_service",
+    "crash_service_after_next_record",
+    "scale_service",
+    "drop_messages",
+    "drop_message",
+    "set_order_rate",
+];
+
+/// An action and when it happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    /// Simulated time of the action, in ms.
+    pub at_ms: SimTime,
+    /// The action.
+    pub action: Action,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One action of each kind, in [`ACTION_NAMES`] order.
+    fn one_of_each() -> Vec<Action> {
+        let service = ServiceKind::PaymentService;
+        vec![
+            Action::CreateOrder {
+                user_id: Some(3),
+                total: None,
+            },
+            Action::Produce {
+                topic: "t".into(),
+                key: Some("k".into()),
+                value: "v".into(),
+                acks: Some(Acks::Leader),
+            },
+            Action::FailBroker { broker: 1 },
+            Action::RestoreBroker { broker: 1 },
+            Action::IsolateBroker { broker: 2 },
+            Action::HealBroker { broker: 2 },
+            Action::HealNetwork,
+            Action::FailController,
+            Action::RestoreController,
+            Action::IsolateController,
+            Action::HealController,
+            Action::CrashService {
+                service,
+                instance: Some(1),
+            },
+            Action::RestartService {
+                service,
+                instance: None,
+            },
+            Action::CrashServiceAfterNextRecord {
+                service,
+                instance: None,
+            },
+            Action::ScaleService {
+                service,
+                instances: 2,
+            },
+            Action::DropMessages {
+                from: Some("broker-1".into()),
+                to: None,
+                kind: Some(MessageKind::ReplicaFetch),
+                count: 3,
+            },
+            Action::DropMessage { id: 12 },
+            Action::SetOrderRate { per_second: 2.5 },
+        ]
+    }
+
+    #[test]
+    fn every_action_is_written_with_its_name_in_do_and_read_back() {
+        let actions = one_of_each();
+        let names: Vec<&str> = actions.iter().map(Action::name).collect();
+        assert_eq!(names, ACTION_NAMES);
+        for action in actions {
+            let timed = TimedAction { at_ms: 7, action };
+            let json = serde_json::to_value(&timed).expect("serializes");
+            assert_eq!(json["do"], timed.action.name(), "{json}");
+            assert_eq!(json["at_ms"], 7, "{json}");
+            let back = decode::decode(&json, TimedAction::deserialize);
+            assert_eq!(back, Ok(timed), "{json}");
+        }
+    }
+}

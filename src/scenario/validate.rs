@@ -1,0 +1,215 @@
+//! The checks that make a decoded scenario runnable: brokers, topics and services that exist,
+//! times within the run, counts in range, and the engine's own configuration rules.
+
+use super::action::Action;
+use super::format::{
+    Result, Scenario, ScenarioError, DROP_COUNT_MAX, NAME_LEN_MAX, RUN_UNTIL_MS_MAX,
+};
+use crate::services::world::INSTANCES_MAX;
+use crate::services::ServiceKind;
+use crate::sim::{NodeId, OFFSETS_TOPIC};
+
+impl Scenario {
+    /// Checks what decoding alone cannot: references to brokers, topics and services, times,
+    /// and the engine's own configuration rules.
+    pub fn validate(&self) -> Result<()> {
+        if self.name.as_ref().is_some_and(|n| n.len() > NAME_LEN_MAX) {
+            return Err(ScenarioError::new(
+                "name",
+                format!("is longer than {NAME_LEN_MAX} characters"),
+            ));
+        }
+        let config = self.world_config();
+        if let Err(e) = config.validate() {
+            let path = if e.to_string().starts_with("topic ") {
+                "topics"
+            } else if e.to_string().contains("instances") {
+                "services"
+            } else {
+                "cluster"
+            };
+            return Err(ScenarioError::new(path, e.to_string()));
+        }
+        let run_until = self.run_until();
+        if run_until > RUN_UNTIL_MS_MAX {
+            return Err(ScenarioError::new(
+                "run_until_ms",
+                format!("{run_until} is beyond the limit of {RUN_UNTIL_MS_MAX} ms"),
+            ));
+        }
+        let engine = config.engine_config();
+        let brokers = config.sim.cluster.brokers;
+        for (i, t) in self.topics.iter().enumerate() {
+            if t.name == OFFSETS_TOPIC {
+                return Err(ScenarioError::new(
+                    format!("topics[{i}].name"),
+                    format!("{OFFSETS_TOPIC} is internal: Kafka creates it itself"),
+                ));
+            }
+        }
+        for (i, ta) in self.actions.iter().enumerate() {
+            let path = format!("actions[{i}]");
+            if ta.at_ms > run_until {
+                return Err(ScenarioError::new(
+                    format!("{path}.at_ms"),
+                    format!("{} is after run_until_ms ({run_until})", ta.at_ms),
+                ));
+            }
+            let needs_services = matches!(
+                ta.action,
+                Action::CreateOrder { .. }
+                    | Action::CrashService { .. }
+                    | Action::RestartService { .. }
+                    | Action::CrashServiceAfterNextRecord { .. }
+                    | Action::ScaleService { .. }
+                    | Action::SetOrderRate { .. }
+            );
+            if needs_services && !self.services.enabled {
+                return Err(ScenarioError::new(
+                    format!("{path}.do"),
+                    format!(
+                        "{} needs the services, but this scenario sets \"services\": false",
+                        ta.action.name()
+                    ),
+                ));
+            }
+            match &ta.action {
+                Action::FailBroker { broker }
+                | Action::RestoreBroker { broker }
+                | Action::IsolateBroker { broker }
+                | Action::HealBroker { broker } => check_broker(*broker, brokers, &path)?,
+                Action::Produce { topic, .. }
+                    if !engine.topics.iter().any(|t| &t.name == topic) =>
+                {
+                    let known: Vec<&str> = engine.topics.iter().map(|t| t.name.as_str()).collect();
+                    return Err(ScenarioError::new(
+                        format!("{path}.topic"),
+                        format!(
+                            "there is no topic {topic:?} (topics: {})",
+                            if known.is_empty() {
+                                "none; declare it in \"topics\"".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    ));
+                }
+                Action::CrashService {
+                    service, instance, ..
+                }
+                | Action::RestartService { service, instance }
+                | Action::CrashServiceAfterNextRecord { service, instance } => {
+                    let i = instance.unwrap_or(0);
+                    if i >= INSTANCES_MAX {
+                        return Err(ScenarioError::new(
+                            format!("{path}.instance"),
+                            format!("{i} is out of range: a service has at most {INSTANCES_MAX} instances (0 to {})", INSTANCES_MAX - 1),
+                        ));
+                    }
+                    if *service == ServiceKind::OrderService
+                        && matches!(ta.action, Action::CrashServiceAfterNextRecord { .. })
+                    {
+                        return Err(ScenarioError::new(
+                            format!("{path}.service"),
+                            "order_service consumes nothing: it cannot crash after a record",
+                        ));
+                    }
+                    if *service == ServiceKind::OrderService && i != 0 {
+                        return Err(ScenarioError::new(
+                            format!("{path}.instance"),
+                            "order_service has a single instance (0)",
+                        ));
+                    }
+                }
+                Action::ScaleService { service, instances } => {
+                    if *service == ServiceKind::OrderService {
+                        return Err(ScenarioError::new(
+                            format!("{path}.service"),
+                            "order_service is a producer only: it has no group to scale",
+                        ));
+                    }
+                    if !(1..=INSTANCES_MAX).contains(instances) {
+                        return Err(ScenarioError::new(
+                            format!("{path}.instances"),
+                            format!("must be between 1 and {INSTANCES_MAX}, not {instances}"),
+                        ));
+                    }
+                }
+                Action::DropMessages {
+                    from, to, count, ..
+                } => {
+                    for (field, node) in [("from", from), ("to", to)] {
+                        if let Some(n) = node {
+                            parse_node(n, brokers)
+                                .map_err(|m| ScenarioError::new(format!("{path}.{field}"), m))?;
+                        }
+                    }
+                    if *count == 0 || *count > DROP_COUNT_MAX {
+                        return Err(ScenarioError::new(
+                            format!("{path}.count"),
+                            format!("must be between 1 and {DROP_COUNT_MAX}, not {count}"),
+                        ));
+                    }
+                }
+                Action::SetOrderRate { per_second } if !(0.0..=20.0).contains(per_second) => {
+                    return Err(ScenarioError::new(
+                        format!("{path}.per_second"),
+                        format!("must be between 0 and 20, not {per_second}"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for (i, step) in self.narration.iter().enumerate() {
+            if step.at_ms > run_until {
+                return Err(ScenarioError::new(
+                    format!("narration[{i}].at_ms"),
+                    format!("{} is after run_until_ms ({run_until})", step.at_ms),
+                ));
+            }
+        }
+        if let Some(r) = self.services.payment_failure_rate {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(ScenarioError::new(
+                    "services.payment_failure_rate",
+                    format!("must be between 0 and 1, not {r}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_broker(broker: u32, brokers: u32, path: &str) -> Result<()> {
+    if broker == 0 || broker > brokers {
+        return Err(ScenarioError::new(
+            format!("{path}.broker"),
+            format!("there is no broker {broker} (brokers are 1 to {brokers})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a node name: "controller", "broker-N" or "client-N".
+pub fn parse_node(name: &str, brokers: u32) -> std::result::Result<NodeId, String> {
+    if name == "controller" {
+        return Ok(NodeId::Controller);
+    }
+    let number = |rest: &str| rest.parse::<u32>().ok().filter(|n| *n >= 1);
+    if let Some(rest) = name.strip_prefix("broker-") {
+        let n = number(rest).ok_or_else(|| format!("{name:?} is not a broker name"))?;
+        if n > brokers {
+            return Err(format!(
+                "there is no broker {n} (brokers are 1 to {brokers})"
+            ));
+        }
+        return Ok(NodeId::Broker(crate::sim::BrokerId(n)));
+    }
+    if let Some(rest) = name.strip_prefix("client-") {
+        let n = number(rest).ok_or_else(|| format!("{name:?} is not a client name"))?;
+        return Ok(NodeId::Client(crate::sim::ClientId(n)));
+    }
+    Err(format!(
+        "{name:?} is not a node: use \"controller\", \"broker-N\" or \"client-N\""
+    ))
+}
