@@ -347,8 +347,27 @@ impl GroupCoordinator {
         }
     }
 
-    /// This broker no longer leads offsets partition `tp`: forget the groups stored there.
-    pub fn unload(&mut self, tp: TopicPartition, ctx: &Context) {
+    /// This broker no longer leads offsets partition `tp`: forget the groups stored there. A
+    /// member whose JoinGroup waits for the rebalance is told NOT_COORDINATOR, as Kafka's
+    /// coordinator answers the joins it holds when it unloads a group; the member then looks the
+    /// coordinator up again instead of waiting out its request timeout.
+    pub fn unload<T>(&mut self, tp: TopicPartition, ctx: &Context, out: &mut Outbox<T>) {
+        for (group, g) in &self.groups {
+            if ctx.coordinator_partition(group) != tp
+                || !matches!(g.phase, GroupPhase::PreparingRebalance { .. })
+            {
+                continue;
+            }
+            for id in g.members.iter().filter(|(_, m)| m.joined).map(|(id, _)| id) {
+                out.send(
+                    NodeId::Client(id.client),
+                    Payload::JoinGroupResponse {
+                        group: group.clone(),
+                        result: Err(ErrorCode::NotCoordinator),
+                    },
+                );
+            }
+        }
         self.groups
             .retain(|g, _| ctx.coordinator_partition(g) != tp);
         self.committed

@@ -154,3 +154,57 @@ fn a_broker_that_does_not_lead_the_groups_partition_is_not_its_coordinator() {
     );
     assert!(g.group(GROUP).is_none());
 }
+
+#[test]
+fn unloading_a_group_answers_the_joins_it_holds_with_not_coordinator() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let leads = |_: TopicPartition| true;
+    let mut g = GroupCoordinator::default();
+    let mut out: Outbox<()> = Outbox::new(0, 0);
+    // Two members join a new group: both joins wait out the initial rebalance delay.
+    g.handle(0, client(1), join(member(1, 1)), &leads, &ctx, &mut out);
+    g.handle(10, client(2), join(member(2, 1)), &leads, &ctx, &mut out);
+    assert!(out.take().is_empty());
+
+    // The broker stops leading the group's offsets partition (say a preferred-leader
+    // election moved it): each waiting join is answered, and the group is gone.
+    let partition = ctx.coordinator_partition(GROUP);
+    let other = TopicPartition {
+        partition: partition.partition + 1,
+        ..partition
+    };
+    g.unload(other, &ctx, &mut out);
+    assert!(out.take().is_empty(), "another partition's groups stay");
+    g.unload(partition, &ctx, &mut out);
+    let not_coordinator = Payload::JoinGroupResponse {
+        group: Rc::from(GROUP),
+        result: Err(ErrorCode::NotCoordinator),
+    };
+    assert_eq!(
+        out.take(),
+        vec![
+            Effect::Send {
+                to: client(1),
+                payload: not_coordinator.clone()
+            },
+            Effect::Send {
+                to: client(2),
+                payload: not_coordinator
+            },
+        ]
+    );
+    assert!(g.group(GROUP).is_none());
+    g.check(
+        config.cluster.group_initial_rebalance_delay_ms,
+        &ctx,
+        &mut out,
+    );
+    assert!(
+        out.take().is_empty(),
+        "no rebalance completes on a group it gave up"
+    );
+}

@@ -157,7 +157,7 @@ impl Broker {
             }
         }
         if ctx.is_internal(tp) {
-            self.coordinator.unload(tp, ctx);
+            self.coordinator.unload(tp, ctx, out);
         }
     }
 }

@@ -21,6 +21,9 @@ const CONSUMER_BACKLOG_MAX: u64 = 500;
 /// How often a consumer re-examines its state (join, positions, fetches).
 const CONSUMER_TICK_MS: SimDuration = 100;
 
+/// What a JoinGroup's timeout adds to the rebalance timeout (Kafka's `JOIN_GROUP_TIMEOUT_LAPSE`).
+const JOIN_GROUP_TIMEOUT_LAPSE_MS: SimDuration = 5_000;
+
 /// A consumer's own timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsumerTimer {
@@ -421,8 +424,12 @@ impl Consumer {
     }
 
     fn tick(&mut self, ctx: &Context, env: &mut ClientEnv, out: &mut Outbox<ConsumerTimer>) {
-        let timeout = self.config.request_timeout_ms;
-        let rebalance_timeout = self.config.max_poll_interval_ms;
+        // A JoinGroup may wait at the coordinator for the whole rebalance (max.poll.interval.ms),
+        // so Kafka's consumer gives it that plus 5 s, and never less than request.timeout.ms.
+        let join_timeout = self
+            .config
+            .request_timeout_ms
+            .max(self.config.max_poll_interval_ms + JOIN_GROUP_TIMEOUT_LAPSE_MS);
         out.set_timer(CONSUMER_TICK_MS, ConsumerTimer::Tick);
         let Some(coord) = self.coordinator(ctx) else {
             self.request_metadata(ctx, env, out);
@@ -442,7 +449,7 @@ impl Consumer {
                         member,
                         topics,
                     },
-                    rebalance_timeout + timeout,
+                    join_timeout,
                     out,
                 );
             }

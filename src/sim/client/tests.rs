@@ -11,7 +11,9 @@ use crate::sim::node::{Context, Outbox};
 use crate::sim::node::{Effect, Topic};
 use crate::sim::rng::SimRng;
 use crate::sim::test_support::{cluster, events, orders, sends, timers};
-use crate::sim::types::{BrokerId, ClientId, MemberId, NodeId, SimTime, TopicId, TopicPartition};
+use crate::sim::types::{
+    BrokerId, ClientId, MemberId, NodeId, SimDuration, SimTime, TopicId, TopicPartition,
+};
 
 fn leaders(topics: &[Topic], leader: u32) -> Vec<PartitionState> {
     topics
@@ -259,4 +261,51 @@ fn a_consumer_joins_syncs_and_asks_for_its_committed_offsets() {
         )]
     );
     assert_eq!(k.assignment(), &[orders(1)]);
+}
+
+/// The delay of the request timeout a consumer sets with its JoinGroup, for a
+/// max.poll.interval.ms of `max_poll_interval_ms`.
+fn join_timeout(max_poll_interval_ms: SimTime) -> SimDuration {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let mut env = ClientEnv::new(SimRng::new(1));
+    let mut cc = ConsumerConfig::preset(TimingPreset::Kafka);
+    cc.max_poll_interval_ms = max_poll_interval_ms;
+    let mut k = Consumer::new(ClientId(4), "shipping", &["orders"], cc, 0);
+    let mut out = Outbox::new(0, 0);
+    k.start(&ctx, &mut env, &mut out);
+    let md = Payload::MetadataResponse {
+        partitions: leaders(&topics, 3),
+    };
+    k.handle_message(1, NodeId::Broker(BrokerId(1)), md, &ctx, &mut env, &mut out);
+    let _ = out.take();
+    k.handle_timer(100, ConsumerTimer::Tick, &ctx, &mut env, &mut out);
+    let timeouts: Vec<SimDuration> = out
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::SetTimer {
+                delay,
+                timer: ConsumerTimer::RequestTimeout { .. },
+                ..
+            } => Some(delay),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(timeouts.len(), 1, "one JoinGroup, one timeout");
+    timeouts[0]
+}
+
+#[test]
+fn a_join_group_waits_the_rebalance_timeout_plus_five_seconds_and_at_least_the_request_timeout() {
+    // Kafka's consumer: max(request.timeout.ms, max.poll.interval.ms + 5 s).
+    assert_eq!(join_timeout(300_000), 305_000);
+    assert_eq!(
+        join_timeout(10_000),
+        30_000,
+        "request.timeout.ms is the floor"
+    );
 }
