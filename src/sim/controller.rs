@@ -213,6 +213,7 @@ impl Controller {
             } => {
                 let result =
                     self.alter_partition(b, tp, leader_epoch, partition_epoch, new_isr, out);
+                let result = Box::new(result);
                 out.send(from, Payload::AlterPartitionResponse { tp, result });
             }
             _ => {}

@@ -246,7 +246,7 @@ fn alter_partition_with_a_stale_partition_epoch_is_refused() {
             broker(1),
             Payload::AlterPartitionResponse {
                 tp: tp(0),
-                result: Ok(committed)
+                result: Box::new(Ok(committed))
             }
         ))
     );
@@ -257,7 +257,7 @@ fn alter_partition_with_a_stale_partition_epoch_is_refused() {
             to: broker(1),
             payload: Payload::AlterPartitionResponse {
                 tp: tp(0),
-                result: Err(ErrorCode::InvalidUpdateVersion)
+                result: Box::new(Err(ErrorCode::InvalidUpdateVersion))
             }
         }]
     );

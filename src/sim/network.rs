@@ -183,8 +183,9 @@ pub enum Payload {
     AlterPartitionResponse {
         /// Which partition.
         tp: TopicPartition,
-        /// The committed partition state or an error.
-        result: Result<PartitionState, ErrorCode>,
+        /// The committed partition state or an error (boxed: the rare answer would otherwise
+        /// size every message).
+        result: Box<Result<PartitionState, ErrorCode>>,
     },
     /// Follower to leader: fetch from `fetch_offset` (the follower's LEO).
     ReplicaFetch {
@@ -227,8 +228,9 @@ pub enum Payload {
         idempotence: Option<(ProducerId, u32)>,
         /// The batch.
         records: Vec<RecordData>,
-        /// How long the broker may hold an acks=all request.
-        timeout_ms: SimTime,
+        /// How long the broker may hold an acks=all request, in ms (32 bits, as Kafka's
+        /// `timeout_ms` field: it keeps this, the most common request, within 72 bytes).
+        timeout_ms: u32,
     },
     /// Leader to producer: base offset or error.
     ProduceResponse {

@@ -352,7 +352,7 @@ impl Broker {
                 }
             }
             Payload::AlterPartitionResponse { tp, result } => {
-                self.alter_partition_response(tp, result, ctx, out)
+                self.alter_partition_response(tp, *result, ctx, out)
             }
             Payload::ReplicaFetch {
                 request_id,
@@ -395,7 +395,7 @@ impl Broker {
                     tp,
                     acks,
                     idempotence,
-                    timeout_ms,
+                    timeout_ms: SimDuration::from(timeout_ms),
                 };
                 self.handle_produce(produce, &records, ctx, out)
             }

@@ -251,7 +251,7 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
     };
     let answer = Payload::AlterPartitionResponse {
         tp: orders(0),
-        result: Ok(committed),
+        result: Box::new(Ok(committed)),
     };
     let _ = f.feed(&mut b, lag + 2, NodeId::Controller, answer);
     let back = f.feed(

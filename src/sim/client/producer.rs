@@ -434,7 +434,7 @@ impl Producer {
             acks: batch.acks,
             idempotence,
             records: batch.sends.iter().map(|(_, d)| d.clone()).collect(),
-            timeout_ms: timeout,
+            timeout_ms: u32::try_from(timeout).unwrap_or(u32::MAX),
         };
         out.send(NodeId::Broker(leader), payload);
         if batch.acks == Acks::None {

@@ -83,7 +83,7 @@ impl Simulation {
                     new_isr.iter().map(|b| b.0).collect::<Vec<_>>()
                 )
             }
-            Payload::AlterPartitionResponse { tp, result } => match result {
+            Payload::AlterPartitionResponse { tp, result } => match result.as_ref() {
                 Ok(s) => format!(
                     "{} ISR {:?}",
                     name(tp),
