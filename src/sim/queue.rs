@@ -190,8 +190,19 @@ impl<T> EventQueue<T> {
         self.maybe_compact();
     }
 
-    /// Drops cancelled keys once they outnumber the live entries.
+    /// Drops cancelled keys once they outnumber the live entries (the check is inlined where
+    /// it runs, after every pop and cancel; the work is not).
+    #[inline(always)]
     fn maybe_compact(&mut self) {
+        if self.far.len() > 1024 + 2 * self.far_live || self.wheel_keys > 4096 + 2 * self.wheel_live
+        {
+            self.compact();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compact(&mut self) {
         if self.far.len() > 1024 + 2 * self.far_live {
             let seqs = &self.seqs;
             self.far
