@@ -80,6 +80,11 @@ impl<V> SeqMap<V> {
         self.entries.is_empty()
     }
 
+    /// How many ids are below `id`.
+    pub fn count_below(&self, id: u64) -> usize {
+        self.entries.partition_point(|(k, _)| *k < id)
+    }
+
     /// Removes the values of ids below `id`.
     pub fn remove_below(&mut self, id: u64) {
         let end = self.entries.partition_point(|(k, _)| *k < id);
