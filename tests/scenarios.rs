@@ -311,6 +311,46 @@ fn malformed_scenarios_name_the_field_and_the_problem() {
             "actions[0].count: must be between 1 and",
         ),
         (
+            r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-1", "b": "router"}]}"#,
+            "actions[0].b: \"router\" is not a node: use \"controller\", \"broker-N\", \"client-N\" or a service instance",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-4", "b": "broker-1"}]}"#,
+            "actions[0].a: there is no broker 4 (brokers are 1 to 3)",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "heal_link", "a": "broker-2", "b": "broker-2"}]}"#,
+            "actions[0].b: is the same node as a (\"broker-2\")",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-2"}]}"#,
+            "actions[0].b: missing field",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-2", "b": "controller", "one_way": "yes"}]}"#,
+            "actions[0].one_way: expected true or false, found a string",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "slow_link", "a": "broker-2", "b": "controller", "extra_latency_ms": -5}]}"#,
+            "actions[0].extra_latency_ms: must not be negative (found -5)",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "slow_link", "a": "broker-2", "b": "controller", "extra_latency_ms": 700000}]}"#,
+            "actions[0].extra_latency_ms: 700000 is above the limit of 600000 ms",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "lossy_link", "a": "broker-2", "b": "controller", "drop_rate": 1.5}]}"#,
+            "actions[0].drop_rate: must be between 0 and 1, not 1.5",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "lossy_link", "a": "payment_service#7", "b": "broker-1", "drop_rate": 0.5}]}"#,
+            "actions[0].a: \"payment_service#7\": the instance after # is a number from 1 to 4",
+        ),
+        (
+            r#"{"services": false, "actions": [{"at_ms": 0, "do": "cut_link", "a": "payment_service", "b": "broker-1"}]}"#,
+            "actions[0].a: \"payment_service\" is a service, but this scenario sets \"services\": false",
+        ),
+        (
             r#"{"actions": [], "expect": {"lost": 0}}"#,
             "expect.lost: not a report field",
         ),

@@ -149,6 +149,41 @@ pub enum Action {
         /// Orders per second.
         per_second: f64,
     },
+    /// Cut the link between two nodes: both ways, or from `a` to `b` only.
+    CutLink {
+        /// One end: "controller", "broker-N", "client-N", "payment_service", "payment_service#2".
+        a: String,
+        /// The other end, same names.
+        b: String,
+        /// True cuts `a` to `b` only (default false: both ways).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        one_way: Option<bool>,
+    },
+    /// Restore the link between two nodes, both ways (no cut, no extra latency, no loss).
+    HealLink {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+    },
+    /// Add latency to the link between two nodes, both ways (0 removes it).
+    SlowLink {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+        /// Added to every message's latency, in ms.
+        extra_latency_ms: u64,
+    },
+    /// Make the link between two nodes lose messages, both ways (0 makes it reliable).
+    LossyLink {
+        /// One end.
+        a: String,
+        /// The other end.
+        b: String,
+        /// The chance that a message is lost, 0 to 1.
+        drop_rate: f64,
+    },
 }
 
 impl Action {
@@ -173,12 +208,16 @@ impl Action {
             Action::DropMessages { .. } => "drop_messages",
             Action::DropMessage { .. } => "drop_message",
             Action::SetOrderRate { .. } => "set_order_rate",
+            Action::CutLink { .. } => "cut_link",
+            Action::HealLink { .. } => "heal_link",
+            Action::SlowLink { .. } => "slow_link",
+            Action::LossyLink { .. } => "lossy_link",
         }
     }
 }
 
 /// Every `do` name.
-pub const ACTION_NAMES: [&str; 18] = [
+pub const ACTION_NAMES: [&str; 22] = [
     "create_order",
     "produce",
     "fail_broker",
@@ -197,6 +236,10 @@ pub const ACTION_NAMES: [&str; 18] = [
     "drop_messages",
     "drop_message",
     "set_order_rate",
+    "cut_link",
+    "heal_link",
+    "slow_link",
+    "lossy_link",
 ];
 
 /// An action and when it happens.
@@ -259,6 +302,25 @@ mod tests {
             },
             Action::DropMessage { id: 12 },
             Action::SetOrderRate { per_second: 2.5 },
+            Action::CutLink {
+                a: "broker-2".into(),
+                b: "broker-1".into(),
+                one_way: Some(true),
+            },
+            Action::HealLink {
+                a: "broker-2".into(),
+                b: "broker-1".into(),
+            },
+            Action::SlowLink {
+                a: "payment_service#2".into(),
+                b: "broker-3".into(),
+                extra_latency_ms: 400,
+            },
+            Action::LossyLink {
+                a: "controller".into(),
+                b: "broker-3".into(),
+                drop_rate: 0.25,
+            },
         ]
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::sim::{LeaderEpoch, Offset, SimTime};
 
 /// Names of the report's top-level fields (what `expect` may name).
-pub const REPORT_FIELDS: [&str; 19] = [
+pub const REPORT_FIELDS: [&str; 20] = [
     "name",
     "seed",
     "ended_at_ms",
@@ -27,6 +27,7 @@ pub const REPORT_FIELDS: [&str; 19] = [
     "expect_failures",
     "dropped_by_actions",
     "records_truncated",
+    "links",
     "events",
 ];
 
@@ -192,6 +193,23 @@ pub struct ElectionsReport {
     pub unclean: u64,
 }
 
+/// A faulty link at the end of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkReport {
+    /// One end (the sender, when one way).
+    pub a: String,
+    /// The other end.
+    pub b: String,
+    /// True when only `a` to `b` is faulty this way.
+    pub one_way: bool,
+    /// Nothing crosses.
+    pub cut: bool,
+    /// Added latency, in ms.
+    pub extra_latency_ms: SimTime,
+    /// Chance that a message is lost.
+    pub drop_rate: f64,
+}
+
 /// One engine event of a trace.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceEvent {
@@ -234,6 +252,8 @@ pub struct Report {
     pub elections: ElectionsReport,
     /// Records removed from logs by truncation.
     pub records_truncated: u64,
+    /// The faulty links at the end.
+    pub links: Vec<LinkReport>,
     /// Messages dropped by `drop_messages` actions.
     pub dropped_by_actions: u64,
     /// Safety properties broken during the run (first occurrence of each).

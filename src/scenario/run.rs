@@ -16,10 +16,11 @@ use serde_json::Value;
 
 use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
 use super::report::*;
+use super::validate::{parse_link_end, LinkEnd};
 use crate::services::{ServiceKind, World};
 use crate::sim::{
-    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageId, MessageKind, NodeId,
-    SendId, SimTime, TopicPartition,
+    BrokerId, ClientId, Command, EventKind, InvariantChecker, LinkFault, MessageId, MessageKind,
+    NodeId, SendId, SimTime, TopicPartition,
 };
 
 /// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
@@ -313,11 +314,98 @@ pub fn apply_action(
             world.set_order_rate(*per_second);
             Ok(())
         }
+        Action::CutLink { a, b, one_way } => on_links(world, a, b, |a, b| Command::CutLink {
+            a,
+            b,
+            one_way: one_way.unwrap_or(false),
+        }),
+        Action::HealLink { a, b } => on_links(world, a, b, |a, b| Command::HealLink { a, b }),
+        Action::SlowLink {
+            a,
+            b,
+            extra_latency_ms,
+        } => on_links(world, a, b, |a, b| Command::SlowLink {
+            a,
+            b,
+            extra_latency_ms: *extra_latency_ms,
+        }),
+        Action::LossyLink { a, b, drop_rate } => on_links(world, a, b, |a, b| Command::LossyLink {
+            a,
+            b,
+            drop_rate: *drop_rate,
+        }),
     };
     state.observe(world);
     // Messages the action itself sent are in flight now: armed drops see them too.
     state.run_armed_drops(world);
     result
+}
+
+/// The network nodes a link end names now: a node, or a service instance's clients.
+fn link_nodes(world: &World, name: &str) -> Result<Vec<NodeId>, String> {
+    match parse_link_end(name, world.config().sim.cluster.brokers)? {
+        LinkEnd::Node(node) => Ok(vec![node]),
+        LinkEnd::Service(kind, index) => Ok(world
+            .instance_clients(kind, index)?
+            .into_iter()
+            .map(NodeId::Client)
+            .collect()),
+    }
+}
+
+/// Applies the link command `command` between every node `a` names and every node `b` names
+/// (a service instance is its consumer and its producer); nothing changes if any is refused.
+fn on_links(
+    world: &mut World,
+    a: &str,
+    b: &str,
+    command: impl Fn(NodeId, NodeId) -> Command,
+) -> Result<(), String> {
+    let (ends_a, ends_b) = (link_nodes(world, a)?, link_nodes(world, b)?);
+    if ends_a.iter().any(|n| ends_b.contains(n)) {
+        return Err(format!(
+            "{a:?} and {b:?} are the same node: a link joins two nodes"
+        ));
+    }
+    for x in &ends_a {
+        for y in &ends_b {
+            world.handle(command(*x, *y))?;
+        }
+    }
+    Ok(())
+}
+
+/// The faulty links at the end of a run, named as scenarios name their ends; a link faulty the
+/// same way in both directions is one entry.
+pub fn link_reports(world: &World) -> Vec<LinkReport> {
+    let faults: BTreeMap<(NodeId, NodeId), LinkFault> = world
+        .sim
+        .link_faults()
+        .map(|(a, b, f)| ((a, b), f))
+        .collect();
+    let name = |n: NodeId| match n {
+        NodeId::Client(c) => world.client_name(c).unwrap_or_else(|| n.to_string()),
+        _ => n.to_string(),
+    };
+    let mut reports: Vec<LinkReport> = Vec::new();
+    for (&(from, to), fault) in &faults {
+        let both_ways = faults.get(&(to, from)) == Some(fault);
+        if both_ways && to < from {
+            continue;
+        }
+        let report = LinkReport {
+            a: name(from),
+            b: name(to),
+            one_way: !both_ways,
+            cut: fault.cut,
+            extra_latency_ms: fault.extra_latency_ms,
+            drop_rate: fault.drop_rate,
+        };
+        if !reports.contains(&report) {
+            reports.push(report);
+        }
+    }
+    reports
 }
 
 /// Drives a world through a scenario: the headless runner, the page and time travel all use it.
@@ -650,6 +738,7 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
             unclean: c.unclean_elections,
         },
         records_truncated: c.records_truncated,
+        links: link_reports(world),
         dropped_by_actions: state.dropped_by_actions,
         invariant_violations: state.violations.clone(),
         action_errors: state.action_errors.clone(),

@@ -7,7 +7,7 @@ use super::format::{
 };
 use crate::services::world::INSTANCES_MAX;
 use crate::services::ServiceKind;
-use crate::sim::{NodeId, OFFSETS_TOPIC};
+use crate::sim::{NodeId, LINK_EXTRA_LATENCY_MS_MAX, OFFSETS_TOPIC};
 
 impl Scenario {
     /// Checks what decoding alone cannot: references to brokers, topics and services, times,
@@ -151,6 +151,47 @@ impl Scenario {
                         ));
                     }
                 }
+                Action::CutLink { a, b, .. }
+                | Action::HealLink { a, b }
+                | Action::SlowLink { a, b, .. }
+                | Action::LossyLink { a, b, .. } => {
+                    let end = |field: &str, name: &str| {
+                        let end = parse_link_end(name, brokers)
+                            .map_err(|m| ScenarioError::new(format!("{path}.{field}"), m))?;
+                        if matches!(end, LinkEnd::Service(..)) && !self.services.enabled {
+                            return Err(ScenarioError::new(
+                                format!("{path}.{field}"),
+                                format!("{name:?} is a service, but this scenario sets \"services\": false"),
+                            ));
+                        }
+                        Ok(end)
+                    };
+                    if end("a", a)? == end("b", b)? {
+                        return Err(ScenarioError::new(
+                            format!("{path}.b"),
+                            format!("is the same node as a ({a:?}): a link joins two nodes"),
+                        ));
+                    }
+                    if let Action::SlowLink {
+                        extra_latency_ms, ..
+                    } = &ta.action
+                    {
+                        if *extra_latency_ms > LINK_EXTRA_LATENCY_MS_MAX {
+                            return Err(ScenarioError::new(
+                                format!("{path}.extra_latency_ms"),
+                                format!("{extra_latency_ms} is above the limit of {LINK_EXTRA_LATENCY_MS_MAX} ms"),
+                            ));
+                        }
+                    }
+                    if let Action::LossyLink { drop_rate, .. } = &ta.action {
+                        if !(0.0..=1.0).contains(drop_rate) {
+                            return Err(ScenarioError::new(
+                                format!("{path}.drop_rate"),
+                                format!("must be between 0 and 1, not {drop_rate}"),
+                            ));
+                        }
+                    }
+                }
                 Action::SetOrderRate { per_second } if !(0.0..=20.0).contains(per_second) => {
                     return Err(ScenarioError::new(
                         format!("{path}.per_second"),
@@ -212,4 +253,49 @@ pub fn parse_node(name: &str, brokers: u32) -> std::result::Result<NodeId, Strin
     Err(format!(
         "{name:?} is not a node: use \"controller\", \"broker-N\" or \"client-N\""
     ))
+}
+
+/// One end of a link as a scenario names it: a node, or a service instance (whose consumer and
+/// producer clients the link then joins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkEnd {
+    /// The controller, a broker or a client.
+    Node(NodeId),
+    /// A service instance, by its index from 0 ("payment_service#2" is index 1).
+    Service(ServiceKind, usize),
+}
+
+/// Reads a link end: a node name, or "payment_service" (its first instance) or
+/// "payment_service#2".
+pub fn parse_link_end(name: &str, brokers: u32) -> std::result::Result<LinkEnd, String> {
+    let (base, number) = match name.split_once('#') {
+        Some((base, n)) => (base, Some(n)),
+        None => (name, None),
+    };
+    let Some(kind) = ServiceKind::from_name(base) else {
+        return parse_node(name, brokers).map(LinkEnd::Node).map_err(|m| {
+            if m.contains("is not a node") {
+                format!(
+                    "{name:?} is not a node: use \"controller\", \"broker-N\", \"client-N\" or a service instance (\"payment_service\", \"payment_service#2\")"
+                )
+            } else {
+                m
+            }
+        });
+    };
+    let index = match number {
+        None => 0,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if (1..=INSTANCES_MAX).contains(&n) => n - 1,
+            _ => {
+                return Err(format!(
+                    "{name:?}: the instance after # is a number from 1 to {INSTANCES_MAX}"
+                ))
+            }
+        },
+    };
+    if kind == ServiceKind::OrderService && index != 0 {
+        return Err("order_service has a single instance".to_string());
+    }
+    Ok(LinkEnd::Service(kind, index))
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::rc::Rc;
 
-use super::network::{DropReason, ErrorCode};
+use super::network::{DropReason, ErrorCode, LinkFault};
 use super::types::{
     BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SendId, SimTime, TopicPartition,
 };
@@ -68,6 +68,15 @@ pub enum EventKind {
     NodeHealed {
         /// Which.
         node: NodeId,
+    },
+    /// One direction of a link between two nodes changed (cut, slowed, lossy or healed).
+    LinkChanged {
+        /// The sender's end.
+        from: NodeId,
+        /// The receiver's end.
+        to: NodeId,
+        /// What is wrong with it now; none when healthy again.
+        fault: Option<LinkFault>,
     },
     /// The controller registered a (re)starting broker.
     BrokerRegistered {
@@ -271,6 +280,7 @@ impl EventKind {
             EventKind::PartitionsRevoked { .. } => 23,
             EventKind::MemberExpired { .. } => 24,
             EventKind::AppTimer { token, .. } => tagged(25, *token),
+            EventKind::LinkChanged { fault, .. } => tagged(26, u64::from(fault.is_some())),
         }
     }
 
@@ -292,7 +302,7 @@ impl EventKind {
             | EventKind::PartitionsAssigned { .. }
             | EventKind::PartitionsRevoked { .. }
             | EventKind::MemberExpired { .. } => "consumer",
-            EventKind::MessageDropped { .. } => "network",
+            EventKind::MessageDropped { .. } | EventKind::LinkChanged { .. } => "network",
             EventKind::NodeCrashed { .. }
             | EventKind::NodeRestarted { .. }
             | EventKind::NodeIsolated { .. }

@@ -33,10 +33,12 @@ pub use config::{
 pub use controller::assign_replicas;
 pub use engine::invariants;
 pub use engine::snapshot;
-pub use engine::{Command, Counters, DroppedMessage, Simulation, STEPS_PER_ADVANCE_MAX};
+pub use engine::{
+    Command, Counters, DroppedMessage, Simulation, LINK_EXTRA_LATENCY_MS_MAX, STEPS_PER_ADVANCE_MAX,
+};
 pub use events::{ConsumedRecord, Event, EventKind};
 pub use invariants::InvariantChecker;
-pub use network::{DropReason, ErrorCode, MessageKind};
+pub use network::{DropReason, ErrorCode, LinkFault, MessageKind};
 pub use node::{Topic, OFFSETS_TOPIC};
 pub use rng::SimRng;
 pub use snapshot::Snapshot;

@@ -1,7 +1,7 @@
 //! Messages that cross the simulated network: their payloads, kinds and errors, and link state.
 
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -542,19 +542,42 @@ pub struct Message {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
-    /// The sender or the receiver is isolated.
+    /// The link it crossed is cut (or the sender or the receiver is isolated).
     LinkCut,
+    /// Lost on a lossy link (drawn from the seeded RNG).
+    LinkLossy,
     /// The receiver is down.
     NodeDown,
     /// Dropped by a user or a scenario.
     DroppedByUser,
 }
 
-/// Which nodes are cut off from the network.
+/// What is wrong with one direction of a link (from one node to another).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LinkFault {
+    /// Nothing crosses it.
+    pub cut: bool,
+    /// Added to every message's latency, in ms.
+    pub extra_latency_ms: SimTime,
+    /// The chance that a message is lost, 0 to 1.
+    pub drop_rate: f64,
+}
+
+impl LinkFault {
+    /// Whether the link is healthy.
+    pub fn is_healthy(&self) -> bool {
+        !self.cut && self.extra_latency_ms == 0 && self.drop_rate <= 0.0
+    }
+}
+
+/// The state of the network: isolated nodes, and faults on single links per direction
+/// (turmoil's per-pair links: cut one way or both, slowed, lossy).
 #[derive(Clone, Debug, Default)]
 pub struct LinkState {
     /// Nodes whose links are all cut.
     isolated: BTreeSet<NodeId>,
+    /// Faulty links by (sender, receiver); a healthy link is absent.
+    faults: BTreeMap<(NodeId, NodeId), LinkFault>,
 }
 
 impl LinkState {
@@ -563,14 +586,15 @@ impl LinkState {
         self.isolated.insert(node);
     }
 
-    /// Restores the links of `node`.
+    /// Restores the links of `node` (faults set on single links stay).
     pub fn heal(&mut self, node: NodeId) {
         self.isolated.remove(&node);
     }
 
-    /// Restores every link.
+    /// Restores every link, including single-link faults.
     pub fn heal_all(&mut self) {
         self.isolated.clear();
+        self.faults.clear();
     }
 
     /// Whether `node` is isolated.
@@ -581,12 +605,50 @@ impl LinkState {
     /// Whether a message from `a` to `b` can cross the network now.
     #[inline(always)]
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
-        self.isolated.is_empty() || (!self.isolated.contains(&a) && !self.isolated.contains(&b))
+        (self.isolated.is_empty() || (!self.isolated.contains(&a) && !self.isolated.contains(&b)))
+            && (self.faults.is_empty() || self.faults.get(&(a, b)).is_none_or(|f| !f.cut))
+    }
+
+    /// The fault on the link from `a` to `b`, if it has one.
+    #[inline(always)]
+    pub fn fault(&self, a: NodeId, b: NodeId) -> Option<&LinkFault> {
+        if self.faults.is_empty() {
+            return None;
+        }
+        self.faults.get(&(a, b))
+    }
+
+    /// Changes the link from `a` to `b` with `change`; returns its fault afterwards (none when
+    /// healthy) if it changed.
+    pub fn update(
+        &mut self,
+        a: NodeId,
+        b: NodeId,
+        change: impl FnOnce(&mut LinkFault),
+    ) -> Option<Option<LinkFault>> {
+        let before = self.faults.get(&(a, b)).copied().unwrap_or_default();
+        let mut after = before;
+        change(&mut after);
+        if after == before {
+            return None;
+        }
+        if after.is_healthy() {
+            self.faults.remove(&(a, b));
+            Some(None)
+        } else {
+            self.faults.insert((a, b), after);
+            Some(Some(after))
+        }
     }
 
     /// The isolated nodes.
     pub fn isolated(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.isolated.iter().copied()
+    }
+
+    /// The faulty links, by (sender, receiver).
+    pub fn faults(&self) -> impl Iterator<Item = (NodeId, NodeId, LinkFault)> + '_ {
+        self.faults.iter().map(|(&(a, b), f)| (a, b, *f))
     }
 }
 

@@ -206,6 +206,31 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
                 format!("{}: network links restored", node(*n)),
                 format!("{} : liens réseau rétablis", node(*n)),
             ),
+            EventKind::LinkChanged { from, to, fault } => {
+                let (from, to) = (node(*from), node(*to));
+                match fault {
+                    None => lang.pick(
+                        format!("link {from} → {to} healed"),
+                        format!("lien {from} → {to} rétabli"),
+                    ),
+                    Some(f) if f.cut => lang.pick(
+                        format!("link {from} → {to} cut"),
+                        format!("lien {from} → {to} coupé"),
+                    ),
+                    Some(f) => lang.pick(
+                        format!(
+                            "link {from} → {to}: +{} ms, {:.0}% lost",
+                            f.extra_latency_ms,
+                            f.drop_rate * 100.0
+                        ),
+                        format!(
+                            "lien {from} → {to} : +{} ms, {:.0} % perdus",
+                            f.extra_latency_ms,
+                            f.drop_rate * 100.0
+                        ),
+                    ),
+                }
+            }
             EventKind::BrokerRegistered { broker: b } => lang.pick(
                 format!("controller registered {}", broker(*b)),
                 format!("le contrôleur a enregistré le {}", broker(*b)),

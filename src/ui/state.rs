@@ -544,6 +544,29 @@ fn command_action(c: Command) -> Option<scenario::Action> {
         Command::IsolateController => A::IsolateController,
         Command::HealController => A::HealController,
         Command::DropMessage { id } => A::DropMessage { id: id.0 },
+        Command::CutLink { a, b, one_way } => A::CutLink {
+            a: a.to_string(),
+            b: b.to_string(),
+            one_way: one_way.then_some(true),
+        },
+        Command::HealLink { a, b } => A::HealLink {
+            a: a.to_string(),
+            b: b.to_string(),
+        },
+        Command::SlowLink {
+            a,
+            b,
+            extra_latency_ms,
+        } => A::SlowLink {
+            a: a.to_string(),
+            b: b.to_string(),
+            extra_latency_ms,
+        },
+        Command::LossyLink { a, b, drop_rate } => A::LossyLink {
+            a: a.to_string(),
+            b: b.to_string(),
+            drop_rate,
+        },
         Command::CrashClient { .. } | Command::RestartClient { .. } => return None,
     })
 }

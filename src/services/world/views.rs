@@ -160,6 +160,48 @@ impl World {
         self.instances.get(&kind)?.get(index).map(|i| i.consumer)
     }
 
+    /// The clients of a service instance (its consumer, then its producer), as network nodes.
+    pub fn instance_clients(
+        &self,
+        kind: ServiceKind,
+        index: usize,
+    ) -> Result<Vec<ClientId>, String> {
+        if kind == ServiceKind::OrderService {
+            let p = self.order_producer.ok_or("the services are not running")?;
+            return if index == 0 {
+                Ok(vec![p])
+            } else {
+                Err("order_service has a single instance".to_string())
+            };
+        }
+        let inst = self
+            .instances
+            .get(&kind)
+            .and_then(|v| v.get(index))
+            .ok_or_else(|| format!("{} has no instance #{}", kind.name(), index + 1))?;
+        Ok(std::iter::once(inst.consumer)
+            .chain(inst.producer)
+            .collect())
+    }
+
+    /// The service instance a client belongs to, named as scenarios name it
+    /// ("payment_service", "payment_service#2"); none for other clients.
+    pub fn client_name(&self, client: ClientId) -> Option<String> {
+        if self.order_producer == Some(client) {
+            return Some(ServiceKind::OrderService.name().to_string());
+        }
+        self.instances.iter().find_map(|(kind, list)| {
+            let index = list
+                .iter()
+                .position(|i| i.consumer == client || i.producer == Some(client))?;
+            Some(if index == 0 {
+                kind.name().to_string()
+            } else {
+                format!("{}#{}", kind.name(), index + 1)
+            })
+        })
+    }
+
     /// Automatic order rate.
     pub fn order_rate(&self) -> f64 {
         self.order_rate_per_s

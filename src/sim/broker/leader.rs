@@ -91,7 +91,7 @@ impl Broker {
             }
             p.last_fetch_leader_leo = leo;
             p.last_fetch_time = now;
-            p.leo = fetch_offset;
+            p.leo = Some(fetch_offset);
             let joins = !in_isr
                 && ls.pending_isr.is_none()
                 && fetch_offset >= hw
@@ -275,7 +275,7 @@ impl Broker {
             .unwrap_or(&[]);
         for r in state.isr.iter().chain(pending.iter()) {
             if *r != b {
-                new_hw = new_hw.min(ls.followers.get(r).map_or(0, |p| p.leo));
+                new_hw = new_hw.min(ls.followers.get(r).and_then(|p| p.leo).unwrap_or(0));
             }
         }
         if new_hw > replica.log.high_watermark() {

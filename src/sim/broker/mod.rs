@@ -70,8 +70,9 @@ pub enum BrokerTimer {
 /// What the leader knows of one follower.
 #[derive(Clone, Debug, Default)]
 struct FollowerProgress {
-    /// The follower's LEO, learned from its last fetch offset.
-    leo: Offset,
+    /// The follower's LEO, learned from its last fetch offset; unknown until its first fetch in
+    /// this leader epoch (Kafka's `UnknownOffsetMetadata`).
+    leo: Option<Offset>,
     /// Last time the follower was caught up (Kafka's `lastCaughtUpTimeMs`).
     last_caught_up: SimTime,
     /// Time of the follower's previous fetch.

@@ -49,7 +49,7 @@ impl Broker {
                     (
                         *r,
                         FollowerProgress {
-                            leo: 0,
+                            leo: None,
                             last_caught_up: now,
                             last_fetch_time: now,
                             last_fetch_leader_leo: 0,

@@ -1,12 +1,13 @@
-//! User and scenario commands: crash, restart, isolate and heal nodes, drop messages.
+//! User and scenario commands: crash, restart, isolate and heal nodes, cut, slow or make lossy
+//! single links, drop messages.
 
 use super::{Scheduled, Simulation};
 use crate::sim::events::EventKind;
-use crate::sim::network::{DropReason, MessageKind};
-use crate::sim::types::{BrokerId, ClientId, MessageId, NodeId};
+use crate::sim::network::{DropReason, LinkFault, MessageKind};
+use crate::sim::types::{BrokerId, ClientId, MessageId, NodeId, SimTime};
 
 /// User and scenario actions.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum Command {
     /// Crash a broker: it keeps its disk (logs), loses its memory.
@@ -54,7 +55,44 @@ pub enum Command {
         /// Which message.
         id: MessageId,
     },
+    /// Cut the link between two nodes: both ways, or from `a` to `b` only.
+    CutLink {
+        /// One end (the sender whose messages are lost when one way).
+        a: NodeId,
+        /// The other end.
+        b: NodeId,
+        /// Cut `a` to `b` only; `b` still reaches `a`.
+        one_way: bool,
+    },
+    /// Restore the link between two nodes, both ways: no cut, no extra latency, no loss.
+    HealLink {
+        /// One end.
+        a: NodeId,
+        /// The other end.
+        b: NodeId,
+    },
+    /// Add latency to the link between two nodes, both ways (0 removes it).
+    SlowLink {
+        /// One end.
+        a: NodeId,
+        /// The other end.
+        b: NodeId,
+        /// Added to every message's latency, in ms.
+        extra_latency_ms: SimTime,
+    },
+    /// Make the link between two nodes lose messages, both ways (0 makes it reliable again).
+    LossyLink {
+        /// One end.
+        a: NodeId,
+        /// The other end.
+        b: NodeId,
+        /// The chance that a message is lost, 0 to 1.
+        drop_rate: f64,
+    },
 }
+
+/// Most extra latency a link can get, in ms (ten minutes).
+pub const LINK_EXTRA_LATENCY_MS_MAX: SimTime = 600_000;
 
 impl Simulation {
     /// Applies a user or scenario command. Commands about unknown nodes are refused with a
@@ -91,10 +129,55 @@ impl Simulation {
             }
             Command::HealNetwork => {
                 let nodes: Vec<NodeId> = self.links.isolated().collect();
+                let faulty: Vec<(NodeId, NodeId)> =
+                    self.links.faults().map(|(a, b, _)| (a, b)).collect();
                 self.links.heal_all();
                 for node in nodes {
                     self.emit(EventKind::NodeHealed { node });
                 }
+                for (from, to) in faulty {
+                    self.emit(EventKind::LinkChanged {
+                        from,
+                        to,
+                        fault: None,
+                    });
+                }
+            }
+            Command::CutLink { a, b, one_way } => {
+                self.check_link(a, b)?;
+                self.change_link(a, b, |f| f.cut = true);
+                if !one_way {
+                    self.change_link(b, a, |f| f.cut = true);
+                }
+            }
+            Command::HealLink { a, b } => {
+                self.check_link(a, b)?;
+                self.change_link(a, b, |f| *f = LinkFault::default());
+                self.change_link(b, a, |f| *f = LinkFault::default());
+            }
+            Command::SlowLink {
+                a,
+                b,
+                extra_latency_ms,
+            } => {
+                self.check_link(a, b)?;
+                if extra_latency_ms > LINK_EXTRA_LATENCY_MS_MAX {
+                    return Err(format!(
+                        "extra latency {extra_latency_ms} ms is above the limit of {LINK_EXTRA_LATENCY_MS_MAX} ms"
+                    ));
+                }
+                self.change_link(a, b, |f| f.extra_latency_ms = extra_latency_ms);
+                self.change_link(b, a, |f| f.extra_latency_ms = extra_latency_ms);
+            }
+            Command::LossyLink { a, b, drop_rate } => {
+                self.check_link(a, b)?;
+                if !(0.0..=1.0).contains(&drop_rate) {
+                    return Err(format!(
+                        "drop rate must be between 0 and 1, not {drop_rate}"
+                    ));
+                }
+                self.change_link(a, b, |f| f.drop_rate = drop_rate);
+                self.change_link(b, a, |f| f.drop_rate = drop_rate);
             }
             Command::FailController => self.with_controller(|c, _, out| c.crash(out)),
             Command::RestoreController => {
@@ -171,6 +254,29 @@ impl Simulation {
         }
     }
 
+    /// Applies `change` to the link from `from` to `to` and reports it if it changed.
+    fn change_link(&mut self, from: NodeId, to: NodeId, change: impl FnOnce(&mut LinkFault)) {
+        if let Some(fault) = self.links.update(from, to, change) {
+            self.emit(EventKind::LinkChanged { from, to, fault });
+        }
+    }
+
+    fn check_link(&self, a: NodeId, b: NodeId) -> Result<(), String> {
+        if a == b {
+            return Err(format!(
+                "a link joins two different nodes, not {a} and itself"
+            ));
+        }
+        for node in [a, b] {
+            match node {
+                NodeId::Controller => {}
+                NodeId::Broker(broker) => self.check_broker(broker)?,
+                NodeId::Client(client) => self.check_client(client)?,
+            }
+        }
+        Ok(())
+    }
+
     fn check_client(&self, c: ClientId) -> Result<(), String> {
         if self.producers.contains_key(&c) || self.consumers.contains_key(&c) {
             Ok(())
@@ -224,5 +330,27 @@ fn command_code(c: &Command) -> u64 {
         Command::CrashClient { client } => 10 + 16 * client.0 as u64,
         Command::RestartClient { client } => 11 + 16 * client.0 as u64,
         Command::DropMessage { id } => 12 + 16 * id.0,
+        Command::CutLink { a, b, one_way } => {
+            13 + 16 * (link_code(*a, *b) * 2 + u64::from(*one_way))
+        }
+        Command::HealLink { a, b } => 14 + 16 * link_code(*a, *b),
+        Command::SlowLink {
+            a,
+            b,
+            extra_latency_ms,
+        } => 15 + 16 * (link_code(*a, *b) ^ extra_latency_ms.wrapping_mul(0x9E37_79B9)),
+        Command::LossyLink { a, b, drop_rate } => {
+            0x10_000 + 16 * (link_code(*a, *b) ^ drop_rate.to_bits())
+        }
     }
+}
+
+/// A number per (a, b) pair of nodes, for the trace hash.
+fn link_code(a: NodeId, b: NodeId) -> u64 {
+    let node = |n: NodeId| match n {
+        NodeId::Controller => 0,
+        NodeId::Broker(b) => 1 + 2 * u64::from(b.0),
+        NodeId::Client(c) => 2 + 2 * u64::from(c.0),
+    };
+    node(a) << 20 | node(b)
 }

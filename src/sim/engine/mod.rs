@@ -23,7 +23,7 @@ mod summary;
 
 use std::collections::VecDeque;
 
-pub use commands::Command;
+pub use commands::{Command, LINK_EXTRA_LATENCY_MS_MAX};
 
 use super::broker::{Broker, BrokerTimer};
 use super::client::{ClientEnv, Consumer, ConsumerTimer, Producer, ProducerTimer};
@@ -32,7 +32,7 @@ use super::controller::{Controller, ControllerTimer};
 use super::events::{Event, EventKind};
 use super::idmap::IdMap;
 use super::ledger::AckLedger;
-use super::network::{DropReason, LinkState, Message, Payload};
+use super::network::{DropReason, LinkFault, LinkState, Message, Payload};
 use super::node::{Context, Effect, Outbox, Topic, OFFSETS_TOPIC};
 use super::queue::{EventQueue, QueueKey};
 use super::rng::SimRng;
@@ -446,7 +446,9 @@ impl Simulation {
         }
     }
 
-    /// Sends `payload` from `from` to `to`. Messages from or to an isolated node are dropped.
+    /// Sends `payload` from `from` to `to` with the network's latency plus the link's extra
+    /// latency. Messages over a cut link (or from or to an isolated node) are dropped, and on a
+    /// lossy link each is lost with its drop rate.
     fn transmit(&mut self, from: NodeId, to: NodeId, payload: Payload) {
         let (lo, hi) = self.config.cluster.network_latency_ms;
         let latency = self.net_rng.range_inclusive(lo, hi);
@@ -458,8 +460,10 @@ impl Simulation {
         if row.len() <= b {
             row.resize(b + 1, 0);
         }
+        let fault = self.links.fault(from, to).copied();
+        let extra = fault.map_or(0, |f| f.extra_latency_ms);
         let tail = &mut row[b];
-        let deliver_at = (self.now + latency).max(*tail);
+        let deliver_at = (self.now + latency + extra).max(*tail);
         *tail = deliver_at;
         let id = MessageId(self.next_seq);
         let msg = Message {
@@ -475,6 +479,13 @@ impl Simulation {
             self.next_seq += 1;
             self.record_drop(msg, DropReason::LinkCut);
             return;
+        }
+        if let Some(f) = fault.filter(|f| f.drop_rate > 0.0) {
+            if self.net_rng.chance(f.drop_rate) {
+                self.next_seq += 1;
+                self.record_drop(msg, DropReason::LinkLossy);
+                return;
+            }
         }
         self.schedule(msg.deliver_at, Scheduled::Deliver(msg));
     }
@@ -561,6 +572,11 @@ impl Simulation {
     /// Whether `node` has its links cut.
     pub fn is_isolated(&self, node: NodeId) -> bool {
         self.links.is_isolated(node)
+    }
+
+    /// The faulty single links, by (sender, receiver), in node order.
+    pub fn link_faults(&self) -> impl Iterator<Item = (NodeId, NodeId, LinkFault)> + '_ {
+        self.links.faults()
     }
 }
 
