@@ -314,26 +314,28 @@ pub fn apply_action(
             world.set_order_rate(*per_second);
             Ok(())
         }
-        Action::CutLink { a, b, one_way } => on_links(world, a, b, |a, b| Command::CutLink {
+        Action::CutLink { a, b, one_way } => on_links(world, a, b, &|a, b| Command::CutLink {
             a,
             b,
             one_way: one_way.unwrap_or(false),
         }),
-        Action::HealLink { a, b } => on_links(world, a, b, |a, b| Command::HealLink { a, b }),
+        Action::HealLink { a, b } => on_links(world, a, b, &|a, b| Command::HealLink { a, b }),
         Action::SlowLink {
             a,
             b,
             extra_latency_ms,
-        } => on_links(world, a, b, |a, b| Command::SlowLink {
+        } => on_links(world, a, b, &|a, b| Command::SlowLink {
             a,
             b,
             extra_latency_ms: *extra_latency_ms,
         }),
-        Action::LossyLink { a, b, drop_rate } => on_links(world, a, b, |a, b| Command::LossyLink {
-            a,
-            b,
-            drop_rate: *drop_rate,
-        }),
+        Action::LossyLink { a, b, drop_rate } => {
+            on_links(world, a, b, &|a, b| Command::LossyLink {
+                a,
+                b,
+                drop_rate: *drop_rate,
+            })
+        }
     };
     state.observe(world);
     // Messages the action itself sent are in flight now: armed drops see them too.
@@ -359,7 +361,7 @@ fn on_links(
     world: &mut World,
     a: &str,
     b: &str,
-    command: impl Fn(NodeId, NodeId) -> Command,
+    command: &dyn Fn(NodeId, NodeId) -> Command,
 ) -> Result<(), String> {
     let (ends_a, ends_b) = (link_nodes(world, a)?, link_nodes(world, b)?);
     if ends_a.iter().any(|n| ends_b.contains(n)) {

@@ -10,6 +10,67 @@ pub fn encode_share(scenario: &Scenario) -> String {
     base64url_encode(json.as_bytes())
 }
 
+/// A scenario as indented JSON, for a file a person reads: the compact JSON re-indented as
+/// serde_json's pretty printer would (two spaces, `": "`), without a second serializer in the
+/// page.
+pub fn scenario_file_text(scenario: &Scenario) -> String {
+    indent_json(&serde_json::to_string(scenario).unwrap_or_default())
+}
+
+/// Re-indents compact JSON: a newline and two spaces per level inside non-empty objects and
+/// arrays, `": "` between keys and values; strings are copied as they are.
+pub fn indent_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Decodes a share fragment (a leading `#` is ignored) back into a checked scenario.
 pub fn decode_share(fragment: &str) -> Result<Scenario, ScenarioError> {
     let text = fragment.trim().trim_start_matches('#');
@@ -75,6 +136,21 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenario_files_are_indented_exactly_as_serde_jsons_pretty_printer_does() {
+        for (id, text) in crate::scenario::presets::PRESETS {
+            let scenario = parse_scenario(text).expect("a preset parses");
+            let pretty = serde_json::to_string_pretty(&scenario).expect("serializes");
+            assert_eq!(scenario_file_text(&scenario), pretty, "{id}");
+        }
+        let tricky = r#"{"a":"x,{y}:[z]\"q\\","b":[],"c":{},"d":[{"e":[1,2]}]}"#;
+        let value: serde_json::Value = serde_json::from_str(tricky).unwrap();
+        assert_eq!(
+            indent_json(tricky),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+    }
 
     #[test]
     fn base64url_round_trips_every_length() {

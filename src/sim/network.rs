@@ -624,7 +624,7 @@ impl LinkState {
         &mut self,
         a: NodeId,
         b: NodeId,
-        change: impl FnOnce(&mut LinkFault),
+        change: &dyn Fn(&mut LinkFault),
     ) -> Option<Option<LinkFault>> {
         let before = self.faults.get(&(a, b)).copied().unwrap_or_default();
         let mut after = before;

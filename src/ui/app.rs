@@ -83,9 +83,7 @@ fn publish_share(fragment: &str) -> Option<String> {
 
 /// Offers the run as a scenario file download.
 fn download_scenario(s: &State) {
-    let Ok(json) = serde_json::to_string_pretty(&s.recording()) else {
-        return;
-    };
+    let json = crate::scenario::share::scenario_file_text(&s.recording());
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

@@ -688,7 +688,7 @@ impl Reducible for State {
             Action::Command(c) => {
                 let r = match command_action(c.clone()) {
                     Some(a) => s.act(a),
-                    None => Err(format!("{c:?} cannot be recorded")),
+                    None => Err("this command cannot be recorded".to_string()),
                 };
                 s.report(r);
                 s.refresh();

@@ -145,15 +145,15 @@ impl Simulation {
             }
             Command::CutLink { a, b, one_way } => {
                 self.check_link(a, b)?;
-                self.change_link(a, b, |f| f.cut = true);
+                self.change_link(a, b, &|f| f.cut = true);
                 if !one_way {
-                    self.change_link(b, a, |f| f.cut = true);
+                    self.change_link(b, a, &|f| f.cut = true);
                 }
             }
             Command::HealLink { a, b } => {
                 self.check_link(a, b)?;
-                self.change_link(a, b, |f| *f = LinkFault::default());
-                self.change_link(b, a, |f| *f = LinkFault::default());
+                self.change_link(a, b, &|f| *f = LinkFault::default());
+                self.change_link(b, a, &|f| *f = LinkFault::default());
             }
             Command::SlowLink {
                 a,
@@ -166,8 +166,8 @@ impl Simulation {
                         "extra latency {extra_latency_ms} ms is above the limit of {LINK_EXTRA_LATENCY_MS_MAX} ms"
                     ));
                 }
-                self.change_link(a, b, |f| f.extra_latency_ms = extra_latency_ms);
-                self.change_link(b, a, |f| f.extra_latency_ms = extra_latency_ms);
+                self.change_link(a, b, &|f| f.extra_latency_ms = extra_latency_ms);
+                self.change_link(b, a, &|f| f.extra_latency_ms = extra_latency_ms);
             }
             Command::LossyLink { a, b, drop_rate } => {
                 self.check_link(a, b)?;
@@ -176,8 +176,8 @@ impl Simulation {
                         "drop rate must be between 0 and 1, not {drop_rate}"
                     ));
                 }
-                self.change_link(a, b, |f| f.drop_rate = drop_rate);
-                self.change_link(b, a, |f| f.drop_rate = drop_rate);
+                self.change_link(a, b, &|f| f.drop_rate = drop_rate);
+                self.change_link(b, a, &|f| f.drop_rate = drop_rate);
             }
             Command::FailController => self.with_controller(|c, _, out| c.crash(out)),
             Command::RestoreController => {
@@ -255,7 +255,7 @@ impl Simulation {
     }
 
     /// Applies `change` to the link from `from` to `to` and reports it if it changed.
-    fn change_link(&mut self, from: NodeId, to: NodeId, change: impl FnOnce(&mut LinkFault)) {
+    fn change_link(&mut self, from: NodeId, to: NodeId, change: &dyn Fn(&mut LinkFault)) {
         if let Some(fault) = self.links.update(from, to, change) {
             self.emit(EventKind::LinkChanged { from, to, fault });
         }

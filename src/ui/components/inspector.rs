@@ -229,8 +229,11 @@ fn record(p: &InspectorProps, tp: TopicPartition, offset: u64) -> Html {
         };
     };
     let value = serde_json::from_str::<serde_json::Value>(&r.value)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| r.value.to_string());
+        .and_then(|v| serde_json::to_string(&v))
+        .map_or_else(
+            |_| r.value.to_string(),
+            |compact| crate::scenario::share::indent_json(&compact),
+        );
     let holders: Vec<String> = pv
         .replica_states
         .iter()
