@@ -1,5 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Seeded chaos: crashes, restarts, isolations, heals and dropped messages against an acks=all,
+//! Seeded chaos: crashes, restarts, isolations, heals, dropped messages and faults on single links
+//! (cut both ways or one way, slowed, lossy, healed) against an acks=all,
 //! RF 3, min.insync.replicas 2 idempotent producer and one consumer. The verdict comes from the
 //! test's own ledger, kept from the events it drains and from what it sent, checked against the
 //! final partition logs; the engine's own acknowledgement bookkeeping decides nothing.
@@ -128,7 +129,8 @@ impl Ledger {
                 EventKind::ProduceAcked {
                     send, tp, offset, ..
                 } => self.ended(send, Outcome::Acked { tp, offset })?,
-                EventKind::ProduceFailed { send, .. } => self.ended(send, Outcome::Failed)?,
+                EventKind::ProduceFailed { send, .. }
+                | EventKind::ProduceAbandoned { send, .. } => self.ended(send, Outcome::Failed)?,
                 EventKind::PartitionsAssigned {
                     consumer,
                     partitions,
@@ -480,7 +482,18 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
         i += 1;
         if rng.chance(0.04) {
             let broker = BrokerId(1 + rng.below(3) as u32);
-            let command = match rng.below(8) {
+            let nodes = [
+                NodeId::Controller,
+                NodeId::Broker(BrokerId(1)),
+                NodeId::Broker(BrokerId(2)),
+                NodeId::Broker(BrokerId(3)),
+                NodeId::Client(producer),
+                NodeId::Client(consumer),
+            ];
+            let a = nodes[rng.below(6) as usize];
+            let b = nodes
+                [(nodes.iter().position(|n| *n == a).unwrap() + 1 + rng.below(5) as usize) % 6];
+            let command = match rng.below(12) {
                 0 | 1 => Command::FailBroker { broker },
                 2 | 3 => Command::RestoreBroker { broker },
                 4 => Command::IsolateBroker { broker },
@@ -492,11 +505,27 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
                         Command::RestoreController
                     }
                 }
-                _ => {
+                7 => {
                     let n = 1 + rng.below(5) as usize;
                     sim.drop_matching(None, None, None, n);
                     Command::HealNetwork
                 }
+                8 => Command::CutLink {
+                    a,
+                    b,
+                    one_way: rng.chance(0.5),
+                },
+                9 => Command::SlowLink {
+                    a,
+                    b,
+                    extra_latency_ms: 100 * (1 + rng.below(30)),
+                },
+                10 => Command::LossyLink {
+                    a,
+                    b,
+                    drop_rate: 0.05 * (1 + rng.below(10)) as f64,
+                },
+                _ => Command::HealLink { a, b },
             };
             sim.handle(command)?;
         }
@@ -518,10 +547,8 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
     ledger.observe(&mut sim)?;
     let healed = now;
     let end = healed + SETTLE_MS;
-    let mut steps = 0u64;
     while sim.next_event_time().is_some_and(|n| n <= end) {
-        steps += 1;
-        step(&mut sim, &mut ledger, steps % 8 == 0)?;
+        step(&mut sim, &mut ledger, true)?;
     }
     // Then the consumer catches up, a second at a time.
     let caught_up_by = healed + CATCH_UP_MS;
@@ -531,8 +558,7 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
             break;
         }
         while sim.next_event_time().is_some_and(|n| n <= until) {
-            steps += 1;
-            step(&mut sim, &mut ledger, steps % 8 == 0)?;
+            step(&mut sim, &mut ledger, true)?;
         }
         sim.advance_to(until);
     }

@@ -1,6 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Where the counts in the presets' `expect` come from. A preset states a count (15 refusals,
-//! 4 unclean elections) and its description says why; these tests check that reason on the
+//! 1 + 3 unclean elections) and its description says why; these tests check that reason on the
 //! preset's trace, so the count is a consequence of the lesson's timing, not a recorded figure.
 
 use kafka_sandbox::scenario::report::TraceEvent;
@@ -146,8 +146,72 @@ fn unclean_preset_elects_each_partition_on_the_three_brokers_uncleanly_once() {
             offline_to_2(1, 0),
         ]
     );
+    // The report counts the user topic's apart from the internal topic's.
+    assert_eq!(1, expected(id, &["elections", "unclean"]));
+    assert_eq!(3, expected(id, &["elections", "internal_unclean"]));
+}
+
+#[test]
+fn isr_lag_lesson_shrinks_between_one_and_one_and_a_half_lag_times_without_fencing() {
+    let events = trace("isr-shrinks-by-lag");
+    let cut = first(&events, "link_changed", json!({"from": {"Broker": 1}}));
+    let shrink = first(
+        &events,
+        "isr_changed",
+        json!({"tp": {"topic": 1, "partition": 0}, "isr": [1, 2]}),
+    );
+    // Broker 3 was last caught up when m1 was acknowledged (3 s): the leader's checks at 15 s
+    // and 30 s find it within replica.lag.time.max.ms (30 s), the one at 45 s does not.
+    assert_eq!((cut, shrink), (5_000, 45_001));
+    let lag = 30_000;
+    assert!(shrink - 3_016 > lag && shrink - 3_016 <= lag * 3 / 2);
+    assert!(!events.iter().any(|e| e.kind == "broker_fenced"));
+}
+
+#[test]
+fn zombie_lesson_fences_after_the_session_timeout_and_truncates_on_heal() {
+    let events = trace("zombie-leader");
     assert_eq!(
-        unclean.len() as u64,
-        expected(id, &["elections", "unclean"])
+        first(&events, "broker_fenced", json!({"broker": 1})),
+        14_000
+    );
+    let elected = first(
+        &events,
+        "leader_changed",
+        json!({"tp": {"topic": 1, "partition": 0}, "leader": 2}),
+    );
+    assert_eq!(elected, 14_000);
+    let truncated = first(
+        &events,
+        "truncated",
+        json!({"broker": 1, "tp": {"topic": 1, "partition": 0}}),
+    );
+    assert!(truncated > 60_000, "after the heal");
+}
+
+#[test]
+fn coordinator_lesson_refuses_late_commits_between_expiry_and_rejoin() {
+    let events = trace("consumer-loses-coordinator");
+    let expired = first(
+        &events,
+        "member_expired",
+        json!({"group": "payment_service", "member": 4}),
+    );
+    let refused = first(
+        &events,
+        "commit_failed",
+        json!({"consumer": 4, "error": "UNKNOWN_MEMBER_ID"}),
+    );
+    let rejoined = first(
+        &events,
+        "group_rebalanced",
+        json!({"group": "payment_service", "generation": 2}),
+    );
+    // 45 s without a heartbeat after the cut at 10 s; the heal at 55 s lets its commits reach
+    // the coordinator, which no longer knows it.
+    assert_eq!(expired, 54_100);
+    assert!(
+        expired < refused && refused < rejoined,
+        "{expired} {refused} {rejoined}"
     );
 }

@@ -260,6 +260,48 @@ fn a_follower_cut_from_its_leader_only_leaves_the_isr_by_lag_without_being_fence
 }
 
 #[test]
+fn an_idle_caught_up_follower_cut_from_its_leader_stays_in_the_isr_until_a_write() {
+    let (mut sim, t) = cluster(1, 3, 1, 31);
+    let tp = tp0(t);
+    let mut check = InvariantChecker::new();
+    let lag = sim.config().cluster.replica_lag_time_max_ms;
+    let p = producer(&mut sim, Acks::All, true, u32::MAX);
+    run_to(&mut sim, &mut check, 3000);
+    for i in 0..5 {
+        sim.send(p, t, None, &format!("m{i}")).unwrap();
+    }
+    run_to(&mut sim, &mut check, 8000);
+    let (leader, follower) = leader_and_follower(&sim, tp);
+    assert_eq!(replica(&sim, tp, follower.0).log_end_offset, 5);
+    let cut_at = sim.now();
+    cut(
+        &mut sim,
+        NodeId::Broker(leader),
+        NodeId::Broker(follower),
+        false,
+    );
+    run_to(&mut sim, &mut check, cut_at + 10 * lag);
+    let quiet = events(&mut sim);
+    assert_eq!(sim.partition_view(tp).isr.len(), 3, "LEO equal: caught up");
+    assert!(!quiet
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::IsrChanged { .. })));
+    assert_eq!(fenced(&quiet), 0);
+    // A write moves the leader's LEO: the follower last caught up long ago, so it leaves at the
+    // next check, within half the lag time.
+    let write_at = sim.now();
+    sim.send(p, t, None, "m5").unwrap();
+    step_until(&mut sim, &mut check, lag, |s| {
+        !s.partition_view(tp).isr.contains(&follower)
+    });
+    assert!(
+        sim.now() - write_at <= lag / 2 + 20,
+        "{} ms",
+        sim.now() - write_at
+    );
+}
+
+#[test]
 fn a_leader_cut_from_the_controller_is_a_zombie_that_loses_acks_1_writes_and_times_out_acks_all() {
     let (mut sim, t) = cluster(1, 3, 2, 41);
     let tp = tp0(t);

@@ -45,8 +45,8 @@ fn parse_err(text: &str) -> String {
 const MINIMAL: &str = r#"{"services": false, "topics": [{"name": "t"}], "actions": []}"#;
 
 #[test]
-fn the_eleven_presets_are_the_files_of_scenarios_in_teaching_order() {
-    assert_eq!(PRESETS.len(), 11);
+fn the_fourteen_presets_are_the_files_of_scenarios_in_teaching_order() {
+    assert_eq!(PRESETS.len(), 14);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .expect("scenarios/")

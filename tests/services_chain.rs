@@ -223,3 +223,31 @@ fn orders_without_progress_are_flagged_with_the_likely_reason() {
     assert_eq!(w.order(id).unwrap().stage, OrderStage::Completed);
     assert_eq!(w.stuck_count(), 0, "progress clears the flag");
 }
+
+#[test]
+fn a_stuck_order_under_acks_1_blames_the_frozen_high_watermark_not_not_enough_replicas() {
+    let mut config = WorldConfig::default_for(TimingPreset::Kafka);
+    config.sim.producer.acks = Acks::Leader;
+    let mut w = World::new(config, 7).expect("valid");
+    w.advance_to(5_000);
+    // Two brokers down: every partition keeps one in-sync replica, below min.insync.replicas 2.
+    w.handle(Command::FailBroker {
+        broker: BrokerId(2),
+    })
+    .unwrap();
+    w.handle(Command::FailBroker {
+        broker: BrokerId(3),
+    })
+    .unwrap();
+    let session = w.config().sim.cluster.broker_session_timeout_ms;
+    w.advance_to(5_000 + session + 5_000);
+    let id = w.create_order(None, None).unwrap();
+    let after = w.config().services.stuck_after_ms;
+    w.advance_to(w.now() + after + 2_000);
+    let order = w.order(id).unwrap();
+    assert_eq!(order.stage, OrderStage::Published, "acks=1: acknowledged");
+    let Some(StuckReason::HighWatermarkFrozen { partition }) = &order.stuck else {
+        panic!("stuck for {:?}", order.stuck);
+    };
+    assert!(partition.starts_with("order.created-"), "{partition}");
+}

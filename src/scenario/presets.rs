@@ -47,6 +47,18 @@ pub const PRESETS: &[(&str, &str)] = &[
         "idempotent-retry-no-duplicate",
         include_str!("../../scenarios/11-idempotent-retry-no-duplicate.json"),
     ),
+    (
+        "isr-shrinks-by-lag",
+        include_str!("../../scenarios/12-isr-shrinks-by-lag.json"),
+    ),
+    (
+        "zombie-leader",
+        include_str!("../../scenarios/13-zombie-leader.json"),
+    ),
+    (
+        "consumer-loses-coordinator",
+        include_str!("../../scenarios/14-consumer-loses-coordinator.json"),
+    ),
 ];
 
 /// The preset called `id`, as JSON text.

@@ -112,6 +112,8 @@ pub struct ProducerReport {
     pub acked: u64,
     /// Sends that failed for good.
     pub failed: u64,
+    /// Sends whose producer crashed before it learned their outcome.
+    pub abandoned: u64,
     /// acks=0 sends handed to the network.
     pub unacknowledged: u64,
     /// Error responses by Kafka name (retried or not).
@@ -187,10 +189,14 @@ pub struct GroupReport {
 /// Leader elections.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElectionsReport {
-    /// Leader changes committed by the controller.
+    /// Leader changes committed by the controller on user topics.
     pub total: u64,
     /// Unclean ones.
     pub unclean: u64,
+    /// Leader changes on internal topics (`__consumer_offsets`), counted apart.
+    pub internal: u64,
+    /// Unclean ones among them.
+    pub internal_unclean: u64,
 }
 
 /// A faulty link at the end of a run.

@@ -141,6 +141,7 @@ impl RunnerState {
                     }
                 }
                 EventKind::ProduceFailed { send, .. }
+                | EventKind::ProduceAbandoned { send, .. }
                 | EventKind::ProduceSentUnacknowledged { send, .. } => {
                     self.raw_sends.remove(send);
                 }
@@ -714,6 +715,7 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
             sent: c.sends,
             acked: c.acked,
             failed: c.failed,
+            abandoned: c.abandoned,
             unacknowledged: c.sent_unacknowledged,
             errors: c.produce_errors.clone(),
         },
@@ -738,6 +740,8 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
         elections: ElectionsReport {
             total: c.leader_elections,
             unclean: c.unclean_elections,
+            internal: c.internal_leader_elections,
+            internal_unclean: c.internal_unclean_elections,
         },
         records_truncated: c.records_truncated,
         links: link_reports(world),

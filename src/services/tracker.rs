@@ -42,6 +42,12 @@ pub enum StuckReason {
         /// `topic-N`.
         partition: String,
     },
+    /// The partition the next service reads has fewer in-sync replicas than
+    /// min.insync.replicas: its high watermark does not move, so the record cannot be read.
+    HighWatermarkFrozen {
+        /// `topic-N`.
+        partition: String,
+    },
     /// Every instance of the service that should act is down.
     ServiceDown {
         /// The service.

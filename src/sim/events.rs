@@ -170,6 +170,16 @@ pub enum EventKind {
         /// The last error.
         error: ErrorCode,
     },
+    /// The producer process crashed with this send unanswered: nobody is left to learn its
+    /// outcome (it may still have been written).
+    ProduceAbandoned {
+        /// Which producer.
+        producer: ClientId,
+        /// Which send.
+        send: SendId,
+        /// Which partition it was for.
+        tp: TopicPartition,
+    },
     /// A broker recognised a retried batch and returned its original offset.
     DuplicateSuppressed {
         /// Which broker.
@@ -270,6 +280,7 @@ impl EventKind {
             EventKind::ProduceAcked { offset, .. } => tagged(13, *offset),
             EventKind::ProduceSentUnacknowledged { .. } => 14,
             EventKind::ProduceFailed { .. } => 15,
+            EventKind::ProduceAbandoned { .. } => 27,
             EventKind::DuplicateSuppressed { .. } => 16,
             EventKind::RecordsDelivered { records, .. } => tagged(17, records.len() as u64),
             EventKind::OffsetReset { offset, .. } => tagged(18, *offset),
@@ -293,6 +304,7 @@ impl EventKind {
             | EventKind::ProduceAcked { .. }
             | EventKind::ProduceSentUnacknowledged { .. }
             | EventKind::ProduceFailed { .. }
+            | EventKind::ProduceAbandoned { .. }
             | EventKind::DuplicateSuppressed { .. } => "produce",
             EventKind::RecordsDelivered { .. }
             | EventKind::OffsetReset { .. }

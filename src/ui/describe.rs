@@ -144,6 +144,10 @@ pub fn stuck(r: &StuckReason, lang: Lang) -> String {
             format!("{partition} has no leader"),
             format!("{partition} n'a pas de leader"),
         ),
+        StuckReason::HighWatermarkFrozen { partition } => lang.pick(
+            format!("{partition} is below min.insync.replicas: its HW is frozen"),
+            format!("{partition} est sous min.insync.replicas : son HW est figé"),
+        ),
         StuckReason::ServiceDown { service } => lang.pick(
             format!("{service} is down"),
             format!("{service} est arrêté"),
@@ -344,6 +348,18 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
                 ),
                 format!(
                     "{} envoyé vers {} sans confirmation (acks=0)",
+                    names.client(*producer),
+                    p(*tp)
+                ),
+            ),
+            EventKind::ProduceAbandoned { producer, tp, .. } => lang.pick(
+                format!(
+                    "{} crashed before learning whether its record for {} was written",
+                    names.client(*producer),
+                    p(*tp)
+                ),
+                format!(
+                    "{} est tombé sans savoir si son record pour {} a été écrit",
                     names.client(*producer),
                     p(*tp)
                 ),

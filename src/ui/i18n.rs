@@ -820,6 +820,9 @@ pub fn lesson_title_fr(id: &str) -> Option<&'static str> {
         "idempotent-retry-no-duplicate" => {
             "Le producteur idempotent fait du même nouvel essai une seule copie"
         }
+        "isr-shrinks-by-lag" => "L'ISR rétrécit par retard",
+        "zombie-leader" => "Un leader zombie",
+        "consumer-loses-coordinator" => "Un consommateur perd son coordinateur",
         _ => return None,
     })
 }

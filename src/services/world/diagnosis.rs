@@ -7,7 +7,7 @@ use super::instance::Instance;
 use super::World;
 use crate::services::model::*;
 use crate::services::tracker::{OrderStage, OrderView, StuckReason};
-use crate::sim::{ClientId, Simulation, TopicPartition};
+use crate::sim::{Acks, ClientId, Simulation, TopicPartition};
 
 impl World {
     /// Flags the orders without progress for `stuck_after_ms`, at most once per second.
@@ -21,49 +21,69 @@ impl World {
         let sim = &self.sim;
         let instances = &self.instances;
         let order_producer = self.order_producer;
-        self.tracker
-            .check_stuck(now, after, |o| diagnose(sim, instances, order_producer, o));
+        let acks = self.config.sim.producer.acks;
+        self.tracker.check_stuck(now, after, |o| {
+            diagnose(sim, instances, order_producer, acks, o)
+        });
     }
 }
 
-/// Why an order is not moving: the next service's state and its topic's partitions.
+/// Why an order is not moving: the partition its next service reads, that service, and the
+/// partitions it writes to.
 fn diagnose(
     sim: &Simulation,
     instances: &BTreeMap<ServiceKind, Vec<Instance>>,
     order_producer: Option<ClientId>,
+    acks: Acks,
     order: &OrderView,
 ) -> StuckReason {
-    let (topic, service) = match order.stage {
-        OrderStage::Created => {
+    use OrderStage::*;
+    // (topic the next service reads, the service, topics it writes)
+    let (input, service, outputs): (Option<&str>, ServiceKind, &[&str]) = match order.stage {
+        Created => {
             if order_producer.is_some_and(|p| !sim.client_online(p)) {
                 return StuckReason::ServiceDown {
                     service: ServiceKind::OrderService.name().into(),
                 };
             }
-            (ORDER_CREATED, ServiceKind::OrderService)
+            (None, ServiceKind::OrderService, &[ORDER_CREATED])
         }
-        OrderStage::Published => (ORDER_CREATED, ServiceKind::PaymentService),
-        OrderStage::Paid => (PAYMENT_SUCCESSFUL, ServiceKind::ShippingService),
-        OrderStage::Refused | OrderStage::Shipped => (DELIVERY_SHIPPED, ServiceKind::EmailService),
+        Published => (
+            Some(ORDER_CREATED),
+            ServiceKind::PaymentService,
+            &[PAYMENT_SUCCESSFUL, PAYMENT_FAILED],
+        ),
+        Paid => (
+            Some(PAYMENT_SUCCESSFUL),
+            ServiceKind::ShippingService,
+            &[DELIVERY_SHIPPED],
+        ),
+        Refused => (Some(PAYMENT_FAILED), ServiceKind::EmailService, &[]),
+        Shipped => (Some(DELIVERY_SHIPPED), ServiceKind::EmailService, &[]),
         _ => return StuckReason::Waiting,
     };
-    if let Some(t) = sim.topic_by_name(topic) {
+    let partition_of = |topic: &str| {
+        let t = sim.topic_by_name(topic)?;
         let partition = crate::sim::murmur2::partition_for_key(
             order.order_id.to_string().as_bytes(),
             sim.topics()[t.0 as usize].config.partitions,
         );
-        let tp = TopicPartition {
+        Some(TopicPartition {
             topic: t,
             partition,
-        };
-        if sim.partition_state(tp).is_some_and(|s| s.leader.is_none()) {
+        })
+    };
+    let offline = |tp: TopicPartition| sim.partition_state(tp).is_some_and(|s| s.leader.is_none());
+    if let Some(tp) = input.and_then(partition_of) {
+        if offline(tp) {
             return StuckReason::PartitionOffline {
                 partition: sim.partition_name(tp),
             };
         }
+        // Kafka 3.7+: below min.insync.replicas the HW stays, so nobody reads further.
         if sim.partition_view(tp).under_min_isr {
-            return StuckReason::ProduceFailing {
-                error: "NOT_ENOUGH_REPLICAS".into(),
+            return StuckReason::HighWatermarkFrozen {
+                partition: sim.partition_name(tp),
             };
         }
     }
@@ -74,6 +94,19 @@ fn diagnose(
         if all_down {
             return StuckReason::ServiceDown {
                 service: service.name().into(),
+            };
+        }
+    }
+    for tp in outputs.iter().filter_map(|t| partition_of(t)) {
+        if offline(tp) {
+            return StuckReason::PartitionOffline {
+                partition: sim.partition_name(tp),
+            };
+        }
+        // Only acks=all writes are refused below min.insync.replicas.
+        if acks == Acks::All && sim.partition_view(tp).under_min_isr {
+            return StuckReason::ProduceFailing {
+                error: "NOT_ENOUGH_REPLICAS".into(),
             };
         }
     }

@@ -63,6 +63,37 @@ impl World {
                     self.outcome_failed(*send);
                 }
             }
+            EventKind::ProduceAbandoned { send, .. } => {
+                // order_service crashed before it learned whether the order was written.
+                if let Some(order_id) = self.pending_orders.remove(send) {
+                    self.tracker.publish_failed(
+                        order_id,
+                        "order_service crashed before the answer",
+                        at,
+                    );
+                    self.log_order(order_id, OrderStage::PublishFailed);
+                } else {
+                    self.outcome_failed(*send);
+                }
+            }
+            EventKind::OffsetsCommitted { consumer, offsets } => {
+                if let Some((kind, i)) = self.instance_of(*consumer) {
+                    let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                    for (tp, o) in offsets {
+                        let c = inst.confirmed.entry(*tp).or_insert(*o);
+                        *c = (*c).max(*o);
+                    }
+                }
+            }
+            EventKind::CommitFailed { consumer, .. } => {
+                // The commit is sent again (at the next commit interval) unless the partitions
+                // were revoked meanwhile: a failed commit must not leave offsets uncommitted.
+                if let Some((kind, i)) = self.instance_of(*consumer) {
+                    let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                    inst.committed = inst.confirmed.clone();
+                    self.maybe_commit(kind, i);
+                }
+            }
             EventKind::PartitionsRevoked { consumer } => {
                 if let Some((kind, i)) = self.instance_of(*consumer) {
                     let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];

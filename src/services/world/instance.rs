@@ -56,6 +56,8 @@ pub(super) struct Instance {
     pub(super) processed_upto: BTreeMap<TopicPartition, Offset>,
     /// Offsets committed (or being committed), per partition.
     pub(super) committed: BTreeMap<TopicPartition, Offset>,
+    /// Offsets the coordinator confirmed, per partition (a failed commit falls back to them).
+    pub(super) confirmed: BTreeMap<TopicPartition, Offset>,
     /// When it last committed.
     pub(super) last_commit_at: SimTime,
     /// Whether a commit flush timer is set.
@@ -77,6 +79,7 @@ impl Instance {
             in_doubt: BTreeMap::new(),
             processed_upto: BTreeMap::new(),
             committed: BTreeMap::new(),
+            confirmed: BTreeMap::new(),
             last_commit_at: 0,
             flush_armed: false,
             processed: 0,
@@ -90,6 +93,7 @@ impl Instance {
         self.busy = None;
         self.processed_upto.clear();
         self.committed.clear();
+        self.confirmed.clear();
         self.flush_armed = false;
     }
 

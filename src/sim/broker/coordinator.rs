@@ -236,11 +236,14 @@ impl GroupCoordinator {
                 generation,
                 offsets,
             } => {
+                // The classic protocol: a member of the current generation may commit while the
+                // group prepares a rebalance (it still owns its partitions until it rejoins).
+                // The sandbox's coordinator assigns as the join completes, so the group has no
+                // CompletingRebalance phase, where Kafka answers REBALANCE_IN_PROGRESS.
                 let check = match self.groups.get(&group) {
                     _ if !is_coordinator(&group) => Err(ErrorCode::NotCoordinator),
                     None => Err(ErrorCode::UnknownMemberId),
                     Some(g) if !g.members.contains_key(&member) => Err(ErrorCode::UnknownMemberId),
-                    Some(g) if g.phase != GroupPhase::Stable => Err(ErrorCode::RebalanceInProgress),
                     Some(g) if g.generation != generation => Err(ErrorCode::IllegalGeneration),
                     Some(_) => Ok(()),
                 };

@@ -208,3 +208,79 @@ fn unloading_a_group_answers_the_joins_it_holds_with_not_coordinator() {
         "no rebalance completes on a group it gave up"
     );
 }
+
+#[test]
+fn a_current_member_commits_while_the_group_prepares_a_rebalance_and_stale_ones_are_refused() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let leads = |_: TopicPartition| true;
+    let mut g = GroupCoordinator::default();
+    let mut out: Outbox<()> = Outbox::new(0, 0);
+    let delay = config.cluster.group_initial_rebalance_delay_ms;
+    g.handle(0, client(1), join(member(1, 1)), &leads, &ctx, &mut out);
+    g.handle(10, client(2), join(member(2, 1)), &leads, &ctx, &mut out);
+    g.check(delay, &ctx, &mut out);
+    let _ = out.take();
+    // Client 3 joins: the group prepares a rebalance, generation 1 still current.
+    g.handle(
+        delay + 5,
+        client(3),
+        join(member(3, 1)),
+        &leads,
+        &ctx,
+        &mut out,
+    );
+    assert!(out.take().is_empty());
+    let commit = |m: MemberId, generation| Payload::OffsetCommit {
+        request_id: 7,
+        group: Rc::from(GROUP),
+        member: m,
+        generation,
+        offsets: vec![(orders(2), 4)],
+    };
+    let accepted = g.handle(
+        delay + 6,
+        client(2),
+        commit(member(2, 1), 1),
+        &leads,
+        &ctx,
+        &mut out,
+    );
+    assert!(out.take().is_empty(), "no refusal");
+    let append = accepted.expect("accepted while PreparingRebalance");
+    assert_eq!(append.offsets, vec![(orders(2), 4)]);
+    assert_eq!(append.tp, ctx.coordinator_partition(GROUP));
+    let refusal = |error| {
+        vec![Effect::Send {
+            to: client(2),
+            payload: Payload::OffsetCommitResponse {
+                request_id: 7,
+                group: Rc::from(GROUP),
+                result: Err(error),
+            },
+        }]
+    };
+    let stale = g.handle(
+        delay + 7,
+        client(2),
+        commit(member(2, 1), 0),
+        &leads,
+        &ctx,
+        &mut out,
+    );
+    assert!(stale.is_none());
+    assert_eq!(out.take(), refusal(ErrorCode::IllegalGeneration));
+    let unknown = g.handle(
+        delay + 8,
+        client(2),
+        commit(member(2, 9), 1),
+        &leads,
+        &ctx,
+        &mut out,
+    );
+    assert!(unknown.is_none());
+    assert_eq!(out.take(), refusal(ErrorCode::UnknownMemberId));
+}

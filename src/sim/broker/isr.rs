@@ -73,12 +73,16 @@ impl Broker {
         self.check_pending(tp, ctx, out);
     }
 
-    /// Every half of replica.lag.time.max.ms: drop followers not caught up within the lag time.
+    /// Every half of replica.lag.time.max.ms: drop followers that are not caught up. A follower
+    /// is caught up when its LEO equals ours, however long ago it fetched, or when it was last
+    /// caught up within the lag time (Kafka's `Replica.isCaughtUp`): on an idle partition
+    /// nobody leaves by lag.
     pub(super) fn isr_check(&mut self, now: SimTime, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
         let b = self.id;
         let lag = ctx.config.cluster.replica_lag_time_max_ms;
         let mut proposals = Vec::new();
         for (tp, replica) in self.replicas.iter_mut() {
+            let leader_leo = replica.log.log_end_offset();
             let Role::Leader(ls) = &mut replica.role else {
                 continue;
             };
@@ -97,9 +101,9 @@ impl Broker {
                 .copied()
                 .filter(|r| *r != b)
                 .filter(|r| {
-                    ls.followers
-                        .get(r)
-                        .is_none_or(|p| now.saturating_sub(p.last_caught_up) > lag)
+                    ls.followers.get(r).is_none_or(|p| {
+                        p.leo != Some(leader_leo) && now.saturating_sub(p.last_caught_up) > lag
+                    })
                 })
                 .collect();
             if !out_of_sync.is_empty() {

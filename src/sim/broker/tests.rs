@@ -270,6 +270,48 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
 }
 
 #[test]
+fn an_idle_follower_at_the_leaders_log_end_is_caught_up_however_long_ago_it_fetched() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let lag = f.config.cluster.replica_lag_time_max_ms;
+    // Both followers fetch once at the log end (0), then stop; nothing is written.
+    for follower in [2, 3] {
+        let _ = f.feed(
+            &mut b,
+            10,
+            NodeId::Broker(BrokerId(follower)),
+            fetch(1, 0, None, 0),
+        );
+    }
+    let check = f.timer(&mut b, 10 * lag, BrokerTimer::IsrCheck);
+    assert!(
+        sends(&check).is_empty(),
+        "no ISR change on an idle partition: {check:?}"
+    );
+    // Once the leader's LEO moves, broker 2 (caught up long ago) is out at the next check.
+    let _ = f.feed(
+        &mut b,
+        10 * lag + 1,
+        CLIENT,
+        produce(1, Acks::Leader, 0, &["x"]),
+    );
+    let _ = f.feed(
+        &mut b,
+        10 * lag + 2,
+        NodeId::Broker(BrokerId(3)),
+        fetch(2, 1, Some(0), 0),
+    );
+    let check = f.timer(&mut b, 10 * lag + 3, BrokerTimer::IsrCheck);
+    let shrink = Payload::AlterPartition {
+        tp: orders(0),
+        leader_epoch: 0,
+        partition_epoch: 0,
+        new_isr: vec![BrokerId(1), BrokerId(3)],
+    };
+    assert_eq!(sends(&check), vec![(NodeId::Controller, shrink)]);
+}
+
+#[test]
 fn a_follower_truncates_to_the_leaders_end_of_its_last_epoch() {
     let f = Fixture::new();
     // Broker 2 led orders-0 in epoch 0 and took three records nobody else has.

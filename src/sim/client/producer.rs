@@ -138,11 +138,10 @@ impl Producer {
         self.queues.clear();
         self.in_flight.clear();
         for (send, tp) in lost {
-            out.emit(EventKind::ProduceFailed {
+            out.emit(EventKind::ProduceAbandoned {
                 producer: self.id,
                 send,
                 tp,
-                error: ErrorCode::RequestTimedOut,
             });
         }
         out.emit(EventKind::NodeCrashed {
@@ -341,7 +340,8 @@ impl Producer {
         out.set_timer(at.saturating_sub(now), ProducerTimer::Drain);
     }
 
-    /// Sends every ready batch its leader can take (within `max.in.flight`), fails batches past
+    /// Sends every ready batch its leader's connection can take (within
+    /// `max.in.flight.requests.per.connection`), fails batches past
     /// `delivery.timeout.ms`, and wakes up again for the next batch's linger.
     fn drain(
         &mut self,
@@ -387,8 +387,14 @@ impl Producer {
                     need_metadata = true;
                     break;
                 };
-                let in_flight = self.in_flight.values().filter(|f| f.batch.tp == tp).count() as u32;
-                if in_flight >= self.config.max_in_flight {
+                // max.in.flight.requests.per.connection: requests to this broker, whatever
+                // their partitions.
+                let in_flight = self
+                    .in_flight
+                    .values()
+                    .filter(|f| f.broker == leader)
+                    .count();
+                if in_flight as u32 >= self.config.max_in_flight {
                     break;
                 }
                 let mut batch = self

@@ -187,6 +187,91 @@ fn a_producer_retries_a_failed_batch_with_the_same_producer_id_and_sequence() {
 }
 
 #[test]
+fn max_in_flight_counts_the_requests_on_a_broker_connection_not_per_partition() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let mut env = ClientEnv::new(SimRng::new(1));
+    let mut pc = ProducerConfig::preset(TimingPreset::Kafka);
+    pc.max_in_flight = 2;
+    let mut p = Producer::new(ClientId(1), pc.clone(), &mut env);
+    let mut out = Outbox::new(0, 0);
+    p.start(&ctx, &mut env, &mut out);
+    let md = Payload::MetadataResponse {
+        partitions: leaders(&topics, 1),
+    };
+    p.handle_message(1, NodeId::Broker(BrokerId(1)), md, &ctx, &mut env, &mut out);
+    let _ = out.take();
+    // One record for each of the three partitions, all led by broker 1.
+    let mut partitions = std::collections::BTreeSet::new();
+    for i in 0.. {
+        let key: Rc<str> = Rc::from(format!("k{i}"));
+        let partition = crate::sim::murmur2::partition_for_key(key.as_bytes(), 3);
+        if partitions.insert(partition) {
+            p.send(
+                2,
+                TopicId(1),
+                3,
+                0,
+                Some(key),
+                Rc::from("v"),
+                None,
+                &mut env,
+                &mut out,
+            );
+        }
+        if partitions.len() == 3 {
+            break;
+        }
+    }
+    let _ = out.take();
+    let drain_at = 2 + pc.linger_ms;
+    p.handle_timer(drain_at, ProducerTimer::Drain, &ctx, &mut env, &mut out);
+    let produced: Vec<(NodeId, u64, TopicPartition)> = sends(&out.take())
+        .into_iter()
+        .filter_map(|(to, p)| match p {
+            Payload::Produce { request_id, tp, .. } => Some((to, request_id, tp)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        produced.len(),
+        2,
+        "two requests on broker 1's connection: {produced:?}"
+    );
+    // One is answered: the third partition's batch goes out on the freed slot.
+    let (_, request_id, tp) = produced[0];
+    let ack = Payload::ProduceResponse {
+        request_id,
+        tp,
+        result: Ok(0),
+    };
+    p.handle_message(
+        drain_at + 3,
+        NodeId::Broker(BrokerId(1)),
+        ack,
+        &ctx,
+        &mut env,
+        &mut out,
+    );
+    // The answer itself wakes the producer, or the next drain sends the batch.
+    let mut effects = out.take();
+    p.handle_timer(drain_at + 3, ProducerTimer::Drain, &ctx, &mut env, &mut out);
+    effects.extend(out.take());
+    let third: Vec<TopicPartition> = sends(&effects)
+        .into_iter()
+        .filter_map(|(_, p)| match p {
+            Payload::Produce { tp, .. } => Some(tp),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(third.len(), 1);
+    assert!(produced.iter().all(|(_, _, tp)| *tp != third[0]));
+}
+
+#[test]
 fn a_consumer_joins_syncs_and_asks_for_its_committed_offsets() {
     let (config, topics) = cluster();
     let ctx = Context {

@@ -112,7 +112,7 @@ impl InvariantChecker {
                 }
             }
         }
-        if sim.counters.unclean_elections == 0 {
+        if sim.counters.unclean_elections + sim.counters.internal_unclean_elections == 0 {
             for broker in sim.brokers.values().filter(|b| b.online()) {
                 for (group, tp, offset) in broker.coordinator().all_committed() {
                     let max = self.max_hw.get(&tp).copied().unwrap_or(0);

@@ -110,6 +110,8 @@ pub struct Counters {
     pub acked: u64,
     /// Sends that failed for good.
     pub failed: u64,
+    /// Sends whose producer crashed before their outcome was known.
+    pub abandoned: u64,
     /// Sends with acks=0 handed to the network.
     pub sent_unacknowledged: u64,
     /// Produce errors by Kafka error name (every error response, retried or not).
@@ -118,10 +120,14 @@ pub struct Counters {
     pub duplicates_suppressed_by_brokers: u64,
     /// Records removed from logs by truncation.
     pub records_truncated: u64,
-    /// Leader elections (leader changes) committed by the controller.
+    /// Leader elections (leader changes) committed by the controller on user topics.
     pub leader_elections: u64,
-    /// Unclean leader elections.
+    /// Unclean leader elections on user topics.
     pub unclean_elections: u64,
+    /// Leader elections on internal topics (`__consumer_offsets`).
+    pub internal_leader_elections: u64,
+    /// Unclean leader elections on internal topics.
+    pub internal_unclean_elections: u64,
     /// ISR changes committed by the controller.
     pub isr_changes: u64,
     /// Consumer group rebalances completed.
@@ -129,11 +135,12 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Counts what `kind` reports.
-    fn count(&mut self, kind: &EventKind) {
+    /// Counts what `kind` reports; `internal` tells whether its partition is an internal topic's.
+    fn count(&mut self, kind: &EventKind, internal: bool) {
         match kind {
             EventKind::ProduceAcked { .. } => self.acked += 1,
             EventKind::ProduceFailed { .. } => self.failed += 1,
+            EventKind::ProduceAbandoned { .. } => self.abandoned += 1,
             EventKind::ProduceSentUnacknowledged { .. } => self.sent_unacknowledged += 1,
             EventKind::ProduceError { error, .. } => {
                 *self
@@ -143,11 +150,13 @@ impl Counters {
             }
             EventKind::DuplicateSuppressed { .. } => self.duplicates_suppressed_by_brokers += 1,
             EventKind::Truncated { from, to, .. } => self.records_truncated += from - to,
+            EventKind::LeaderChanged { unclean, .. } if internal => {
+                self.internal_leader_elections += 1;
+                self.internal_unclean_elections += u64::from(*unclean);
+            }
             EventKind::LeaderChanged { unclean, .. } => {
                 self.leader_elections += 1;
-                if *unclean {
-                    self.unclean_elections += 1;
-                }
+                self.unclean_elections += u64::from(*unclean);
             }
             EventKind::IsrChanged { .. } => self.isr_changes += 1,
             EventKind::GroupRebalanced { .. } => self.rebalances += 1,
@@ -510,7 +519,11 @@ impl Simulation {
     }
 
     fn emit(&mut self, kind: EventKind) {
-        self.counters.count(&kind);
+        let internal = match &kind {
+            EventKind::LeaderChanged { tp, .. } => self.topics[tp.topic.0 as usize].internal,
+            _ => false,
+        };
+        self.counters.count(&kind, internal);
         match &kind {
             EventKind::ProduceAcked {
                 send, tp, offset, ..
@@ -523,6 +536,7 @@ impl Simulation {
                 self.ledger.acked(*send, *tp, *offset);
             }
             EventKind::ProduceFailed { send, .. }
+            | EventKind::ProduceAbandoned { send, .. }
             | EventKind::ProduceSentUnacknowledged { send, .. } => self.ledger.forget(*send),
             _ => {}
         }

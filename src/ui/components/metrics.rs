@@ -118,7 +118,7 @@ pub fn metrics(p: &MetricsProps) -> Html {
                     { row("metric-duplicates", t.duplicates, t.duplicates_tip, dups.to_string(), None, None) }
                     { row("metric-completed", t.completed, p.lang.pick("Orders that got every email, of all orders created", "Commandes ayant reçu tous leurs e-mails, sur toutes les commandes"),
                         format!("{}/{}", totals.completed, totals.created), None, None) }
-                    { row("metric-elections", t.elections, p.lang.pick("Leader changes committed by the controller", "Changements de leader validés par le contrôleur"),
+                    { row("metric-elections", t.elections, &p.lang.pick(format!("Leader changes committed by the controller on your topics ({} more on __consumer_offsets)", m.counters.internal_leader_elections), format!("Changements de leader validés par le contrôleur sur vos topics ({} de plus sur __consumer_offsets)", m.counters.internal_leader_elections)),
                         m.counters.leader_elections.to_string(), None, None) }
                     { row("metric-stuck", t.stuck, p.lang.pick("Orders without progress for a while (see the orders table for why)", "Commandes sans progrès depuis un moment (voir le tableau des commandes)"),
                         p.snap.stuck.to_string(), (p.snap.stuck > 0).then_some("warn"), None) }
