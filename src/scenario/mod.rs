@@ -8,6 +8,7 @@
 //!   JSON object is read and written.
 //! - `decode`: serde decoding of the parsed JSON, with errors that name the field path.
 //! - `validate`: the checks that make a decoded scenario runnable.
+//! - `links`: link faults by the names scenarios give their ends, and the report's `links`.
 //! - [`run`]: the [`Runner`] that applies actions at their times and steps the engine, and
 //!   [`Recording`] for time travel by replay.
 //! - [`report`]: the final report and the `expect` comparison.
@@ -23,6 +24,7 @@ mod action_json;
 pub mod cli;
 mod decode;
 pub mod format;
+mod links;
 pub mod presets;
 pub mod report;
 pub mod run;

@@ -15,12 +15,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
+use super::links::{link_reports, on_links};
 use super::report::*;
-use super::validate::{parse_link_end, LinkEnd};
 use crate::services::{ServiceKind, World};
 use crate::sim::{
-    BrokerId, ClientId, Command, EventKind, InvariantChecker, LinkFault, MessageId, MessageKind,
-    NodeId, SendId, SimTime, TopicPartition,
+    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageId, MessageKind, NodeId,
+    SendId, SimTime, TopicPartition,
 };
 
 /// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
@@ -342,73 +342,6 @@ pub fn apply_action(
     // Messages the action itself sent are in flight now: armed drops see them too.
     state.run_armed_drops(world);
     result
-}
-
-/// The network nodes a link end names now: a node, or a service instance's clients.
-fn link_nodes(world: &World, name: &str) -> Result<Vec<NodeId>, String> {
-    match parse_link_end(name, world.config().sim.cluster.brokers)? {
-        LinkEnd::Node(node) => Ok(vec![node]),
-        LinkEnd::Service(kind, index) => Ok(world
-            .instance_clients(kind, index)?
-            .into_iter()
-            .map(NodeId::Client)
-            .collect()),
-    }
-}
-
-/// Applies the link command `command` between every node `a` names and every node `b` names
-/// (a service instance is its consumer and its producer); nothing changes if any is refused.
-fn on_links(
-    world: &mut World,
-    a: &str,
-    b: &str,
-    command: &dyn Fn(NodeId, NodeId) -> Command,
-) -> Result<(), String> {
-    let (ends_a, ends_b) = (link_nodes(world, a)?, link_nodes(world, b)?);
-    if ends_a.iter().any(|n| ends_b.contains(n)) {
-        return Err(format!(
-            "{a:?} and {b:?} are the same node: a link joins two nodes"
-        ));
-    }
-    for x in &ends_a {
-        for y in &ends_b {
-            world.handle(command(*x, *y))?;
-        }
-    }
-    Ok(())
-}
-
-/// The faulty links at the end of a run, named as scenarios name their ends; a link faulty the
-/// same way in both directions is one entry.
-pub fn link_reports(world: &World) -> Vec<LinkReport> {
-    let faults: BTreeMap<(NodeId, NodeId), LinkFault> = world
-        .sim
-        .link_faults()
-        .map(|(a, b, f)| ((a, b), f))
-        .collect();
-    let name = |n: NodeId| match n {
-        NodeId::Client(c) => world.client_name(c).unwrap_or_else(|| n.to_string()),
-        _ => n.to_string(),
-    };
-    let mut reports: Vec<LinkReport> = Vec::new();
-    for (&(from, to), fault) in &faults {
-        let both_ways = faults.get(&(to, from)) == Some(fault);
-        if both_ways && to < from {
-            continue;
-        }
-        let report = LinkReport {
-            a: name(from),
-            b: name(to),
-            one_way: !both_ways,
-            cut: fault.cut,
-            extra_latency_ms: fault.extra_latency_ms,
-            drop_rate: fault.drop_rate,
-        };
-        if !reports.contains(&report) {
-            reports.push(report);
-        }
-    }
-    reports
 }
 
 /// Drives a world through a scenario: the headless runner, the page and time travel all use it.
