@@ -22,7 +22,8 @@ fn link_nodes(world: &World, name: &str) -> Result<Vec<NodeId>, String> {
 }
 
 /// Applies the link command `command` between every node `a` names and every node `b` names
-/// (a service instance is its consumer and its producer); nothing changes if any is refused.
+/// (a service instance is its consumer and its producer). Both ends are resolved before any
+/// command runs, so an unknown end or an end linked to itself changes nothing.
 pub(super) fn on_links(
     world: &mut World,
     a: &str,
