@@ -492,12 +492,7 @@ fn range_assignment_and_rebalance_on_member_failure() {
     let c1 = sim.create_consumer("g", &["t"], cc.clone());
     let c2 = sim.create_consumer("g", &["t"], cc);
     run_to(&mut sim, &mut check, 10_000);
-    let parts = |sim: &Simulation, c| {
-        sim.consumer_assignment(c)
-            .iter()
-            .map(|tp| tp.partition)
-            .collect::<Vec<_>>()
-    };
+    let parts = assigned_partitions;
     assert_eq!(parts(&sim, c1), vec![0, 1]);
     assert_eq!(parts(&sim, c2), vec![2]);
     sim.handle(Command::CrashClient { client: c1 }).unwrap();
@@ -568,13 +563,7 @@ fn no_election_while_the_controller_is_down() {
 #[test]
 fn invalid_topics_are_clear_errors() {
     let bad = |partitions, rf, min_isr| {
-        let mut cfg = SimConfig::preset(TimingPreset::Kafka);
-        cfg.topics.push(TopicConfig {
-            name: "t".into(),
-            partitions,
-            replication_factor: rf,
-            min_insync_replicas: min_isr,
-        });
+        let cfg = one_topic_config(partitions, rf, min_isr);
         Simulation::new(cfg, 1).err().map(|e| e.to_string())
     };
     assert!(bad(3, 4, 1).unwrap().contains("replication factor 4"));

@@ -401,12 +401,7 @@ fn a_consumer_cut_from_its_coordinator_is_expired_and_its_late_commit_refused() 
     let c1 = sim.create_consumer("g", &["t"], cc.clone());
     let c2 = sim.create_consumer("g", &["t"], cc);
     run_to(&mut sim, &mut check, 10_000);
-    let parts = |sim: &Simulation, c| {
-        sim.consumer_assignment(c)
-            .iter()
-            .map(|tp| tp.partition)
-            .collect::<Vec<_>>()
-    };
+    let parts = assigned_partitions;
     assert_eq!(parts(&sim, c1), vec![0, 1]);
     let coordinator = sim
         .snapshot()

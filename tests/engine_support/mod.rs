@@ -16,6 +16,15 @@ pub fn cluster_with(
     seed: u64,
     tweak: impl FnOnce(&mut SimConfig),
 ) -> (Simulation, TopicId) {
+    let mut cfg = one_topic_config(partitions, rf, min_isr);
+    tweak(&mut cfg);
+    let sim = Simulation::new(cfg, seed).expect("valid config");
+    let t = sim.topic_by_name("t").expect("topic t");
+    (sim, t)
+}
+
+/// Kafka's timings and one topic `t` (not checked: tests of invalid topics use it too).
+pub fn one_topic_config(partitions: u32, rf: u32, min_isr: u32) -> SimConfig {
     let mut cfg = SimConfig::preset(TimingPreset::Kafka);
     cfg.topics.push(TopicConfig {
         name: "t".into(),
@@ -23,10 +32,15 @@ pub fn cluster_with(
         replication_factor: rf,
         min_insync_replicas: min_isr,
     });
-    tweak(&mut cfg);
-    let sim = Simulation::new(cfg, seed).expect("valid config");
-    let t = sim.topic_by_name("t").expect("topic t");
-    (sim, t)
+    cfg
+}
+
+/// The partition numbers assigned to consumer `c`.
+pub fn assigned_partitions(sim: &Simulation, c: ClientId) -> Vec<u32> {
+    sim.consumer_assignment(c)
+        .iter()
+        .map(|tp| tp.partition)
+        .collect()
 }
 
 pub fn tp0(t: TopicId) -> TopicPartition {
