@@ -251,3 +251,86 @@ fn a_stuck_order_under_acks_1_blames_the_frozen_high_watermark_not_not_enough_re
     };
     assert!(partition.starts_with("order.created-"), "{partition}");
 }
+
+/// Every committed offset the online coordinators hold, by group and partition.
+fn all_committed(w: &World) -> std::collections::BTreeMap<(String, TopicPartition), Offset> {
+    w.sim
+        .brokers()
+        .filter(|b| b.online())
+        .flat_map(|b| b.coordinator().all_committed())
+        .map(|(g, tp, o)| ((g.to_string(), tp), o))
+        .collect()
+}
+
+#[test]
+fn after_an_hour_at_twenty_orders_a_second_a_coordinator_failover_finds_every_groups_offsets() {
+    let mut w = world(TimingPreset::Kafka, 12);
+    w.advance_to(5_000);
+    // A group that committed once, long ago, on the offsets partition of payment_service.
+    let busy = w
+        .sim
+        .coordinator_partition(ServiceKind::PaymentService.name());
+    let quiet = (0..)
+        .map(|i| format!("audit-{i}"))
+        .find(|g| w.sim.coordinator_partition(g) == busy)
+        .unwrap();
+    let mut cc = ConsumerConfig::preset(TimingPreset::Kafka);
+    cc.enable_auto_commit = false;
+    let audit = w.sim.create_consumer(&quiet, &[ORDER_CREATED], cc);
+    w.advance_to(10_000);
+    let order_created = w.sim.topic_by_name(ORDER_CREATED).unwrap();
+    let audited = TopicPartition {
+        topic: order_created,
+        partition: 0,
+    };
+    w.sim.commit(audit, vec![(audited, 0)]);
+    w.advance_to(12_000);
+    w.sim.close_consumer(audit);
+    // An hour at 20 orders a second, then the chain drains and commits everything.
+    w.set_order_rate(20.0);
+    // `advance_to` bounds its work per call, as a frame does: call it until the hour is over.
+    while w.now() < 12_000 + 3_600_000 {
+        w.advance_to(12_000 + 3_600_000);
+    }
+    w.set_order_rate(0.0);
+    w.advance_to(w.now() + 30_000);
+    let totals = w.order_totals().clone();
+    assert!(totals.created >= 70_000, "{totals:?}");
+    assert_eq!(totals.completed, totals.created, "{totals:?}");
+    let offsets_partition = w.sim.partition_view(busy);
+    let leader = offsets_partition.leader.unwrap();
+    let (leo, kept) = {
+        let log = w.sim.replica_log(leader, busy).unwrap();
+        (log.log_end_offset(), log.records().len())
+    };
+    let before = all_committed(&w);
+    assert_eq!(before.get(&(quiet.clone(), audited)), Some(&0));
+    let duplicates_before: Vec<u64> = ServiceKind::ALL
+        .iter()
+        .map(|k| w.duplicates_suppressed(*k))
+        .collect();
+    // The coordinator fails; the new leader of the offsets partition reads its log.
+    w.handle(Command::FailBroker { broker: leader }).unwrap();
+    w.advance_to(w.now() + 60_000);
+    let after = all_committed(&w);
+    assert_eq!(after, before, "every group's offsets, after the failover");
+    assert_ne!(w.sim.partition_view(busy).leader, Some(leader));
+    // Ten thousand commits, compacted down to the latest per key and the dirty tail.
+    assert!(leo > 10_000, "LEO {leo}");
+    assert!(kept < 300, "{kept} records kept");
+    // The chain goes on from the committed offsets: no record comes back.
+    for _ in 0..100 {
+        w.create_order(None, None).unwrap();
+        let t = w.now() + 50;
+        w.advance_to(t);
+    }
+    w.advance_to(w.now() + 60_000);
+    let totals = w.order_totals();
+    assert_eq!(totals.completed, totals.created, "{totals:?}");
+    let duplicates_after: Vec<u64> = ServiceKind::ALL
+        .iter()
+        .map(|k| w.duplicates_suppressed(*k))
+        .collect();
+    assert_eq!(duplicates_after, duplicates_before, "nothing redelivered");
+    assert_eq!(w.sim.lost_acked().len(), 0);
+}

@@ -1,8 +1,9 @@
 //! One replica's partition log: records, log end offset, high watermark, leader-epoch cache,
-//! idempotent-producer state and retention.
+//! idempotent-producer state, and its cleanup (retention, or compaction for the offsets topic).
 
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use super::network::RecordData;
 use super::types::{LeaderEpoch, Offset, ProducerId};
@@ -12,6 +13,27 @@ pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
 /// Bytes a record costs beyond its key and value (batch and record headers, roughly).
 const RECORD_OVERHEAD_BYTES: usize = 70;
+
+/// How a log frees space, as Kafka's `cleanup.policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cleanup {
+    /// `delete`: the oldest records below the HW go while the log holds more than
+    /// `max_records` records or `max_bytes` bytes.
+    Delete {
+        /// Records kept.
+        max_records: usize,
+        /// Bytes kept.
+        max_bytes: usize,
+    },
+    /// `compact` (`__consumer_offsets`): below the HW, only the latest record of each key
+    /// survives; offsets keep their numbers, so the log has gaps. The log cleaner runs once the
+    /// records appended since its last pass are at least as many as those it left
+    /// (`min.cleanable.dirty.ratio` 0.5) and at least `min_dirty`.
+    Compact {
+        /// Fewest records since the last pass that make a pass worth it.
+        min_dirty: usize,
+    },
+}
 
 /// A record stored in a log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -67,6 +89,8 @@ pub struct PartitionLog {
     epoch_cache: Vec<(LeaderEpoch, Offset)>,
     /// Last batches of each idempotent producer.
     producers: BTreeMap<ProducerId, VecDeque<BatchMeta>>,
+    /// Where the log cleaner's last pass stopped (compacted logs): records below are clean.
+    cleaned_upto: Offset,
 }
 
 impl PartitionLog {
@@ -103,12 +127,33 @@ impl PartitionLog {
         &self.records
     }
 
-    /// The record at `offset`, if retained.
+    /// The record at `offset`, if retained (a compacted log may have removed it).
     pub fn record_at(&self, offset: Offset) -> Option<&LogRecord> {
         if offset < self.log_start_offset || offset >= self.log_end_offset {
             return None;
         }
-        self.records.get((offset - self.log_start_offset) as usize)
+        self.records
+            .get(self.index_from(offset))
+            .filter(|r| r.offset == offset)
+    }
+
+    /// Index of the first retained record at or above `offset`. Logs without gaps find it at
+    /// once; a compacted log searches.
+    #[inline]
+    fn index_from(&self, offset: Offset) -> usize {
+        let Some(first) = self.records.front().map(|r| r.offset) else {
+            return 0;
+        };
+        let Some(guess) = offset.checked_sub(first).map(|d| d as usize) else {
+            return 0;
+        };
+        match self.records.get(guess) {
+            Some(r) if r.offset == offset => guess,
+            None if self.records.len() as Offset == self.log_end_offset - first => {
+                self.records.len()
+            }
+            _ => self.records.partition_point(|r| r.offset < offset),
+        }
     }
 
     /// Bytes held by the retained records.
@@ -223,9 +268,10 @@ impl PartitionLog {
         (first, last)
     }
 
-    /// Appends a record fetched from the leader (offsets must follow the LEO).
+    /// Appends a record fetched from the leader: its offset is the LEO, or above it when the
+    /// leader's log cleaner removed the records between.
     pub fn append_replicated(&mut self, record: LogRecord) {
-        debug_assert_eq!(record.offset, self.log_end_offset);
+        debug_assert!(record.offset >= self.log_end_offset);
         self.assign_epoch_start(record.leader_epoch, record.offset);
         if let Some((pid, seq)) = record.producer {
             // Followers keep producer state too, so that a new leader can deduplicate.
@@ -278,6 +324,7 @@ impl PartitionLog {
         }
         self.log_end_offset = offset;
         self.high_watermark = self.high_watermark.min(offset);
+        self.cleaned_upto = self.cleaned_upto.min(offset);
         for batches in self.producers.values_mut() {
             batches.retain(|b| b.first_offset < offset);
             if let Some(b) = batches.back_mut().filter(|b| b.last_offset >= offset) {
@@ -300,6 +347,50 @@ impl PartitionLog {
         self.high_watermark = offset;
         self.epoch_cache.clear();
         self.producers.clear();
+        self.cleaned_upto = offset;
+    }
+
+    /// Frees space by the topic's cleanup policy. Returns how many records were removed.
+    pub fn clean_up(&mut self, cleanup: Cleanup) -> usize {
+        match cleanup {
+            Cleanup::Delete {
+                max_records,
+                max_bytes,
+            } => self.apply_retention(max_records, max_bytes),
+            Cleanup::Compact { min_dirty } => self.compact(min_dirty),
+        }
+    }
+
+    /// One pass of the log cleaner, if enough is dirty: below the HW, a record whose key has a
+    /// later record below the HW goes. The last record below the HW is always the latest of its
+    /// key, so the LEO stays backed by a record. Returns how many records were removed.
+    pub fn compact(&mut self, min_dirty: usize) -> usize {
+        let limit = self.high_watermark;
+        let clean = self
+            .records
+            .partition_point(|r| r.offset < self.cleaned_upto);
+        let cleanable = self.records.partition_point(|r| r.offset < limit);
+        let dirty = cleanable.saturating_sub(clean);
+        if dirty < min_dirty.max(clean).max(1) {
+            return 0;
+        }
+        let mut latest: BTreeMap<Rc<str>, Offset> = BTreeMap::new();
+        for r in self.records.range(..cleanable) {
+            if let Some(key) = &r.data.key {
+                latest.insert(key.clone(), r.offset);
+            }
+        }
+        let before = self.records.len();
+        self.records.retain(|r| {
+            r.offset >= limit
+                || r.data
+                    .key
+                    .as_ref()
+                    .is_none_or(|k| latest.get(k) == Some(&r.offset))
+        });
+        self.bytes = self.records.iter().map(record_bytes).sum();
+        self.cleaned_upto = limit;
+        before - self.records.len()
     }
 
     /// Deletes the oldest records below the high watermark while the log holds more than
@@ -322,12 +413,11 @@ impl PartitionLog {
 
     /// Up to `max` records from `from`, stopping before `upto`.
     pub fn read(&self, from: Offset, upto: Offset, max: usize) -> impl Iterator<Item = &LogRecord> {
-        let start = from.max(self.log_start_offset);
-        let skip = (start - self.log_start_offset) as usize;
-        let end = upto.min(self.log_end_offset);
-        let count = (end.saturating_sub(start) as usize).min(max);
+        let start = self.index_from(from.max(self.log_start_offset));
         self.records
-            .range(skip.min(self.records.len())..(skip + count).min(self.records.len()))
+            .range(start..)
+            .take_while(move |r| r.offset < upto)
+            .take(max)
     }
 }
 
@@ -338,7 +428,6 @@ fn record_bytes(r: &LogRecord) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::rc::Rc;
 
     fn data(v: &str) -> RecordData {
         RecordData {
@@ -385,5 +474,93 @@ mod tests {
         assert_eq!(log.apply_retention(3, usize::MAX), 4);
         assert_eq!(log.log_start_offset(), 4);
         assert_eq!(log.read(0, 10, 100).next().map(|r| r.offset), Some(4));
+    }
+
+    fn keyed(k: &str, v: &str) -> RecordData {
+        RecordData {
+            key: Some(Rc::from(k)),
+            value: Rc::from(v),
+            timestamp: 0,
+        }
+    }
+
+    /// Commits of keys a, b, a, c, a, b at offsets 0..6.
+    fn commits() -> PartitionLog {
+        let mut log = PartitionLog::new();
+        for (i, k) in ["a", "b", "a", "c", "a", "b"].iter().enumerate() {
+            log.append_as_leader(0, &[keyed(k, &i.to_string())], None);
+        }
+        log
+    }
+
+    fn offsets(log: &PartitionLog) -> Vec<Offset> {
+        log.records().iter().map(|r| r.offset).collect()
+    }
+
+    #[test]
+    fn compaction_keeps_the_latest_record_of_each_key_below_the_high_watermark() {
+        let mut log = commits();
+        log.set_high_watermark(4);
+        // Below the HW (0..4): a@2 supersedes a@0; b@1 has a later b only above the HW.
+        assert_eq!(log.compact(1), 1);
+        assert_eq!(offsets(&log), vec![1, 2, 3, 4, 5]);
+        assert_eq!(log.log_start_offset(), 0);
+        assert_eq!(log.log_end_offset(), 6);
+        assert_eq!(log.record_at(0), None);
+        assert_eq!(log.record_at(2).map(|r| &*r.data.value), Some("2"));
+        let mut log = commits();
+        log.set_high_watermark(6);
+        assert_eq!(log.compact(1), 3);
+        assert_eq!(offsets(&log), vec![3, 4, 5]);
+        // The LEO stays backed by its record; reads skip the gaps.
+        assert_eq!(log.record_at(5).map(|r| &*r.data.value), Some("5"));
+        let read: Vec<Offset> = log.read(0, 6, 10).map(|r| r.offset).collect();
+        assert_eq!(read, vec![3, 4, 5]);
+        let read: Vec<Offset> = log.read(4, 6, 1).map(|r| r.offset).collect();
+        assert_eq!(read, vec![4]);
+        assert_eq!(log.read(6, 6, 10).count(), 0);
+        assert_eq!(
+            log.bytes(),
+            log.records().iter().map(record_bytes).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_cleaner_waits_for_half_the_log_to_be_dirty_and_its_minimum() {
+        let mut log = commits();
+        log.set_high_watermark(6);
+        assert_eq!(
+            log.compact(7),
+            0,
+            "6 dirty records are fewer than the minimum"
+        );
+        assert_eq!(log.compact(6), 3);
+        // 3 clean records left: the next pass needs 3 dirty ones.
+        for i in 6..8 {
+            log.append_as_leader(0, &[keyed("a", &i.to_string())], None);
+        }
+        log.set_high_watermark(8);
+        assert_eq!(log.compact(1), 0, "2 dirty records against 3 clean");
+        log.append_as_leader(0, &[keyed("c", "8")], None);
+        log.set_high_watermark(9);
+        assert_eq!(log.compact(1), 3);
+        assert_eq!(offsets(&log), vec![5, 7, 8]);
+    }
+
+    #[test]
+    fn a_follower_appends_across_the_gaps_of_a_compacted_leader_and_truncates_through_them() {
+        let mut leader = commits();
+        leader.set_high_watermark(6);
+        leader.compact(1);
+        let mut follower = PartitionLog::new();
+        for r in leader.read(0, 6, 10) {
+            follower.append_replicated(r.clone());
+        }
+        assert_eq!(follower.log_end_offset(), 6);
+        assert_eq!(offsets(&follower), vec![3, 4, 5]);
+        follower.truncate_to(4);
+        assert_eq!(follower.log_end_offset(), 4);
+        assert_eq!(offsets(&follower), vec![3]);
+        assert_eq!(follower.record_at(3).map(|r| &*r.data.value), Some("3"));
     }
 }

@@ -14,11 +14,17 @@ use std::rc::Rc;
 
 use super::config::{SimConfig, TopicConfig};
 use super::events::EventKind;
+use super::log::Cleanup;
 use super::network::Payload;
 use super::types::{NodeId, SimDuration, SimTime, TopicId, TopicPartition};
 
 /// Name of the internal topic that stores committed consumer offsets.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// Records appended to an offsets partition since the log cleaner's last pass that make a new
+/// pass worth it (besides the dirty ratio of 0.5): the page shows the commits pile up, then
+/// collapse to the latest per key.
+pub const OFFSETS_MIN_DIRTY_RECORDS: usize = 100;
 
 /// A topic in the cluster's table.
 #[derive(Clone, Debug)]
@@ -64,6 +70,22 @@ impl<'a> Context<'a> {
     #[inline(always)]
     pub fn is_internal(&self, tp: TopicPartition) -> bool {
         self.topic(tp.topic).internal
+    }
+
+    /// How the partition's logs free space: internal topics are compacted (Kafka's
+    /// `cleanup.policy=compact` for `__consumer_offsets`), the others delete by retention.
+    #[inline]
+    pub fn cleanup(&self, tp: TopicPartition) -> Cleanup {
+        if self.is_internal(tp) {
+            Cleanup::Compact {
+                min_dirty: OFFSETS_MIN_DIRTY_RECORDS,
+            }
+        } else {
+            Cleanup::Delete {
+                max_records: self.config.cluster.retention_records,
+                max_bytes: self.config.cluster.retention_bytes,
+            }
+        }
     }
 
     /// The `__consumer_offsets` partition that stores `group` (its leader is the coordinator):

@@ -3,7 +3,7 @@
 
 use super::{Broker, BrokerTimer, Replica, Role};
 use crate::sim::events::EventKind;
-use crate::sim::log::LogRecord;
+use crate::sim::log::{Cleanup, LogRecord};
 use crate::sim::network::{FetchResult, Payload};
 use crate::sim::node::{Context, Outbox};
 use crate::sim::types::{NodeId, TopicPartition};
@@ -104,8 +104,7 @@ impl Broker {
         out: &mut Outbox<BrokerTimer>,
     ) {
         let cluster = &ctx.config.cluster;
-        let (retention_records, retention_bytes) =
-            (cluster.retention_records, cluster.retention_bytes);
+        let cleanup = ctx.cleanup(tp);
         let backoff = cluster.replica_fetch_backoff_ms;
         let b = self.id;
         let Some(replica) = self.replicas.get_mut(&tp) else {
@@ -133,7 +132,12 @@ impl Broker {
                     log.reset_to(log_start_offset);
                 }
                 for (offset, epoch, data, producer) in records {
-                    if offset != log.log_end_offset() {
+                    // Offsets follow the LEO, with gaps only where a compacting leader's
+                    // cleaner removed records.
+                    let follows = offset == log.log_end_offset()
+                        || (offset > log.log_end_offset()
+                            && matches!(cleanup, Cleanup::Compact { .. }));
+                    if !follows {
                         break;
                     }
                     log.append_replicated(LogRecord {
@@ -147,7 +151,7 @@ impl Broker {
                 if hw > log.high_watermark() {
                     log.set_high_watermark(hw);
                 }
-                log.apply_retention(retention_records, retention_bytes);
+                log.clean_up(cleanup);
                 debug_assert!(log.high_watermark() <= log.log_end_offset(), "HW <= LEO");
                 self.send_fetch(tp, ctx, out);
             }

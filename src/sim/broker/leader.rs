@@ -255,8 +255,7 @@ impl Broker {
     ) {
         let b = self.id;
         let min_isr = ctx.min_isr(tp);
-        let cluster = &ctx.config.cluster;
-        let retention = (cluster.retention_records, cluster.retention_bytes);
+        let cleanup = ctx.cleanup(tp);
         let Some(replica) = self.replicas.get_mut(&tp) else {
             return;
         };
@@ -280,7 +279,7 @@ impl Broker {
         }
         if new_hw > replica.log.high_watermark() {
             replica.log.set_high_watermark(new_hw);
-            replica.log.apply_retention(retention.0, retention.1);
+            replica.log.clean_up(cleanup);
             debug_assert!(
                 replica.log.high_watermark() <= replica.log.log_end_offset(),
                 "HW <= LEO"

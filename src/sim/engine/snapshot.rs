@@ -152,6 +152,9 @@ pub struct PartitionView {
     pub replica_states: Vec<ReplicaView>,
     /// The last records of the leader's log (or the most complete replica's).
     pub recent_records: Vec<RecordView>,
+    /// Records the reference replica holds (fewer than its LEO once retention or the log
+    /// cleaner removed some).
+    pub retained_records: usize,
     /// No leader.
     pub offline: bool,
     /// |ISR| < replication factor.
@@ -358,7 +361,7 @@ impl Simulation {
         let reference = self
             .reference_replica(tp)
             .and_then(|b| self.brokers[&b].replica(tp));
-        let (hw, leo, recent_records) = match reference {
+        let (hw, leo, recent_records, retained_records) = match reference {
             Some(r) => {
                 let hw = r.log().high_watermark();
                 let records = r.log().records();
@@ -374,9 +377,9 @@ impl Simulation {
                         committed: rec.offset < hw,
                     })
                     .collect();
-                (hw, r.log().log_end_offset(), recent)
+                (hw, r.log().log_end_offset(), recent, records.len())
             }
-            None => (0, 0, Vec::new()),
+            None => (0, 0, Vec::new(), 0),
         };
         PartitionView {
             tp,
@@ -389,6 +392,7 @@ impl Simulation {
             log_end_offset: leo,
             replica_states,
             recent_records,
+            retained_records,
             offline: state.leader.is_none(),
             under_replicated: state.isr.len() < state.replicas.len(),
             under_min_isr: state.isr.len() < topic.config.min_insync_replicas as usize,

@@ -69,6 +69,7 @@ pub fn partitions_of(snap: &WorldSnapshot, lines: &[Line]) -> Rc<Vec<PartitionVi
             .filter_map(|(i, _)| {
                 snap.sim.partitions.get(i).map(|p| PartitionView {
                     recent_records: Vec::new(),
+                    retained_records: 0,
                     ..p.clone()
                 })
             })

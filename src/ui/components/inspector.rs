@@ -196,6 +196,12 @@ fn partition(p: &InspectorProps, tp: TopicPartition) -> Html {
             if pv.offline { <p class="alert bad">{ p.lang.pick("No leader: writes and reads of this partition are impossible.", "Pas de leader : impossible d'écrire ou de lire cette partition.") }</p> }
             else if pv.under_min_isr { <p class="alert bad">{ p.lang.pick("ISR below min.insync.replicas: acks=all writes are refused (NOT_ENOUGH_REPLICAS).", "ISR sous min.insync.replicas : les écritures acks=all sont refusées (NOT_ENOUGH_REPLICAS).") }</p> }
             else if pv.under_replicated { <p class="alert warn">{ p.lang.pick("Under-replicated: a replica is out of the ISR.", "Sous-répliquée : une réplique est hors de l'ISR.") }</p> }
+            if pv.internal {
+                <p class="muted" id="compaction-note">{ p.lang.pick(
+                    format!("Compacted topic: {} records kept of {} written. Below the HW the log cleaner keeps only the latest commit of each group and partition.", pv.retained_records, pv.log_end_offset),
+                    format!("Topic compacté : {} records gardés sur {} écrits. Sous le HW, le nettoyeur ne garde que le dernier commit de chaque groupe et partition.", pv.retained_records, pv.log_end_offset),
+                ) }</p>
+            }
             <h4>{ t.replicas }</h4>
             <table class="grid" id="partition-replicas">
                 <thead><tr><th>{ t.broker }</th><th>{ t.role }</th><th>{ t.leo }</th><th>{ t.hw }</th><th>{ t.isr }</th></tr></thead>
