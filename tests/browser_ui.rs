@@ -382,3 +382,156 @@ async fn isolated_broker_is_drawn_with_cut_links_while_others_fail() {
         .contains("isolated"));
     unmount(app).await;
 }
+
+/// The class of the drawn link with this id.
+fn link_class(id: &str) -> String {
+    by_id(id)
+        .query_selector("path.link")
+        .unwrap()
+        .expect("a drawn path")
+        .get_attribute("class")
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn a_replication_link_is_cut_one_way_slowed_made_lossy_and_healed_from_its_inspector() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    click_element(&by_id("link-broker-1-broker-2")).await;
+    assert!(text("link-inspector").contains("broker 1 ↔ broker 2"));
+    assert!(text("link-ab-0").contains("healthy"));
+    click("link-cut-ab-0").await;
+    assert!(text("link-ab-0").contains("cut"), "{}", text("link-ab-0"));
+    assert!(text("link-ba-0").contains("healthy"), "only one way");
+    assert!(link_class("link-broker-1-broker-2").contains("cut"));
+    assert!(text("event-log").contains("link broker 1 → broker 2 cut"));
+    click("link-heal-0").await;
+    assert!(text("link-ab-0").contains("healthy"));
+    assert!(!link_class("link-broker-1-broker-2").contains("cut"));
+    // The latency field sets what "Slow" adds; a value out of range is not taken.
+    type_into("link-slow-ms", "450").await;
+    type_into("link-slow-ms", "9999999").await;
+    click("link-slow-0").await;
+    assert!(
+        text("link-ab-0").contains("+450 ms"),
+        "{}",
+        text("link-ab-0")
+    );
+    assert!(text("link-ba-0").contains("+450 ms"), "both ways");
+    assert!(link_class("link-broker-1-broker-2").contains("degraded"));
+    type_into("link-lossy-pct", "25").await;
+    click("link-lossy-0").await;
+    assert!(
+        text("link-ab-0").contains("loses 25%"),
+        "{}",
+        text("link-ab-0")
+    );
+    click("link-cut-0").await;
+    assert!(text("link-ba-0").contains("cut"));
+    // Heal clears every fault of the link, both ways.
+    click("link-heal-0").await;
+    assert!(text("link-ab-0").contains("healthy") && text("link-ba-0").contains("healthy"));
+    assert!(by_id("link-heal-0").has_attribute("disabled"));
+    // In French.
+    click("lang-toggle").await;
+    assert!(text("link-cut-0").contains("Couper"));
+    assert!(text("link-ab-0").contains("sain"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn links_open_from_the_keyboard_and_list_what_is_in_flight_on_them() {
+    let app = mount(true).await;
+    advance(2_000).await;
+    // Every drawn link is a focusable button.
+    for id in [
+        "link-controller-broker-1",
+        "link-broker-2-broker-3",
+        "link-email_service-broker-3",
+    ] {
+        assert_eq!(
+            by_id(id).get_attribute("tabindex").as_deref(),
+            Some("0"),
+            "{id}"
+        );
+    }
+    js_sys::eval(
+        "document.getElementById('link-controller-broker-1').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}))",
+    )
+    .unwrap();
+    settle().await;
+    assert!(text("link-inspector").contains("controller ↔ broker 1"));
+    // Heartbeats and metadata cross this link: step until one is on it.
+    let mut seen = false;
+    for _ in 0..400 {
+        if exists("link-in-flight") {
+            seen = true;
+            let rows = query_all("#link-in-flight tr");
+            assert!(!rows.is_empty());
+            for r in rows {
+                let t = r.text_content().unwrap_or_default();
+                assert!(t.contains("controller") && t.contains("broker 1"), "{t}");
+            }
+            break;
+        }
+        assert!(exists("link-in-flight-empty"));
+        advance(5).await;
+    }
+    assert!(seen, "a message crossed the link");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_service_link_acts_on_one_instance_of_the_service() {
+    let app = mount(true).await;
+    advance(2_000).await;
+    click_element(&by_id("service-payment_service")).await;
+    click("payment_service-add").await;
+    advance(1_000).await;
+    click_element(&by_id("link-payment_service-broker-2")).await;
+    assert_eq!(
+        query_all("#link-inspector .link-row").len(),
+        2,
+        "one row per instance"
+    );
+    click("link-cut-1").await;
+    assert!(text("link-ab-1").contains("cut"));
+    assert!(
+        text("link-ab-0").contains("healthy"),
+        "the first instance keeps its link"
+    );
+    assert!(link_class("link-payment_service-broker-2").contains("cut"));
+    assert!(text("event-log").contains("broker 2"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_offsets_partition_says_how_many_commits_its_log_cleaner_kept() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    dispatch(Action::SetRate(5.0)).await;
+    for _ in 0..12 {
+        advance(10_000).await;
+    }
+    dispatch(Action::ToggleInternal).await;
+    let leo = |g: &web_sys::Element| {
+        g.get_attribute("data-leo")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let busiest = query_all("g.replica.leader[data-tp^='__consumer_offsets-']")
+        .into_iter()
+        .max_by_key(leo)
+        .expect("offsets partitions are drawn");
+    assert!(leo(&busiest) > 200, "commits written: {}", leo(&busiest));
+    click_element(&busiest).await;
+    let note = text("compaction-note");
+    let numbers: Vec<u64> = note
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{note}");
+    assert_eq!(numbers[1], leo(&busiest), "{note}");
+    assert!(numbers[0] < numbers[1] / 2, "compacted: {note}");
+    unmount(app).await;
+}

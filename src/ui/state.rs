@@ -20,7 +20,7 @@ use crate::scenario::{
     self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction, PRESETS,
 };
 use crate::services::{Email, LogEntry, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot};
-use crate::sim::{BrokerId, Command, MessageId, SimTime, TopicPartition};
+use crate::sim::{BrokerId, Command, MessageId, NodeId, SimTime, TopicPartition};
 
 /// Log rows shown.
 pub const LOG_ROWS_MAX: usize = 120;
@@ -52,6 +52,10 @@ pub enum Selection {
     Service(ServiceKind),
     /// An order.
     Order(u64),
+    /// The link between two nodes (controller or brokers).
+    Link(NodeId, NodeId),
+    /// The links of every instance of a service to a broker.
+    ServiceLink(ServiceKind, BrokerId),
 }
 
 /// One metrics sample.
@@ -228,6 +232,8 @@ pub enum Action {
     SetRate(f64),
     /// An engine command.
     Command(Command),
+    /// A scenario action that names its nodes (a link to a service instance).
+    Scenario(scenario::Action),
     /// Add an instance to a service.
     AddInstance(ServiceKind),
     /// Remove the last instance of a service.
@@ -690,6 +696,11 @@ impl Reducible for State {
                     Some(a) => s.act(a),
                     None => Err("this command cannot be recorded".to_string()),
                 };
+                s.report(r);
+                s.refresh();
+            }
+            Action::Scenario(a) => {
+                let r = s.act(a.clone());
                 s.report(r);
                 s.refresh();
             }

@@ -330,18 +330,21 @@ fn command_code(c: &Command) -> u64 {
         Command::CrashClient { client } => 10 + 16 * client.0 as u64,
         Command::RestartClient { client } => 11 + 16 * client.0 as u64,
         Command::DropMessage { id } => 12 + 16 * id.0,
-        Command::CutLink { a, b, one_way } => {
-            13 + 16 * (link_code(*a, *b) * 2 + u64::from(*one_way))
-        }
-        Command::HealLink { a, b } => 14 + 16 * link_code(*a, *b),
+        // Wrapping: a drop rate's bits fill the whole word.
+        Command::CutLink { a, b, one_way } => 16u64
+            .wrapping_mul(link_code(*a, *b) * 2 + u64::from(*one_way))
+            .wrapping_add(13),
+        Command::HealLink { a, b } => 16u64.wrapping_mul(link_code(*a, *b)).wrapping_add(14),
         Command::SlowLink {
             a,
             b,
             extra_latency_ms,
-        } => 15 + 16 * (link_code(*a, *b) ^ extra_latency_ms.wrapping_mul(0x9E37_79B9)),
-        Command::LossyLink { a, b, drop_rate } => {
-            0x10_000 + 16 * (link_code(*a, *b) ^ drop_rate.to_bits())
-        }
+        } => 16u64
+            .wrapping_mul(link_code(*a, *b) ^ extra_latency_ms.wrapping_mul(0x9E37_79B9))
+            .wrapping_add(15),
+        Command::LossyLink { a, b, drop_rate } => 16u64
+            .wrapping_mul(link_code(*a, *b) ^ drop_rate.to_bits())
+            .wrapping_add(0x10_000),
     }
 }
 

@@ -7,7 +7,7 @@ use super::{Counters, Simulation};
 use crate::sim::broker::{GroupPhase, RoleKind};
 use crate::sim::client::MemberPhase;
 use crate::sim::log::PartitionLog;
-use crate::sim::network::{DropReason, MessageKind};
+use crate::sim::network::{DropReason, LinkFault, MessageKind};
 use crate::sim::types::{
     BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SimTime, TopicPartition,
 };
@@ -34,8 +34,21 @@ pub struct Snapshot {
     pub dropped: Vec<DroppedView>,
     /// Consumer groups as their coordinators see them.
     pub groups: Vec<GroupView>,
+    /// Faulty directions of single links (cut, slow or lossy), besides isolated nodes.
+    pub links: Vec<LinkView>,
     /// Health figures.
     pub metrics: Metrics,
+}
+
+/// One faulty direction of a link.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LinkView {
+    /// Sender's end.
+    pub from: NodeId,
+    /// Receiver's end.
+    pub to: NodeId,
+    /// What is wrong with it.
+    pub fault: LinkFault,
 }
 
 /// The controller.
@@ -307,6 +320,10 @@ impl Simulation {
             partitions,
             messages,
             dropped,
+            links: self
+                .link_faults()
+                .map(|(from, to, fault)| LinkView { from, to, fault })
+                .collect(),
             metrics,
         }
     }

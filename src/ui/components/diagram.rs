@@ -6,12 +6,13 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::broker::{broker_lines, cross, f, on_enter, partitions_of, BrokerBox, Line};
+use super::links::draw_links;
 use crate::services::{ServiceKind, WorldSnapshot};
 use crate::sim::NodeId;
 use crate::ui::describe::{message_class, phase, Names};
 use crate::ui::geometry::{
-    broker_width, cells_per_line, content_height, fade, layout, link_path, message_path, point_at,
-    progress, Endpoint, Layout,
+    broker_width, cells_per_line, content_height, fade, layout, message_path, point_at, progress,
+    Endpoint, Layout,
 };
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -87,17 +88,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
         })
     };
 
-    // Wiring: controller to brokers, brokers to services.
-    let mut links = Vec::new();
-    for (i, b) in snap.sim.brokers.iter().enumerate() {
-        let cut = b.isolated || snap.sim.controller.isolated;
-        let d = link_path(&l, Endpoint::Controller, Endpoint::Broker(i)).svg_d();
-        links.push(html! { <path class={classes!("link", cut.then_some("cut"))} d={d} /> });
-        for s in 0..l.services.len() {
-            let d = link_path(&l, Endpoint::Instance(s, 0), Endpoint::Broker(i)).svg_d();
-            links.push(html! { <path class={classes!("link", "client-link", b.isolated.then_some("cut"))} d={d} /> });
-        }
-    }
+    // Wiring: controller to brokers, broker to broker where they replicate, services to brokers.
+    let links = draw_links(snap, &p.names, &l, &p.selection, p.lang, &p.on_action);
 
     let c = l.controller;
     let ctrl = &snap.sim.controller;
@@ -196,7 +188,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     html! {
         <svg id="diagram" class="diagram" viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
             preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster">
-            <g class="links">{ for links }</g>
+            <g class="links">{ links }</g>
             { controller }
             { brokers }
             { services }

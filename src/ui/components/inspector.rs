@@ -1,10 +1,11 @@
 //! The inspector: details and actions for what was clicked (controller, broker, partition,
-//! message, service or order).
+//! message, service, order or link).
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::links::LinkInspector;
 use crate::services::{OrderView, ServiceKind, WorldSnapshot};
 use crate::sim::snapshot::ReplicaRole;
 use crate::sim::{BrokerId, Command, MessageId, TopicPartition};
@@ -61,6 +62,9 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Selection::Message(id) => message(p, *id),
         Selection::Service(k) => service(p, *k),
         Selection::Order(_) => order(p),
+        Selection::Link(..) | Selection::ServiceLink(..) => html! {
+            <LinkInspector selection={p.selection.clone()} snap={p.snap.clone()} names={p.names.clone()} lang={p.lang} on_action={p.on_action.clone()} />
+        },
     };
     html! {
         <section id="inspector" class="panel inspector">

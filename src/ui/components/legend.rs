@@ -25,6 +25,9 @@ pub fn legend(p: &LegendProps) -> Html {
                 <span class="legend-item"><svg width="10" height="10" class={classes!("msg", message_class(*k))}><circle cx="5" cy="5" r="4" /></svg>
                 { legend_label(*k, p.lang) }</span>
             }) }
+            <span class="legend-item" title={p.lang.pick("Click a link to cut it, slow it or make it lossy.", "Cliquez sur un lien pour le couper, le ralentir ou lui faire perdre des messages.")}>
+                <svg width="22" height="10"><path class="link cut" d="M1 5H21" pathLength="100" /></svg>{ p.lang.pick("cut", "coupé") }</span>
+            <span class="legend-item"><svg width="22" height="10"><path class="link degraded" d="M1 5H21" pathLength="100" /></svg>{ p.lang.pick("slow/lossy", "lent/pertes") }</span>
         </div>
     }
 }

@@ -5,6 +5,7 @@ pub mod broker;
 pub mod diagram;
 pub mod inspector;
 pub mod legend;
+pub mod links;
 pub mod logical;
 pub mod metrics;
 pub mod panels;
