@@ -19,6 +19,7 @@ pub mod murmur2;
 pub mod network;
 pub mod node;
 mod queue;
+pub mod quorum;
 pub mod rng;
 pub mod seqmap;
 #[cfg(test)]
