@@ -54,8 +54,25 @@ async fn created_order_reaches_shipped_with_three_emails() {
     assert_eq!(emails.len(), 3, "confirmation, payment received, shipped");
     let outbox = text("outbox");
     assert!(outbox.contains("Order #1 has shipped"), "outbox: {outbox}");
-    // The inspector follows the new order and shows its timeline.
+    // The inspector follows the new order and shows its timeline, hop by hop.
     assert!(text("inspected-order-stage").contains("completed"));
+    let timeline = text("order-timeline");
+    for hop in [
+        "acknowledged by broker",
+        "(written by order_service)",
+        "payment_service reads order.created-",
+        "shipping_service reads payment.successful-",
+        "(written by shipping_service)",
+        "email_service reads delivery.shipped-",
+    ] {
+        assert!(timeline.contains(hop), "{hop:?} in {timeline}");
+    }
+    assert!(
+        !timeline.contains("published"),
+        "no stage mislabelled: {timeline}"
+    );
+    assert_eq!(query_all("#order-timeline li.hop-read").len(), 5);
+    assert_eq!(query_all("#order-timeline li.hop-written").len(), 3);
     unmount(app).await;
 }
 
@@ -533,5 +550,33 @@ async fn an_offsets_partition_says_how_many_commits_its_log_cleaner_kept() {
     assert_eq!(numbers.len(), 2, "{note}");
     assert_eq!(numbers[1], leo(&busiest), "{note}");
     assert!(numbers[0] < numbers[1] / 2, "compacted: {note}");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_logical_view_says_what_each_service_reads_and_writes() {
+    let app = mount(true).await;
+    advance(1_000).await;
+    click("view-logical").await;
+    let reads = |svc: &str| {
+        query_all(&format!("#chain-{svc} td.reads .topic-pill"))
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reads("shipping_service"), vec!["payment.successful"]);
+    assert_eq!(reads("payment_service"), vec!["order.created"]);
+    assert_eq!(
+        reads("email_service"),
+        vec![
+            "order.created",
+            "payment.successful",
+            "payment.failed",
+            "delivery.shipped"
+        ]
+    );
+    assert!(reads("order_service").is_empty());
+    let writes = text("chain-payment_service");
+    assert!(writes.contains("payment.failed"), "{writes}");
     unmount(app).await;
 }

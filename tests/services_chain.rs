@@ -126,6 +126,18 @@ fn payment_crash_after_processing_before_commit_redelivers_and_stays_exactly_onc
         1,
         "the record came back once"
     );
+    let hops = &w.order(crashed_order).unwrap().hops;
+    let payment_reads: Vec<HopAction> = hops
+        .iter()
+        .filter(|h| h.service == ServiceKind::PaymentService)
+        .map(|h| h.action)
+        .filter(|a| *a != HopAction::Written)
+        .collect();
+    assert_eq!(
+        payment_reads,
+        vec![HopAction::Read, HopAction::DuplicateIgnored],
+        "read, then redelivered and recognised: {hops:?}"
+    );
     assert_chain_complete(&w, 6);
     let t = w.order_totals();
     assert_eq!((t.paid, t.shipped, t.emails_sent), (6, 6, 18));
@@ -333,4 +345,65 @@ fn after_an_hour_at_twenty_orders_a_second_a_coordinator_failover_finds_every_gr
         .collect();
     assert_eq!(duplicates_after, duplicates_before, "nothing redelivered");
     assert_eq!(w.sim.lost_acked().len(), 0);
+}
+
+#[test]
+fn an_orders_hops_name_each_record_written_and_read_where_it_is() {
+    let mut w = world(TimingPreset::Kafka, 21);
+    w.advance_to(5_000);
+    let id = w.create_order(Some(7), Some(1234)).unwrap();
+    w.advance_to(20_000);
+    let o = w.order(id).unwrap().clone();
+    assert_eq!(o.stage, OrderStage::Completed);
+    let steps: Vec<(HopAction, &str, String)> = o
+        .hops
+        .iter()
+        .map(|h| {
+            (
+                h.action,
+                h.service.name(),
+                w.sim.topic_name(h.tp.topic).to_string(),
+            )
+        })
+        .collect();
+    fn expect(a: HopAction, s: &'static str, t: &str) -> (HopAction, &'static str, String) {
+        (a, s, t.to_string())
+    }
+    use HopAction::{Read, Written};
+    // The seed's cycle: each write acknowledged, each read by the service that reacts.
+    for step in [
+        expect(Written, "order_service", ORDER_CREATED),
+        expect(Read, "payment_service", ORDER_CREATED),
+        expect(Written, "payment_service", PAYMENT_SUCCESSFUL),
+        expect(Read, "shipping_service", PAYMENT_SUCCESSFUL),
+        expect(Written, "shipping_service", DELIVERY_SHIPPED),
+        expect(Read, "email_service", ORDER_CREATED),
+        expect(Read, "email_service", PAYMENT_SUCCESSFUL),
+        expect(Read, "email_service", DELIVERY_SHIPPED),
+    ] {
+        assert_eq!(
+            steps.iter().filter(|s| **s == step).count(),
+            1,
+            "{step:?} once in {steps:?}"
+        );
+    }
+    assert_eq!(steps.len(), 8, "{steps:?}");
+    let written = |t: &str| {
+        o.hops
+            .iter()
+            .find(|h| h.action == Written && w.sim.topic_name(h.tp.topic) == t)
+            .unwrap()
+    };
+    assert!(written(ORDER_CREATED).at < written(PAYMENT_SUCCESSFUL).at);
+    assert!(written(PAYMENT_SUCCESSFUL).at < written(DELIVERY_SHIPPED).at);
+    for h in &o.hops {
+        // The offset holds a record of this order, and the broker led the partition.
+        let values = w.sim.partition_log_values(h.tp);
+        assert!(
+            values[h.offset as usize].contains(&format!("\"order_id\":{id}")),
+            "{h:?}: {}",
+            values[h.offset as usize]
+        );
+        assert_eq!(h.broker, w.sim.partition_view(h.tp).leader, "{h:?}");
+    }
 }

@@ -9,7 +9,7 @@ pub mod world;
 
 pub use model::*;
 pub use tracker::OrderTotals;
-pub use tracker::{OrderStage, OrderView, StuckReason};
+pub use tracker::{Hop, HopAction, OrderStage, OrderView, StuckReason};
 pub use world::{
     InstanceView, LogEntry, LogEvent, ServiceView, ServicesConfig, World, WorldConfig,
     WorldSnapshot,

@@ -4,8 +4,42 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::model::EmailStep;
-use crate::sim::SimTime;
+use super::model::{EmailStep, ServiceKind};
+use crate::sim::{BrokerId, Offset, SimTime, TopicPartition};
+
+/// Hops kept per order (a redelivery storm adds more; the first ones tell the story).
+pub const HOPS_MAX: usize = 24;
+
+/// What happened to one of an order's records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HopAction {
+    /// The leader acknowledged the record a service published.
+    Written,
+    /// A service instance took the record to process it.
+    Read,
+    /// A service instance got the record again and recognised it (redelivery).
+    DuplicateIgnored,
+}
+
+/// One step of an order through Kafka: a record of it written or read, where and by whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// When.
+    pub at: SimTime,
+    /// What.
+    pub action: HopAction,
+    /// The record's partition.
+    pub tp: TopicPartition,
+    /// Its offset.
+    pub offset: Offset,
+    /// The partition's leader then (the broker that acknowledged or served it).
+    pub broker: Option<BrokerId>,
+    /// The service that wrote or read it.
+    pub service: ServiceKind,
+    /// Its instance (0-based).
+    pub instance: usize,
+}
 
 /// Finished orders kept in detail; older finished ones only count in the totals.
 pub const ORDERS_KEPT_MAX: usize = 2000;
@@ -85,6 +119,8 @@ pub struct OrderView {
     pub shipped_at: Option<SimTime>,
     /// Emails sent, with times.
     pub emails: Vec<(EmailStep, SimTime)>,
+    /// Its records written and read, in order (at most [`HOPS_MAX`]).
+    pub hops: Vec<Hop>,
     /// Why publishing failed, if it did.
     pub publish_error: Option<String>,
     /// Created to last email, once completed.
@@ -159,6 +195,7 @@ impl OrderTracker {
                 refused_at: None,
                 shipped_at: None,
                 emails: Vec::new(),
+                hops: Vec::new(),
                 publish_error: None,
                 latency_ms: None,
                 last_progress_at: at,
@@ -195,6 +232,36 @@ impl OrderTracker {
             f(o);
             o.last_progress_at = at;
             o.stuck = None;
+        }
+    }
+
+    /// A record of the order was written or read (not progress by itself: a redelivery loop
+    /// must still look stuck).
+    pub fn hop(&mut self, order_id: u64, hop: Hop) {
+        if let Some(o) = self.orders.get_mut(&order_id) {
+            if o.hops.len() < HOPS_MAX {
+                o.hops.push(hop);
+            }
+        }
+    }
+
+    /// The record `service` read at `tp`@`offset` was a redelivery it recognised.
+    pub fn mark_duplicate(
+        &mut self,
+        order_id: u64,
+        service: ServiceKind,
+        tp: TopicPartition,
+        offset: Offset,
+    ) {
+        if let Some(h) = self.orders.get_mut(&order_id).and_then(|o| {
+            o.hops.iter_mut().rev().find(|h| {
+                h.action == HopAction::Read
+                    && h.service == service
+                    && h.tp == tp
+                    && h.offset == offset
+            })
+        }) {
+            h.action = HopAction::DuplicateIgnored;
         }
     }
 

@@ -8,8 +8,10 @@ use super::instance::{InDoubt, Work, COMMIT_INTERVAL_MS, TOKEN_COMMIT_FLUSH};
 use super::views::{LOG_KEPT_MAX, OUTBOX_KEPT_MAX};
 use super::{LogEntry, LogEvent, World, TOKEN_AUTO_ORDER};
 use crate::services::model::*;
-use crate::services::tracker::OrderStage;
-use crate::sim::{ClientId, Event, EventKind, SendId, SimRng, SimTime};
+use crate::services::tracker::{Hop, HopAction, OrderStage};
+use crate::sim::{
+    ClientId, ConsumedRecord, Event, EventKind, Offset, SendId, SimRng, SimTime, TopicPartition,
+};
 
 impl World {
     /// Reacts to every engine event, oldest first, including those the reactions cause.
@@ -47,12 +49,22 @@ impl World {
                     }
                 }
             }
-            EventKind::ProduceAcked { send, .. } => {
+            EventKind::ProduceAcked {
+                send, tp, offset, ..
+            } => {
                 if let Some(order_id) = self.pending_orders.remove(send) {
+                    self.note_hop(
+                        order_id,
+                        HopAction::Written,
+                        *tp,
+                        *offset,
+                        ServiceKind::OrderService,
+                        0,
+                    );
                     self.tracker.published(order_id, at);
                     self.log_order(order_id, OrderStage::Published);
                 } else {
-                    self.outcome_acked(*send);
+                    self.outcome_acked(*send, *tp, *offset);
                 }
             }
             EventKind::ProduceFailed { send, error, .. } => {
@@ -152,9 +164,13 @@ impl World {
         }
         if let Some(record) = inst.queue.pop_front() {
             self.next_token += 1;
+            let (tp, offset, order) = (record.tp, record.offset, order_id_of(&record.value));
             inst.busy = Some(Work { record, token });
             let consumer = inst.consumer;
             self.sim.set_app_timer(consumer, delay, token);
+            if let Some(order_id) = order {
+                self.note_hop(order_id, HopAction::Read, tp, offset, kind, i);
+            }
         }
     }
 
@@ -222,7 +238,7 @@ impl World {
                     }
                     !refused
                 } else {
-                    self.note_duplicate(kind, order_id);
+                    self.note_duplicate(kind, order_id, &record);
                     self.stores[&kind]
                         .done
                         .get(&order_id)
@@ -255,7 +271,7 @@ impl World {
                     self.tracker.shipped(order_id, now);
                     self.log_order(order_id, OrderStage::Shipped);
                 } else {
-                    self.note_duplicate(kind, order_id);
+                    self.note_duplicate(kind, order_id, &record);
                 }
                 let carrier = ["Colissimo", "Chronopost", "DHL"][(order_id % 3) as usize];
                 Some((
@@ -294,7 +310,7 @@ impl World {
                         self.log_order(order_id, OrderStage::Completed);
                     }
                 } else {
-                    self.note_duplicate(kind, order_id);
+                    self.note_duplicate(kind, order_id, &record);
                 }
                 None
             }
@@ -314,7 +330,31 @@ impl World {
         self.record_done(kind, i);
     }
 
-    fn note_duplicate(&mut self, kind: ServiceKind, order_id: u64) {
+    /// Adds a hop to the order's path, with the partition's leader now.
+    fn note_hop(
+        &mut self,
+        order_id: u64,
+        action: HopAction,
+        tp: TopicPartition,
+        offset: Offset,
+        service: ServiceKind,
+        instance: usize,
+    ) {
+        let hop = Hop {
+            at: self.now(),
+            action,
+            tp,
+            offset,
+            broker: self.sim.partition_state(tp).and_then(|s| s.leader),
+            service,
+            instance,
+        };
+        self.tracker.hop(order_id, hop);
+    }
+
+    fn note_duplicate(&mut self, kind: ServiceKind, order_id: u64, record: &ConsumedRecord) {
+        self.tracker
+            .mark_duplicate(order_id, kind, record.tp, record.offset);
         self.stores.entry(kind).or_default().duplicates_suppressed += 1;
         let at = self.now();
         self.push_log(LogEntry {
@@ -352,7 +392,7 @@ impl World {
         })
     }
 
-    fn outcome_acked(&mut self, send: SendId) {
+    fn outcome_acked(&mut self, send: SendId, tp: TopicPartition, offset: Offset) {
         let Some((kind, i)) = self.find_in_doubt(send) else {
             return;
         };
@@ -360,6 +400,7 @@ impl World {
             .in_doubt
             .remove(&send);
         if let Some(d) = doubt {
+            self.note_hop(d.order_id, HopAction::Written, tp, offset, kind, i);
             self.stores
                 .entry(kind)
                 .or_default()

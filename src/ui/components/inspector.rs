@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::links::LinkInspector;
-use crate::services::{OrderView, ServiceKind, WorldSnapshot};
+use crate::services::{HopAction, OrderView, ServiceKind, WorldSnapshot};
 use crate::sim::snapshot::ReplicaRole;
 use crate::sim::{BrokerId, Command, MessageId, TopicPartition};
 use crate::ui::describe::{self, broker, euros, message_kind, Names};
@@ -387,24 +387,65 @@ fn order(p: &InspectorProps) -> Html {
     let Some(o) = &p.order else {
         return html! { <p class="muted">{ "?" }</p> };
     };
-    let mut steps: Vec<(u64, String)> = vec![(o.created_at, t.created.to_string())];
-    if let Some(x) = o.published_at {
-        steps.push((x, format!("{} (order.created)", t.published)));
+    let lang = p.lang;
+    // (time, order of emission, text, is a hop): hops say where each record was.
+    let mut steps: Vec<(u64, usize, String, Option<&'static str>)> =
+        vec![(o.created_at, 0, t.created.to_string(), None)];
+    if o.hops.is_empty() {
+        if let Some(x) = o.published_at {
+            let what = lang.pick("order.created acknowledged", "order.created acquitté");
+            steps.push((x, 1, what.to_string(), None));
+        }
+    }
+    for (n, h) in o.hops.iter().enumerate() {
+        let at = format!("{}@{}", p.names.partition(h.tp), h.offset);
+        let who = if h.instance == 0 {
+            h.service.name().to_string()
+        } else {
+            format!("{}#{}", h.service.name(), h.instance + 1)
+        };
+        let leader = h
+            .broker
+            .map_or_else(|| lang.pick("no leader", "sans leader").to_string(), broker);
+        let (text, class) = match h.action {
+            HopAction::Written => (
+                lang.pick(
+                    format!("{at} acknowledged by {leader} (written by {who})"),
+                    format!("{at} acquitté par {leader} (écrit par {who})"),
+                ),
+                "hop-written",
+            ),
+            HopAction::Read => (
+                lang.pick(
+                    format!("{who} reads {at} (leader {leader})"),
+                    format!("{who} lit {at} (leader {leader})"),
+                ),
+                "hop-read",
+            ),
+            HopAction::DuplicateIgnored => (
+                lang.pick(
+                    format!("{who} gets {at} again: duplicate ignored"),
+                    format!("{who} reçoit {at} à nouveau : doublon ignoré"),
+                ),
+                "hop-duplicate",
+            ),
+        };
+        steps.push((h.at, 1 + n, text, Some(class)));
     }
     if let Some(x) = o.paid_at {
-        steps.push((x, format!("{} (payment.successful)", t.paid)));
+        steps.push((x, 100, format!("{} (payment_service)", t.paid), None));
     }
     if let Some(x) = o.refused_at {
-        steps.push((x, format!("{} (payment.failed)", t.refused)));
+        steps.push((x, 100, format!("{} (payment_service)", t.refused), None));
     }
     if let Some(x) = o.shipped_at {
-        steps.push((x, format!("{} (delivery.shipped)", t.shipped)));
+        steps.push((x, 100, format!("{} (shipping_service)", t.shipped), None));
     }
     for (step, at) in &o.emails {
         let (en, fr) = step.subject(o.order_id);
-        steps.push((*at, format!("✉ {}", p.lang.pick(en, fr))));
+        steps.push((*at, 100, format!("✉ {}", p.lang.pick(en, fr)), None));
     }
-    steps.sort_by_key(|s| s.0);
+    steps.sort_by_key(|s| (s.0, s.1));
     html! {
         <>
             <h3>{ format!("{} #{}", t.order, o.order_id) }</h3>
@@ -417,8 +458,8 @@ fn order(p: &InspectorProps) -> Html {
                 if let Some(e) = &o.publish_error { { kv(t.publish_failed, e.clone()) } }
             </table>
             <h4>{ t.timeline }</h4>
-            <ol class="timeline">
-                { for steps.iter().map(|(at, what)| html! { <li><span class="at">{ format_clock(*at) }</span>{ what.clone() }</li> }) }
+            <ol class="timeline" id="order-timeline">
+                { for steps.iter().map(|(at, _, what, class)| html! { <li class={classes!(*class)}><span class="at">{ format_clock(*at) }</span>{ what.clone() }</li> }) }
             </ol>
         </>
     }

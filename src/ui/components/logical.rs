@@ -30,18 +30,27 @@ pub struct LogicalProps {
 pub fn logical(p: &LogicalProps) -> Html {
     let t = p.lang.t();
     let snap = &p.snap;
-    let chain: Html = ServiceKind::ALL
+    // Each running service with what it reads and writes: the chain is not a line (email_service
+    // reads all four topics, shipping_service only payment.successful).
+    let pills = |topics: &[&str]| -> Html {
+        topics
+            .iter()
+            .map(|tn| html! { <span class="topic-pill">{ tn.to_string() }</span> })
+            .collect()
+    };
+    let chain: Html = snap
+        .services
         .iter()
-        .map(|k| {
+        .map(|svc| {
+            let k = svc.kind;
             html! {
-                <div class="chain-step">
-                    <span class="svc">{ k.name() }</span>
-                    if !k.publishes().is_empty() {
-                        <span class="arrow">{ "→" }</span>
-                        <span class="topics">{ for k.publishes().iter().map(|tn| html! { <span class="topic-pill">{ *tn }</span> }) }</span>
-                        <span class="arrow">{ "→" }</span>
-                    }
-                </div>
+                <tr id={format!("chain-{}", k.name())}>
+                    <td class="reads">{ if k.consumes().is_empty() { html! { <span class="muted">{ "-" }</span> } } else { pills(k.consumes()) } }</td>
+                    <td class="arrow">{ "→" }</td>
+                    <td><span class="svc">{ k.name() }</span></td>
+                    <td class="arrow">{ "→" }</td>
+                    <td class="writes">{ if k.publishes().is_empty() { html! { <span class="muted">{ p.lang.pick("emails", "e-mails") }</span> } } else { pills(k.publishes()) } }</td>
+                </tr>
             }
         })
         .collect();
@@ -121,7 +130,12 @@ pub fn logical(p: &LogicalProps) -> Html {
     html! {
         <div id="logical" class="logical">
             <p class="hint">{ t.logical_intro }</p>
-            <div class="chain">{ chain }</div>
+            if !snap.services.is_empty() {
+                <table class="chain" id="logical-chain">
+                    <thead><tr><th>{ p.lang.pick("reads", "lit") }</th><th></th><th>{ p.lang.pick("service", "service") }</th><th></th><th>{ p.lang.pick("writes", "écrit") }</th></tr></thead>
+                    <tbody>{ chain }</tbody>
+                </table>
+            }
             <div class="topic-cards">{ topics }</div>
         </div>
     }
