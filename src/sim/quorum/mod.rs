@@ -848,6 +848,14 @@ impl<R: Clone> QuorumNode<R> {
             granted: BTreeSet::from([self.id]),
         };
         self.event_role();
+        self.ask_for_votes(self.epoch + 1, true);
+        if self.voters.len() == 1 {
+            self.become_candidate();
+        }
+    }
+
+    /// Arms the election timeout and asks every other voter for its (pre-)vote in `epoch`.
+    fn ask_for_votes(&mut self, epoch: QuorumEpoch, pre_vote: bool) {
         let after = self.random_election_timeout();
         self.role_timer(after);
         let (last_epoch, end_offset) = (self.log.last_epoch(), self.log.end_offset());
@@ -855,15 +863,12 @@ impl<R: Clone> QuorumNode<R> {
             self.send(
                 Peer::Voter(v),
                 QuorumMessage::Vote {
-                    epoch: self.epoch + 1,
+                    epoch,
                     last_epoch,
                     end_offset,
-                    pre_vote: true,
+                    pre_vote,
                 },
             );
-        }
-        if self.voters.len() == 1 {
-            self.become_candidate();
         }
     }
 
@@ -875,20 +880,7 @@ impl<R: Clone> QuorumNode<R> {
             granted: BTreeSet::from([self.id]),
         };
         self.event_role();
-        let after = self.random_election_timeout();
-        self.role_timer(after);
-        let (last_epoch, end_offset) = (self.log.last_epoch(), self.log.end_offset());
-        for v in self.others() {
-            self.send(
-                Peer::Voter(v),
-                QuorumMessage::Vote {
-                    epoch: self.epoch,
-                    last_epoch,
-                    end_offset,
-                    pre_vote: false,
-                },
-            );
-        }
+        self.ask_for_votes(self.epoch, false);
         if self.voters.len() == 1 {
             self.become_leader();
         }
