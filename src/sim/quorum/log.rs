@@ -114,6 +114,25 @@ impl<R: Clone> QuorumLog<R> {
         self.epochs.retain(|(_, start)| *start < offset);
     }
 
+    /// Appends fetched entries that follow this log's end (a fetcher stops at the first gap).
+    pub fn append_fetched(&mut self, entries: Vec<Entry<R>>) {
+        for e in entries {
+            if e.offset != self.end_offset() {
+                break;
+            }
+            self.append(e.epoch, e.data);
+        }
+    }
+
+    /// A Fetch answer said this log diverges: keeps what both logs hold, up to where the common
+    /// `epoch` ends in both (`end_offset` in the leader's). Returns the new end offset.
+    pub fn truncate_to_common(&mut self, epoch: QuorumEpoch, end_offset: Offset) -> Offset {
+        let (_, mine) = self.end_offset_for_epoch(epoch);
+        let to = end_offset.min(mine);
+        self.truncate_to(to);
+        to
+    }
+
     /// Up to `max` entries from `from`.
     pub fn read(&self, from: Offset, max: usize) -> Vec<Entry<R>> {
         let start = usize::try_from(from).unwrap_or(usize::MAX);

@@ -685,27 +685,13 @@ impl<R: Clone> QuorumNode<R> {
             self.observe_epoch(epoch, None);
         }
         let RoleState::Leader(ls) = &mut self.role else {
-            self.send(
-                from,
-                QuorumMessage::FetchResponse {
-                    epoch: self.epoch,
-                    leader: self.known_leader,
-                    high_watermark: self.high_watermark,
-                    outcome: FetchOutcome::NotLeader,
-                },
-            );
+            let answer = self.fetch_answer(self.known_leader, FetchOutcome::NotLeader);
+            self.send(from, answer);
             return;
         };
         if epoch < self.epoch {
-            self.send(
-                from,
-                QuorumMessage::FetchResponse {
-                    epoch: self.epoch,
-                    leader: Some(self.id),
-                    high_watermark: self.high_watermark,
-                    outcome: FetchOutcome::NotLeader,
-                },
-            );
+            let answer = self.fetch_answer(Some(self.id), FetchOutcome::NotLeader);
+            self.send(from, answer);
             return;
         }
         let (found_epoch, end) = self.log.end_offset_for_epoch(last_fetched_epoch);
@@ -716,15 +702,8 @@ impl<R: Clone> QuorumNode<R> {
                 epoch: found_epoch,
                 end_offset: end,
             };
-            self.send(
-                from,
-                QuorumMessage::FetchResponse {
-                    epoch: self.epoch,
-                    leader: Some(self.id),
-                    high_watermark: self.high_watermark,
-                    outcome,
-                },
-            );
+            let answer = self.fetch_answer(Some(self.id), outcome);
+            self.send(from, answer);
             return;
         }
         ls.held.remove(&from);
@@ -787,12 +766,7 @@ impl<R: Clone> QuorumNode<R> {
         match outcome {
             FetchOutcome::Entries(entries) => {
                 self.leader_heard_at = Some(now);
-                for e in entries {
-                    if e.offset != self.log.end_offset() {
-                        break;
-                    }
-                    self.log.append(e.epoch, e.data);
-                }
+                self.log.append_fetched(entries);
                 let hw = high_watermark.min(self.log.end_offset());
                 if hw > self.high_watermark {
                     self.high_watermark = hw;
@@ -807,10 +781,7 @@ impl<R: Clone> QuorumNode<R> {
                 end_offset,
             } => {
                 self.leader_heard_at = Some(now);
-                // Keep what both logs hold: up to where the common epoch ends in both.
-                let (_, mine_end) = self.log.end_offset_for_epoch(diverging);
-                let to = end_offset.min(mine_end);
-                self.log.truncate_to(to);
+                let to = self.log.truncate_to_common(diverging, end_offset);
                 self.high_watermark = self.high_watermark.min(to);
                 self.event(QuorumEvent::Truncated { offset: to });
                 self.send_fetch(mine);
@@ -981,15 +952,18 @@ impl<R: Clone> QuorumNode<R> {
 
     fn answer_fetch(&mut self, to: Peer, offset: Offset) {
         let entries = self.log.read(offset, FETCH_ENTRIES_MAX);
-        self.send(
-            to,
-            QuorumMessage::FetchResponse {
-                epoch: self.epoch,
-                leader: Some(self.id),
-                high_watermark: self.high_watermark,
-                outcome: FetchOutcome::Entries(entries),
-            },
-        );
+        let answer = self.fetch_answer(Some(self.id), FetchOutcome::Entries(entries));
+        self.send(to, answer);
+    }
+
+    /// A Fetch answer in this node's epoch, with its high watermark.
+    fn fetch_answer(&self, leader: Option<VoterId>, outcome: FetchOutcome<R>) -> QuorumMessage<R> {
+        QuorumMessage::FetchResponse {
+            epoch: self.epoch,
+            leader,
+            high_watermark: self.high_watermark,
+            outcome,
+        }
     }
 
     // ----- effect helpers -----

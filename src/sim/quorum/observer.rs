@@ -122,12 +122,7 @@ impl<R: Clone> QuorumObserver<R> {
         match outcome {
             FetchOutcome::Entries(entries) if leader == Some(voter) && epoch == self.epoch => {
                 self.leader = Some(voter);
-                for e in entries {
-                    if e.offset != self.log.end_offset() {
-                        break;
-                    }
-                    self.log.append(e.epoch, e.data);
-                }
+                self.log.append_fetched(entries);
                 let hw = high_watermark.min(self.log.end_offset());
                 if hw > self.high_watermark {
                     self.high_watermark = hw;
@@ -142,9 +137,7 @@ impl<R: Clone> QuorumObserver<R> {
                 epoch: diverging,
                 end_offset,
             } => {
-                let (_, mine) = self.log.end_offset_for_epoch(diverging);
-                let to = end_offset.min(mine);
-                self.log.truncate_to(to);
+                let to = self.log.truncate_to_common(diverging, end_offset);
                 self.high_watermark = self.high_watermark.min(to);
                 self.effects
                     .push(QuorumEffect::Event(QuorumEvent::Truncated { offset: to }));
