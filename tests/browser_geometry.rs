@@ -8,9 +8,48 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
+fn the_quorum_sits_in_one_row_above_the_brokers_and_its_arcs_stay_in_view() {
+    for controllers in [1, 3, 5] {
+        let l = layout(3, controllers, content_height(4, 4), &[1, 1, 1, 1]);
+        assert_eq!(l.controllers.len(), controllers);
+        for (i, a) in l.controllers.iter().enumerate() {
+            assert!(
+                a.y > 0.0 && a.bottom() < l.brokers[0].y,
+                "controller {i} above the brokers"
+            );
+            assert!(
+                a.x >= 0.0 && a.right() <= l.width,
+                "controller {i} inside the view"
+            );
+            for b in &l.controllers[i + 1..] {
+                assert!(
+                    !a.overlaps(b),
+                    "{controllers} controllers: {a:?} overlaps {b:?}"
+                );
+                assert!(b.x > a.x, "in controller order");
+            }
+        }
+        if controllers > 1 {
+            let last = controllers - 1;
+            let path = message_path(&l, Endpoint::Controller(0), Endpoint::Controller(last));
+            let (start, mid, end) = (
+                point_at(&path, 0.0),
+                point_at(&path, 0.5),
+                point_at(&path, 1.0),
+            );
+            assert!(
+                mid.y < start.y && mid.y > 0.0,
+                "the arc goes over the row, inside the view"
+            );
+            assert!(start.x < end.x, "from the first to the last");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn brokers_sit_side_by_side_below_the_controller_without_overlap() {
     for brokers in 1..=7 {
-        let l = layout(brokers, content_height(4, 4), &[1, 2, 1, 4]);
+        let l = layout(brokers, 3, content_height(4, 4), &[1, 2, 1, 4]);
         assert_eq!(l.brokers.len(), brokers);
         for (i, a) in l.brokers.iter().enumerate() {
             assert!(
@@ -36,8 +75,8 @@ fn brokers_sit_side_by_side_below_the_controller_without_overlap() {
 
 #[wasm_bindgen_test]
 fn broker_height_grows_with_its_lines_and_rows_stay_inside() {
-    let small = layout(3, content_height(4, 1), &[1, 1, 1, 1]);
-    let big = layout(3, content_height(4, 12), &[1, 1, 1, 1]);
+    let small = layout(3, 3, content_height(4, 1), &[1, 1, 1, 1]);
+    let big = layout(3, 3, content_height(4, 12), &[1, 1, 1, 1]);
     assert!(big.brokers[0].h > small.brokers[0].h);
     let b = big.brokers[1];
     for row in 0..12 {
@@ -56,7 +95,7 @@ fn broker_height_grows_with_its_lines_and_rows_stay_inside() {
 
 #[wasm_bindgen_test]
 fn instances_sit_inside_their_service() {
-    let l = layout(3, content_height(4, 4), &[1, 4, 2, 3]);
+    let l = layout(3, 3, content_height(4, 4), &[1, 4, 2, 3]);
     for (s, list) in l.instances.iter().enumerate() {
         for r in list {
             assert!(l.services[s].contains(Point::new(r.x, r.y)));
@@ -68,7 +107,7 @@ fn instances_sit_inside_their_service() {
 
 #[wasm_bindgen_test]
 fn message_position_goes_from_sender_to_receiver() {
-    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
+    let l = layout(3, 3, content_height(4, 4), &[1, 1, 1, 1]);
     let path = message_path(&l, Endpoint::Instance(0, 0), Endpoint::Broker(2));
     let start = point_at(&path, progress(1_000, 1_000, 1_300));
     let mid = point_at(&path, progress(1_150, 1_000, 1_300));
@@ -100,7 +139,7 @@ fn progress_is_clamped_and_instant_messages_are_at_their_end() {
 
 #[wasm_bindgen_test]
 fn request_and_response_travel_in_separate_lanes() {
-    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
+    let l = layout(3, 3, content_height(4, 4), &[1, 1, 1, 1]);
     let there = message_path(&l, Endpoint::Instance(1, 0), Endpoint::Broker(0));
     let back = message_path(&l, Endpoint::Broker(0), Endpoint::Instance(1, 0));
     let a = point_at(&there, 0.5);
@@ -111,7 +150,7 @@ fn request_and_response_travel_in_separate_lanes() {
 
 #[wasm_bindgen_test]
 fn replication_between_brokers_arcs_above_them_and_below_the_controller() {
-    let l = layout(3, content_height(4, 4), &[1, 1, 1, 1]);
+    let l = layout(3, 3, content_height(4, 4), &[1, 1, 1, 1]);
     let path = message_path(&l, Endpoint::Broker(0), Endpoint::Broker(2));
     assert!(matches!(path, Path::Quad(..)));
     for i in 0..=20 {

@@ -456,13 +456,71 @@ async fn a_replication_link_is_cut_one_way_slowed_made_lossy_and_healed_from_its
     unmount(app).await;
 }
 
+fn class_of(id: &str) -> String {
+    by_id(id).get_attribute("class").unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn the_quorum_is_drawn_and_failing_the_active_controller_elects_another() {
+    let app = mount(true).await;
+    advance(1_000).await;
+    assert!(
+        class_of("controller-1").contains("active"),
+        "{}",
+        class_of("controller-1")
+    );
+    assert!(class_of("controller-1").contains("leader"));
+    for c in ["controller-2", "controller-3"] {
+        assert!(class_of(c).contains("follower"), "{c}: {}", class_of(c));
+        assert!(text(c).contains("epoch 1"), "{}", text(c));
+    }
+    assert!(
+        exists("link-controller-1-controller-2"),
+        "the quorum's links are drawn"
+    );
+    click_element(&by_id("controller-1")).await;
+    let inspector = text("inspector");
+    assert!(
+        inspector.contains("controller-1") && inspector.contains("leader"),
+        "{inspector}"
+    );
+    assert!(
+        query_all("#controller-records li").len() >= 3,
+        "the latest metadata records are listed"
+    );
+    assert!(text("controller-records").contains("PartitionRecord"));
+    click("controller-fail").await;
+    assert!(class_of("controller-1").contains("down"));
+    advance(15_000).await;
+    let active: Vec<&str> = ["controller-2", "controller-3"]
+        .into_iter()
+        .filter(|c| class_of(c).contains("active"))
+        .collect();
+    assert_eq!(active.len(), 1, "one of the two others leads");
+    assert!(text(active[0]).contains("epoch 2") || text(active[0]).contains("epoch 3"));
+    // Brokers now talk to the new active controller.
+    let link = format!("link-{}-broker-1", active[0]);
+    assert!(exists(&link), "{link}");
+    click("controller-restore").await;
+    advance(10_000).await;
+    assert!(
+        class_of("controller-1").contains("follower"),
+        "{}",
+        class_of("controller-1")
+    );
+    click("lang-toggle").await;
+    assert!(text("inspector").contains("rôle dans le quorum"));
+    assert!(text("inspector").contains("suiveur"));
+    unmount(app).await;
+}
+
 #[wasm_bindgen_test]
 async fn links_open_from_the_keyboard_and_list_what_is_in_flight_on_them() {
     let app = mount(true).await;
     advance(2_000).await;
     // Every drawn link is a focusable button.
     for id in [
-        "link-controller-broker-1",
+        "link-controller-1-broker-1",
         "link-broker-2-broker-3",
         "link-email_service-broker-3",
     ] {
@@ -473,11 +531,11 @@ async fn links_open_from_the_keyboard_and_list_what_is_in_flight_on_them() {
         );
     }
     js_sys::eval(
-        "document.getElementById('link-controller-broker-1').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}))",
+        "document.getElementById('link-controller-1-broker-1').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}))",
     )
     .unwrap();
     settle().await;
-    assert!(text("link-inspector").contains("controller ↔ broker 1"));
+    assert!(text("link-inspector").contains("controller 1 ↔ broker 1"));
     // Heartbeats and metadata cross this link: step until one is on it.
     let mut seen = false;
     for _ in 0..400 {

@@ -483,26 +483,29 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
         if rng.chance(0.04) {
             let broker = BrokerId(1 + rng.below(3) as u32);
             let nodes = [
-                NodeId::Controller,
+                NodeId::Controller(ControllerId(1)),
+                NodeId::Controller(ControllerId(2)),
+                NodeId::Controller(ControllerId(3)),
                 NodeId::Broker(BrokerId(1)),
                 NodeId::Broker(BrokerId(2)),
                 NodeId::Broker(BrokerId(3)),
                 NodeId::Client(producer),
                 NodeId::Client(consumer),
             ];
-            let a = nodes[rng.below(6) as usize];
+            let a = nodes[rng.below(8) as usize];
             let b = nodes
-                [(nodes.iter().position(|n| *n == a).unwrap() + 1 + rng.below(5) as usize) % 6];
+                [(nodes.iter().position(|n| *n == a).unwrap() + 1 + rng.below(7) as usize) % 8];
             let command = match rng.below(12) {
                 0 | 1 => Command::FailBroker { broker },
                 2 | 3 => Command::RestoreBroker { broker },
                 4 => Command::IsolateBroker { broker },
                 5 => Command::HealBroker { broker },
                 6 => {
+                    let controller = Some(ControllerId(1 + rng.below(3) as u32));
                     if rng.chance(0.5) {
-                        Command::FailController
+                        Command::FailController { controller }
                     } else {
-                        Command::RestoreController
+                        Command::RestoreController { controller }
                     }
                 }
                 7 => {
@@ -538,7 +541,11 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
         ledger.observe(&mut sim)?;
     }
     sim.handle(Command::HealNetwork)?;
-    sim.handle(Command::RestoreController)?;
+    for c in 1..=3 {
+        sim.handle(Command::RestoreController {
+            controller: Some(ControllerId(c)),
+        })?;
+    }
     for b in 1..=3 {
         sim.handle(Command::RestoreBroker {
             broker: BrokerId(b),

@@ -539,24 +539,67 @@ fn preferred_leader_returns_after_the_imbalance_check() {
 }
 
 #[test]
-fn no_election_while_the_controller_is_down() {
+fn no_election_while_the_quorum_has_no_majority() {
     let (mut sim, t) = cluster(1, 3, 1, 22);
     let tp = tp0(t);
     let mut check = InvariantChecker::new();
     run_to(&mut sim, &mut check, 1000);
-    sim.handle(Command::FailController).unwrap();
+    for c in [1, 2] {
+        sim.handle(Command::FailController {
+            controller: Some(ControllerId(c)),
+        })
+        .unwrap();
+    }
     sim.handle(Command::FailBroker {
         broker: BrokerId(1),
     })
     .unwrap();
     run_to(&mut sim, &mut check, 60_000);
     assert_eq!(
+        sim.active_controller(),
+        None,
+        "one voter of three elects nobody"
+    );
+    assert_eq!(
         sim.partition_view(tp).leader,
         Some(BrokerId(1)),
         "stale leader: nobody elects"
     );
-    sim.handle(Command::RestoreController).unwrap();
+    assert!(!sim.broker_fenced(BrokerId(1)), "nobody fences either");
+    sim.handle(Command::RestoreController {
+        controller: Some(ControllerId(2)),
+    })
+    .unwrap();
     run_to(&mut sim, &mut check, 80_000);
+    assert!(sim.active_controller().is_some(), "a majority elects again");
+    assert_eq!(sim.partition_view(tp).leader, Some(BrokerId(2)));
+}
+
+#[test]
+fn a_new_active_controller_resumes_fencing_and_elections() {
+    let (mut sim, t) = cluster(1, 3, 1, 23);
+    let tp = tp0(t);
+    let mut check = InvariantChecker::new();
+    run_to(&mut sim, &mut check, 1000);
+    assert_eq!(sim.active_controller(), Some(ControllerId(1)));
+    sim.handle(Command::FailController { controller: None })
+        .unwrap();
+    sim.handle(Command::FailBroker {
+        broker: BrokerId(1),
+    })
+    .unwrap();
+    run_to(&mut sim, &mut check, 8_000);
+    let active = sim
+        .active_controller()
+        .expect("the other two elect a leader");
+    assert_ne!(active, ControllerId(1));
+    assert_eq!(
+        sim.partition_view(tp).leader,
+        Some(BrokerId(1)),
+        "the new active controller gives broker 1 a full session first"
+    );
+    run_to(&mut sim, &mut check, 20_000);
+    assert!(sim.broker_fenced(BrokerId(1)));
     assert_eq!(sim.partition_view(tp).leader, Some(BrokerId(2)));
 }
 

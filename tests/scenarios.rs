@@ -45,8 +45,8 @@ fn parse_err(text: &str) -> String {
 const MINIMAL: &str = r#"{"services": false, "topics": [{"name": "t"}], "actions": []}"#;
 
 #[test]
-fn the_fourteen_presets_are_the_files_of_scenarios_in_teaching_order() {
-    assert_eq!(PRESETS.len(), 14);
+fn the_sixteen_presets_are_the_files_of_scenarios_in_teaching_order() {
+    assert_eq!(PRESETS.len(), 16);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .expect("scenarios/")
@@ -312,7 +312,19 @@ fn malformed_scenarios_name_the_field_and_the_problem() {
         ),
         (
             r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-1", "b": "router"}]}"#,
-            "actions[0].b: \"router\" is not a node: use \"controller\", \"broker-N\", \"client-N\" or a service instance",
+            "actions[0].b: \"router\" is not a node: use \"controller\", \"controller-N\", \"broker-N\", \"client-N\" or a service instance",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "controller-4", "b": "broker-1"}]}"#,
+            "actions[0].a: there is no controller 4 (controllers are 1 to 3)",
+        ),
+        (
+            r#"{"actions": [{"at_ms": 0, "do": "fail_controller", "controller": 6}]}"#,
+            "actions[0].controller: there is no controller 6 (controllers are 1 to 3)",
+        ),
+        (
+            r#"{"cluster": {"controllers": 2}, "actions": []}"#,
+            "controllers must be 1, 3 or 5",
         ),
         (
             r#"{"actions": [{"at_ms": 0, "do": "cut_link", "a": "broker-4", "b": "broker-1"}]}"#,
@@ -519,7 +531,7 @@ fn an_armed_drop_waits_for_matching_messages() {
     assert_eq!(dropped.len(), 3);
     assert!(dropped
         .iter()
-        .all(|e| e.detail["from"] == "Controller" && e.detail["to"]["Broker"] == 2));
+        .all(|e| e.detail["from"]["Controller"] == 1 && e.detail["to"]["Broker"] == 2));
 }
 
 #[test]
@@ -528,7 +540,8 @@ fn expectations_compare_objects_by_the_fields_given() {
         "services": false, "topics": [{"name": "t", "partitions": 2}], "run_until_ms": 5000,
         "actions": [],
         "expect": {"partitions": [{"topic": "t", "partition": 0}, {"partition": 1, "leader": 1}],
-                   "controller": {"online": true}, "orders": {"created": 1}, "acked": []}
+                   "controllers": [{"id": 1, "state": "online", "role": "leader"}, {"id": 2}, {"id": 3}],
+                   "active_controller": 1, "orders": {"created": 1}, "acked": []}
     }"#;
     let report = run_scenario(&parse_scenario(text).unwrap(), false).unwrap();
     // Placement as Kafka assigns it round-robin over 3 brokers (RF 3 by default): replica i of

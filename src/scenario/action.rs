@@ -64,14 +64,46 @@ pub enum Action {
     },
     /// Restore every link.
     HealNetwork,
-    /// Crash the controller.
-    FailController,
-    /// Restart the controller.
-    RestoreController,
-    /// Cut the controller's links.
-    IsolateController,
-    /// Restore the controller's links.
-    HealController,
+    /// Crash a controller.
+    FailController {
+        /// Which controller, from 1 (none: the active one).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        controller: Option<usize>,
+    },
+    /// Restart a crashed controller.
+    RestoreController {
+        /// Which controller, from 1 (none: the first one down).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        controller: Option<usize>,
+    },
+    /// Cut a controller's links.
+    IsolateController {
+        /// Which controller, from 1 (none: the active one).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        controller: Option<usize>,
+    },
+    /// Restore a controller's links.
+    HealController {
+        /// Which controller, from 1 (none: the first isolated one).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "decode::opt_count"
+        )]
+        controller: Option<usize>,
+    },
     /// Crash one instance of a service.
     CrashService {
         /// Which service.
@@ -197,10 +229,10 @@ impl Action {
             Action::IsolateBroker { .. } => "isolate_broker",
             Action::HealBroker { .. } => "heal_broker",
             Action::HealNetwork => "heal_network",
-            Action::FailController => "fail_controller",
-            Action::RestoreController => "restore_controller",
-            Action::IsolateController => "isolate_controller",
-            Action::HealController => "heal_controller",
+            Action::FailController { .. } => "fail_controller",
+            Action::RestoreController { .. } => "restore_controller",
+            Action::IsolateController { .. } => "isolate_controller",
+            Action::HealController { .. } => "heal_controller",
             Action::CrashService { .. } => "crash_service",
             Action::RestartService { .. } => "restart_service",
             Action::CrashServiceAfterNextRecord { .. } => "crash_service_after_next_record",
@@ -274,10 +306,14 @@ mod tests {
             Action::IsolateBroker { broker: 2 },
             Action::HealBroker { broker: 2 },
             Action::HealNetwork,
-            Action::FailController,
-            Action::RestoreController,
-            Action::IsolateController,
-            Action::HealController,
+            Action::FailController { controller: None },
+            Action::RestoreController {
+                controller: Some(2),
+            },
+            Action::IsolateController { controller: None },
+            Action::HealController {
+                controller: Some(1),
+            },
             Action::CrashService {
                 service,
                 instance: Some(1),

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::report::LinkReport;
-use super::validate::{parse_link_end, LinkEnd};
+use super::validate::{parse_link_end, LinkEnd, NodeNames};
 use crate::services::World;
 use crate::sim::{Command, LinkFault, NodeId};
 
 /// The network nodes a link end names now: a node, or a service instance's clients.
 fn link_nodes(world: &World, name: &str) -> Result<Vec<NodeId>, String> {
-    match parse_link_end(name, world.config().sim.cluster.brokers)? {
+    match parse_link_end(name, &NodeNames::of(world))? {
         LinkEnd::Node(node) => Ok(vec![node]),
         LinkEnd::Service(kind, index) => Ok(world
             .instance_clients(kind, index)?

@@ -59,6 +59,14 @@ pub const PRESETS: &[(&str, &str)] = &[
         "consumer-loses-coordinator",
         include_str!("../../scenarios/14-consumer-loses-coordinator.json"),
     ),
+    (
+        "active-controller-fails",
+        include_str!("../../scenarios/15-active-controller-fails.json"),
+    ),
+    (
+        "quorum-loses-majority",
+        include_str!("../../scenarios/16-quorum-loses-majority.json"),
+    ),
 ];
 
 /// The preset called `id`, as JSON text.

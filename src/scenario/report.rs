@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use crate::sim::{LeaderEpoch, Offset, SimTime};
 
 /// Names of the report's top-level fields (what `expect` may name).
-pub const REPORT_FIELDS: [&str; 20] = [
+pub const REPORT_FIELDS: [&str; 21] = [
     "name",
     "seed",
     "ended_at_ms",
-    "controller",
+    "controllers",
+    "active_controller",
     "brokers",
     "partitions",
     "producer",
@@ -37,11 +38,22 @@ pub const REPORT_RECORDS_MAX: usize = 200;
 /// Most trace events a report carries.
 pub const TRACE_EVENTS_MAX: usize = 200_000;
 
-/// The controller.
+/// One controller of the quorum.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControllerReport {
-    /// Running.
-    pub online: bool,
+    /// Controller number.
+    pub id: u32,
+    /// "online", "failed" or "isolated".
+    pub state: &'static str,
+    /// Its quorum role ("leader", "follower", "candidate", "prospective", "unattached",
+    /// "resigned"), null while down.
+    pub role: Option<&'static str>,
+    /// Its quorum epoch.
+    pub epoch: u32,
+    /// End offset of its metadata log.
+    pub metadata_end_offset: Offset,
+    /// Its quorum high watermark.
+    pub metadata_high_watermark: Offset,
 }
 
 /// A broker and its state: "online", "failed" or "isolated".
@@ -236,8 +248,10 @@ pub struct Report {
     pub seed: u64,
     /// Simulated time at the end.
     pub ended_at_ms: SimTime,
-    /// The controller.
-    pub controller: ControllerReport,
+    /// The quorum's controllers.
+    pub controllers: Vec<ControllerReport>,
+    /// The active controller's number, null when the quorum has none.
+    pub active_controller: Option<u32>,
     /// Brokers.
     pub brokers: Vec<BrokerReport>,
     /// Partitions (without `__consumer_offsets`).

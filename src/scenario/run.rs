@@ -17,10 +17,11 @@ use serde_json::Value;
 use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
 use super::links::{link_reports, on_links};
 use super::report::*;
+use super::validate::NodeNames;
 use crate::services::{ServiceKind, World};
 use crate::sim::{
-    BrokerId, ClientId, Command, EventKind, InvariantChecker, MessageId, MessageKind, NodeId,
-    SendId, SimTime, TopicPartition,
+    BrokerId, ClientId, Command, ControllerId, EventKind, InvariantChecker, MessageId, MessageKind,
+    NodeId, SendId, SimTime, TopicPartition,
 };
 
 /// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
@@ -264,10 +265,18 @@ pub fn apply_action(
             world.handle(Command::HealBroker { broker: broker(*b) })
         }
         Action::HealNetwork => world.handle(Command::HealNetwork),
-        Action::FailController => world.handle(Command::FailController),
-        Action::RestoreController => world.handle(Command::RestoreController),
-        Action::IsolateController => world.handle(Command::IsolateController),
-        Action::HealController => world.handle(Command::HealController),
+        Action::FailController { controller } => world.handle(Command::FailController {
+            controller: controller.map(|c| ControllerId(c as u32)),
+        }),
+        Action::RestoreController { controller } => world.handle(Command::RestoreController {
+            controller: controller.map(|c| ControllerId(c as u32)),
+        }),
+        Action::IsolateController { controller } => world.handle(Command::IsolateController {
+            controller: controller.map(|c| ControllerId(c as u32)),
+        }),
+        Action::HealController { controller } => world.handle(Command::HealController {
+            controller: controller.map(|c| ControllerId(c as u32)),
+        }),
         Action::CrashService { service, instance } => {
             world.crash_instance(*service, instance.unwrap_or(0))
         }
@@ -284,9 +293,8 @@ pub fn apply_action(
             kind,
             count,
         } => {
-            let brokers = world.config().sim.cluster.brokers;
-            let node =
-                |n: &Option<String>| n.as_deref().map(|n| parse_node(n, brokers)).transpose();
+            let names = NodeNames::of(world);
+            let node = |n: &Option<String>| n.as_deref().map(|n| parse_node(n, &names)).transpose();
             let (from, to) = (node(from)?, node(to)?);
             let mut armed = ArmedDrop {
                 from,
@@ -543,6 +551,17 @@ impl Recording {
     }
 }
 
+/// A node's state in the report: "failed", "isolated" or "online".
+fn node_state(online: bool, isolated: bool) -> &'static str {
+    if !online {
+        "failed"
+    } else if isolated {
+        "isolated"
+    } else {
+        "online"
+    }
+}
+
 /// The report of `world` now.
 pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> Report {
     let sim = &world.sim;
@@ -552,13 +571,7 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
         .iter()
         .map(|b| BrokerReport {
             id: b.id.0,
-            state: if !b.online {
-                "failed"
-            } else if b.isolated {
-                "isolated"
-            } else {
-                "online"
-            },
+            state: node_state(b.online, b.isolated),
         })
         .collect();
     let mut partitions = Vec::new();
@@ -639,9 +652,19 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
         name: scenario.title().to_string(),
         seed: scenario.seed(),
         ended_at_ms: world.now(),
-        controller: ControllerReport {
-            online: snapshot.controller.online,
-        },
+        controllers: snapshot
+            .controllers
+            .iter()
+            .map(|c| ControllerReport {
+                id: c.id.0,
+                state: node_state(c.online, c.isolated),
+                role: c.role.map(|r| r.name()),
+                epoch: c.epoch,
+                metadata_end_offset: c.metadata_end_offset,
+                metadata_high_watermark: c.metadata_high_watermark,
+            })
+            .collect(),
+        active_controller: snapshot.active_controller.map(|c| c.0),
         brokers,
         partitions,
         producer: ProducerReport {

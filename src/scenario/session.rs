@@ -102,12 +102,12 @@ mod tests {
         base.run_until_ms = Some(10_000);
         base.actions.push(TimedAction {
             at_ms: 1000,
-            action: Action::FailController,
+            action: Action::FailController { controller: None },
         });
         let user = [
             TimedAction {
                 at_ms: 1000,
-                action: Action::RestoreController,
+                action: Action::RestoreController { controller: None },
             },
             TimedAction {
                 at_ms: 20_000,
@@ -115,8 +115,14 @@ mod tests {
             },
         ];
         let m = merged(&base, &user);
-        assert_eq!(m.actions[0].action, Action::FailController);
-        assert_eq!(m.actions[1].action, Action::RestoreController);
+        assert_eq!(
+            m.actions[0].action,
+            Action::FailController { controller: None }
+        );
+        assert_eq!(
+            m.actions[1].action,
+            Action::RestoreController { controller: None }
+        );
         assert_eq!(m.run_until_ms, Some(20_000));
     }
 }

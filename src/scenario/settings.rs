@@ -93,6 +93,14 @@ overrides! {
         /// Most records in one fetch response.
         #[serde(deserialize_with = "decode::opt_count")]
         max_fetch_records: usize,
+        /// Controllers in the KRaft quorum: 1, 3 (default) or 5.
+        controllers: u32,
+        /// `controller.quorum.fetch.timeout.ms`.
+        controller_quorum_fetch_timeout_ms: SimTime,
+        /// `controller.quorum.election.timeout.ms`.
+        controller_quorum_election_timeout_ms: SimTime,
+        /// `controller.quorum.election.backoff.max.ms`.
+        controller_quorum_election_backoff_max_ms: SimTime,
     }
 }
 

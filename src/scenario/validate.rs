@@ -7,7 +7,7 @@ use super::format::{
 };
 use crate::services::world::INSTANCES_MAX;
 use crate::services::ServiceKind;
-use crate::sim::{NodeId, LINK_EXTRA_LATENCY_MS_MAX, OFFSETS_TOPIC};
+use crate::sim::{ControllerId, NodeId, LINK_EXTRA_LATENCY_MS_MAX, OFFSETS_TOPIC};
 
 impl Scenario {
     /// Checks what decoding alone cannot: references to brokers, topics and services, times,
@@ -78,6 +78,26 @@ impl Scenario {
                 | Action::RestoreBroker { broker }
                 | Action::IsolateBroker { broker }
                 | Action::HealBroker { broker } => check_broker(*broker, brokers, &path)?,
+                Action::FailController {
+                    controller: Some(c),
+                }
+                | Action::RestoreController {
+                    controller: Some(c),
+                }
+                | Action::IsolateController {
+                    controller: Some(c),
+                }
+                | Action::HealController {
+                    controller: Some(c),
+                } => {
+                    let n = config.sim.cluster.controllers as usize;
+                    if *c == 0 || *c > n {
+                        return Err(ScenarioError::new(
+                            format!("{path}.controller"),
+                            format!("there is no controller {c} (controllers are 1 to {n})"),
+                        ));
+                    }
+                }
                 Action::Produce { topic, .. }
                     if !engine.topics.iter().any(|t| &t.name == topic) =>
                 {
@@ -140,7 +160,7 @@ impl Scenario {
                 } => {
                     for (field, node) in [("from", from), ("to", to)] {
                         if let Some(n) = node {
-                            parse_node(n, brokers)
+                            parse_node(n, &NodeNames::at_start(&config))
                                 .map_err(|m| ScenarioError::new(format!("{path}.{field}"), m))?;
                         }
                     }
@@ -156,7 +176,7 @@ impl Scenario {
                 | Action::SlowLink { a, b, .. }
                 | Action::LossyLink { a, b, .. } => {
                     let end = |field: &str, name: &str| {
-                        let end = parse_link_end(name, brokers)
+                        let end = parse_link_end(name, &NodeNames::at_start(&config))
                             .map_err(|m| ScenarioError::new(format!("{path}.{field}"), m))?;
                         if matches!(end, LinkEnd::Service(..)) && !self.services.enabled {
                             return Err(ScenarioError::new(
@@ -231,10 +251,45 @@ fn check_broker(broker: u32, brokers: u32, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reads a node name: "controller", "broker-N" or "client-N".
-pub fn parse_node(name: &str, brokers: u32) -> std::result::Result<NodeId, String> {
+/// What node names resolve against: the node counts and which controller is active now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeNames {
+    /// Brokers in the cluster.
+    pub brokers: u32,
+    /// Controllers in the quorum.
+    pub controllers: u32,
+    /// The controller "controller" names (the active one); none when the quorum has none.
+    pub active_controller: Option<ControllerId>,
+}
+
+impl NodeNames {
+    /// The names of a world about to start (controller-1 leads the formatted quorum).
+    pub fn at_start(config: &crate::services::WorldConfig) -> Self {
+        NodeNames {
+            brokers: config.sim.cluster.brokers,
+            controllers: config.sim.cluster.controllers,
+            active_controller: Some(ControllerId(1)),
+        }
+    }
+
+    /// The names of a running world.
+    pub fn of(world: &crate::services::World) -> Self {
+        NodeNames {
+            brokers: world.config().sim.cluster.brokers,
+            controllers: world.config().sim.cluster.controllers,
+            active_controller: world.sim.active_controller(),
+        }
+    }
+}
+
+/// Reads a node name: "controller" (the active one), "controller-N", "broker-N" or "client-N".
+pub fn parse_node(name: &str, names: &NodeNames) -> std::result::Result<NodeId, String> {
+    let brokers = names.brokers;
     if name == "controller" {
-        return Ok(NodeId::Controller);
+        return names
+            .active_controller
+            .map(NodeId::Controller)
+            .ok_or_else(|| "\"controller\" names the active controller, and the quorum has none now: name one (\"controller-1\")".to_string());
     }
     let number = |rest: &str| rest.parse::<u32>().ok().filter(|n| *n >= 1);
     if let Some(rest) = name.strip_prefix("broker-") {
@@ -246,12 +301,22 @@ pub fn parse_node(name: &str, brokers: u32) -> std::result::Result<NodeId, Strin
         }
         return Ok(NodeId::Broker(crate::sim::BrokerId(n)));
     }
+    if let Some(rest) = name.strip_prefix("controller-") {
+        let n = number(rest).ok_or_else(|| format!("{name:?} is not a controller name"))?;
+        if n > names.controllers {
+            return Err(format!(
+                "there is no controller {n} (controllers are 1 to {})",
+                names.controllers
+            ));
+        }
+        return Ok(NodeId::Controller(ControllerId(n)));
+    }
     if let Some(rest) = name.strip_prefix("client-") {
         let n = number(rest).ok_or_else(|| format!("{name:?} is not a client name"))?;
         return Ok(NodeId::Client(crate::sim::ClientId(n)));
     }
     Err(format!(
-        "{name:?} is not a node: use \"controller\", \"broker-N\" or \"client-N\""
+        "{name:?} is not a node: use \"controller\", \"controller-N\", \"broker-N\" or \"client-N\""
     ))
 }
 
@@ -267,16 +332,16 @@ pub enum LinkEnd {
 
 /// Reads a link end: a node name, or "payment_service" (its first instance) or
 /// "payment_service#2".
-pub fn parse_link_end(name: &str, brokers: u32) -> std::result::Result<LinkEnd, String> {
+pub fn parse_link_end(name: &str, names: &NodeNames) -> std::result::Result<LinkEnd, String> {
     let (base, number) = match name.split_once('#') {
         Some((base, n)) => (base, Some(n)),
         None => (name, None),
     };
     let Some(kind) = ServiceKind::from_name(base) else {
-        return parse_node(name, brokers).map(LinkEnd::Node).map_err(|m| {
+        return parse_node(name, names).map(LinkEnd::Node).map_err(|m| {
             if m.contains("is not a node") {
                 format!(
-                    "{name:?} is not a node: use \"controller\", \"broker-N\", \"client-N\" or a service instance (\"payment_service\", \"payment_service#2\")"
+                    "{name:?} is not a node: use \"controller\", \"controller-N\", \"broker-N\", \"client-N\" or a service instance (\"payment_service\", \"payment_service#2\")"
                 )
             } else {
                 m

@@ -89,6 +89,19 @@ pub struct ClusterConfig {
     pub group_initial_rebalance_delay_ms: SimTime,
     /// Most records a fetch response carries.
     pub max_fetch_records: usize,
+    /// Controllers in the KRaft quorum: 1, 3 or 5 (`controller.quorum.voters`).
+    #[serde(default = "default_controllers")]
+    pub controllers: u32,
+    /// `controller.quorum.fetch.timeout.ms` (Kafka default 2000): a follower that hears nothing
+    /// from the quorum leader this long starts an election.
+    #[serde(default = "default_quorum_fetch_timeout_ms")]
+    pub controller_quorum_fetch_timeout_ms: SimTime,
+    /// `controller.quorum.election.timeout.ms` (Kafka default 1000).
+    #[serde(default = "default_quorum_election_timeout_ms")]
+    pub controller_quorum_election_timeout_ms: SimTime,
+    /// `controller.quorum.election.backoff.max.ms` (Kafka default 1000).
+    #[serde(default = "default_quorum_election_backoff_max_ms")]
+    pub controller_quorum_election_backoff_max_ms: SimTime,
 }
 
 /// One topic to create.
@@ -152,6 +165,22 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: SimTime,
 }
 
+fn default_controllers() -> u32 {
+    3
+}
+
+fn default_quorum_fetch_timeout_ms() -> SimTime {
+    2000
+}
+
+fn default_quorum_election_timeout_ms() -> SimTime {
+    1000
+}
+
+fn default_quorum_election_backoff_max_ms() -> SimTime {
+    1000
+}
+
 impl ClusterConfig {
     /// Settings for a preset, with `brokers` brokers.
     pub fn preset(preset: TimingPreset, brokers: u32) -> Self {
@@ -173,6 +202,10 @@ impl ClusterConfig {
             offsets_topic_partitions: 3,
             group_initial_rebalance_delay_ms: 3000,
             max_fetch_records: 500,
+            controllers: default_controllers(),
+            controller_quorum_fetch_timeout_ms: default_quorum_fetch_timeout_ms(),
+            controller_quorum_election_timeout_ms: default_quorum_election_timeout_ms(),
+            controller_quorum_election_backoff_max_ms: default_quorum_election_backoff_max_ms(),
         };
         match preset {
             TimingPreset::Kafka => kafka,
@@ -186,6 +219,8 @@ impl ClusterConfig {
                 broker_session_timeout_ms: 3000,
                 network_latency_ms: (150, 400),
                 group_initial_rebalance_delay_ms: 500,
+                controller_quorum_fetch_timeout_ms: 4000,
+                controller_quorum_election_timeout_ms: 2000,
                 ..kafka
             },
         }
@@ -254,6 +289,8 @@ impl ConsumerConfig {
 pub enum ConfigError {
     /// Broker count outside 1..=7.
     BrokerCount(u32),
+    /// Controller count other than 1, 3 or 5.
+    ControllerCount(u32),
     /// A topic with zero partitions.
     ZeroPartitions(String),
     /// Too many partitions for the sandbox to draw (the limit is 12).
@@ -278,12 +315,21 @@ pub enum ConfigError {
     LatencyRange(SimTime, SimTime),
     /// A timing value that must be positive is 0.
     ZeroTiming(&'static str),
+    /// A topic created while the quorum has no active controller.
+    NoActiveController(String),
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::BrokerCount(n) => write!(f, "brokers must be between 1 and 7, not {n}"),
+            ConfigError::NoActiveController(t) => write!(
+                f,
+                "topic {t}: the quorum has no active controller, so nothing can be created now"
+            ),
+            ConfigError::ControllerCount(n) => {
+                write!(f, "controllers must be 1, 3 or 5 (a quorum of voters), not {n}")
+            }
             ConfigError::ZeroPartitions(t) => write!(f, "topic {t}: partitions must be at least 1"),
             ConfigError::TooManyPartitions(t, n) => {
                 write!(f, "topic {t}: {n} partitions is more than the sandbox shows (at most 12)")
@@ -346,6 +392,9 @@ impl SimConfig {
         if !(1..=7).contains(&c.brokers) {
             return Err(ConfigError::BrokerCount(c.brokers));
         }
+        if ![1, 3, 5].contains(&c.controllers) {
+            return Err(ConfigError::ControllerCount(c.controllers));
+        }
         if c.network_latency_ms.0 > c.network_latency_ms.1 {
             return Err(ConfigError::LatencyRange(
                 c.network_latency_ms.0,
@@ -373,6 +422,14 @@ impl SimConfig {
                 self.producer.max_in_flight as u64,
             ),
             ("retention records", c.retention_records as u64),
+            (
+                "controller.quorum.fetch.timeout.ms",
+                c.controller_quorum_fetch_timeout_ms,
+            ),
+            (
+                "controller.quorum.election.timeout.ms",
+                c.controller_quorum_election_timeout_ms,
+            ),
             (
                 "offsets.topic.num.partitions",
                 c.offsets_topic_partitions as u64,

@@ -4,8 +4,10 @@ use serde::Serialize;
 use std::rc::Rc;
 
 use super::network::{DropReason, ErrorCode, LinkFault};
+use super::quorum::QuorumRole;
 use super::types::{
-    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SendId, SimTime, TopicPartition,
+    BrokerId, ClientId, ControllerId, LeaderEpoch, MessageId, NodeId, Offset, SendId, SimTime,
+    TopicPartition,
 };
 
 /// One thing that happened, at a simulated time.
@@ -92,6 +94,33 @@ pub enum EventKind {
     BrokerUnfenced {
         /// Which.
         broker: BrokerId,
+    },
+    /// A controller's role in the metadata quorum changed.
+    QuorumRoleChanged {
+        /// Which controller.
+        controller: ControllerId,
+        /// Its new role.
+        role: QuorumRole,
+        /// Its quorum epoch.
+        epoch: u32,
+        /// The leader it knows (itself when it leads).
+        leader: Option<ControllerId>,
+    },
+    /// A controller voted in a quorum election.
+    QuorumVoted {
+        /// The voter.
+        controller: ControllerId,
+        /// Whom it voted for.
+        candidate: ControllerId,
+        /// In which epoch.
+        epoch: u32,
+    },
+    /// The quorum leader's epoch is committed: it is now the active controller.
+    ControllerActivated {
+        /// Which controller.
+        controller: ControllerId,
+        /// Its epoch.
+        epoch: u32,
     },
     /// The controller changed a partition's leader (or took it offline).
     LeaderChanged {
@@ -292,6 +321,9 @@ impl EventKind {
             EventKind::MemberExpired { .. } => 24,
             EventKind::AppTimer { token, .. } => tagged(25, *token),
             EventKind::LinkChanged { fault, .. } => tagged(26, u64::from(fault.is_some())),
+            EventKind::QuorumRoleChanged { epoch, .. } => tagged(28, u64::from(*epoch)),
+            EventKind::QuorumVoted { epoch, .. } => tagged(29, u64::from(*epoch)),
+            EventKind::ControllerActivated { epoch, .. } => tagged(30, u64::from(*epoch)),
         }
     }
 
@@ -299,6 +331,9 @@ impl EventKind {
     pub fn category(&self) -> &'static str {
         match self {
             EventKind::LeaderChanged { .. } => "election",
+            EventKind::QuorumRoleChanged { .. }
+            | EventKind::QuorumVoted { .. }
+            | EventKind::ControllerActivated { .. } => "quorum",
             EventKind::IsrChanged { .. } | EventKind::Truncated { .. } => "isr",
             EventKind::ProduceError { .. }
             | EventKind::ProduceAcked { .. }

@@ -6,6 +6,8 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::config::Acks;
+use super::controller::metadata::MetadataRecord;
+use super::quorum::QuorumMessage;
 use super::types::{
     BrokerId, ClientId, LeaderEpoch, MemberId, MessageId, NodeId, Offset, ProducerId, SimTime,
     TopicPartition,
@@ -147,27 +149,21 @@ pub type Assignment = Vec<TopicPartition>;
 /// Everything that can travel between two nodes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Payload {
-    /// Broker to controller: "I am alive" (the first one registers).
+    /// Broker to the active controller: "I am alive" (the first of an incarnation registers).
     BrokerHeartbeat {
         /// The broker process's incarnation: a new one means it restarted (Kafka's broker epoch).
         incarnation: u32,
-        /// The metadata version the broker has applied.
-        metadata_version: u64,
+        /// How far the broker has applied the metadata log.
+        metadata_offset: Offset,
     },
     /// Controller to broker: heartbeat answer with whether the broker is fenced.
     BrokerHeartbeatResponse {
         /// True while the controller considers the broker fenced.
         fenced: bool,
     },
-    /// Controller to broker: changed partition states from the metadata log.
-    MetadataUpdate {
-        /// The version this update applies on top of (`None`: a full image).
-        base_version: Option<u64>,
-        /// The version after this update.
-        version: u64,
-        /// The changed partitions (every partition in a full image).
-        partitions: Vec<PartitionState>,
-    },
+    /// The metadata quorum's Vote, BeginQuorumEpoch and Fetch (controllers, and brokers
+    /// following the log), boxed: most messages are smaller.
+    Quorum(Box<QuorumMessage<MetadataRecord>>),
     /// Partition leader to controller: ask to change the ISR (KIP-497).
     AlterPartition {
         /// Which partition.
@@ -378,8 +374,10 @@ pub enum MessageKind {
     ConsumerFetch,
     /// Any response to a client or follower request.
     Response,
-    /// Broker heartbeats, metadata pushes and ISR changes with the controller.
+    /// Broker heartbeats and ISR changes with the active controller.
     Controller,
+    /// The metadata quorum: votes, leader announcements and metadata-log fetches.
+    Quorum,
     /// Client metadata look-ups and offset listing.
     Metadata,
     /// Consumer group join, sync, heartbeat, leave.
@@ -390,12 +388,13 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// Every kind, in display order.
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         MessageKind::Produce,
         MessageKind::ReplicaFetch,
         MessageKind::ConsumerFetch,
         MessageKind::Response,
         MessageKind::Controller,
+        MessageKind::Quorum,
         MessageKind::Metadata,
         MessageKind::Group,
         MessageKind::Commit,
@@ -409,6 +408,7 @@ impl MessageKind {
             MessageKind::ConsumerFetch => "consumer_fetch",
             MessageKind::Response => "response",
             MessageKind::Controller => "controller",
+            MessageKind::Quorum => "quorum",
             MessageKind::Metadata => "metadata",
             MessageKind::Group => "group",
             MessageKind::Commit => "commit",
@@ -428,9 +428,9 @@ impl Payload {
         match self {
             BrokerHeartbeat { .. }
             | BrokerHeartbeatResponse { .. }
-            | MetadataUpdate { .. }
             | AlterPartition { .. }
             | AlterPartitionResponse { .. } => MessageKind::Controller,
+            Quorum(_) => MessageKind::Quorum,
             ReplicaFetch { .. } => MessageKind::ReplicaFetch,
             Produce { .. } => MessageKind::Produce,
             ConsumerFetch { .. } => MessageKind::ConsumerFetch,
@@ -458,7 +458,7 @@ impl Payload {
         match self {
             BrokerHeartbeat { .. } => "BrokerHeartbeat",
             BrokerHeartbeatResponse { .. } => "BrokerHeartbeat response",
-            MetadataUpdate { .. } => "Metadata update",
+            Quorum(m) => m.api_name(),
             AlterPartition { .. } => "AlterPartition",
             AlterPartitionResponse { .. } => "AlterPartition response",
             ReplicaFetch { .. } => "Fetch (replica)",
@@ -655,4 +655,10 @@ impl LinkState {
 /// A client's id as a node.
 pub fn client_node(c: ClientId) -> NodeId {
     NodeId::Client(c)
+}
+
+impl From<QuorumMessage<MetadataRecord>> for Payload {
+    fn from(m: QuorumMessage<MetadataRecord>) -> Self {
+        Payload::Quorum(Box::new(m))
+    }
 }

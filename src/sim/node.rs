@@ -248,7 +248,10 @@ mod tests {
     #[test]
     fn timer_ids_follow_the_sequence_sends_and_timers_share() {
         let mut out: Outbox<u8> = Outbox::new(100, 7);
-        out.send(NodeId::Controller, Payload::MetadataRequest);
+        out.send(
+            NodeId::Controller(crate::sim::types::ControllerId(1)),
+            Payload::MetadataRequest,
+        );
         let id = out.set_timer(50, 1);
         out.emit(EventKind::AppTimer {
             client: crate::sim::types::ClientId(1),

@@ -19,6 +19,10 @@ pub type LeaderEpoch = u32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct BrokerId(pub u32);
 
+/// A controller of the KRaft quorum, numbered from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ControllerId(pub u32);
+
 /// A client process (a producer or a consumer instance), numbered from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ClientId(pub u32);
@@ -61,12 +65,18 @@ pub struct SendId(pub u64);
 /// A node of the simulated network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum NodeId {
-    /// The KRaft controller.
-    Controller,
+    /// A KRaft controller (a voter of the metadata quorum).
+    Controller(ControllerId),
     /// A broker.
     Broker(BrokerId),
     /// A client: a producer or a consumer instance.
     Client(ClientId),
+}
+
+impl fmt::Display for ControllerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "controller-{}", self.0)
+    }
 }
 
 impl fmt::Display for BrokerId {
@@ -90,7 +100,7 @@ impl fmt::Display for MemberId {
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NodeId::Controller => write!(f, "controller"),
+            NodeId::Controller(c) => c.fmt(f),
             NodeId::Broker(b) => b.fmt(f),
             NodeId::Client(c) => c.fmt(f),
         }

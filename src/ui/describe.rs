@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::i18n::Lang;
 use crate::services::{LogEntry, LogEvent, OrderStage, ServiceKind, StuckReason, WorldSnapshot};
+use crate::sim::quorum::QuorumRole;
 use crate::sim::{BrokerId, ClientId, EventKind, MessageKind, NodeId, TopicPartition};
 
 /// Labels for the nodes of one snapshot.
@@ -62,10 +63,22 @@ impl Names {
     /// Any node.
     pub fn node(&self, n: NodeId, lang: Lang) -> String {
         match n {
-            NodeId::Controller => lang.pick("controller", "contrôleur").into(),
+            NodeId::Controller(c) => format!("{} {}", lang.pick("controller", "contrôleur"), c.0),
             NodeId::Broker(b) => broker(b),
             NodeId::Client(c) => self.client(c),
         }
+    }
+}
+
+/// A quorum role's name on the page.
+pub fn role_name(role: QuorumRole, lang: Lang) -> &'static str {
+    match role {
+        QuorumRole::Leader => lang.pick("leader", "leader"),
+        QuorumRole::Follower => lang.pick("follower", "suiveur"),
+        QuorumRole::Candidate => lang.pick("candidate", "candidat"),
+        QuorumRole::Prospective => lang.pick("pre-vote", "pré-vote"),
+        QuorumRole::Unattached => lang.pick("no leader known", "sans leader"),
+        QuorumRole::Resigned => lang.pick("resigned", "démissionnaire"),
     }
 }
 
@@ -92,6 +105,10 @@ pub fn message_kind(kind: MessageKind, lang: Lang) -> &'static str {
         MessageKind::ConsumerFetch => lang.pick("consumer fetch", "lecture consommateur"),
         MessageKind::Response => lang.pick("response", "réponse"),
         MessageKind::Controller => lang.pick("controller", "contrôleur"),
+        MessageKind::Quorum => lang.pick(
+            "quorum (votes, metadata log)",
+            "quorum (votes, journal des métadonnées)",
+        ),
         MessageKind::Metadata => lang.pick("metadata", "métadonnées"),
         MessageKind::Group => lang.pick("group", "groupe"),
         MessageKind::Commit => lang.pick("offset commit", "validation d'offset"),
@@ -106,6 +123,7 @@ pub fn message_class(kind: MessageKind) -> &'static str {
         MessageKind::ConsumerFetch => "msg-consumer",
         MessageKind::Response => "msg-response",
         MessageKind::Controller | MessageKind::Metadata => "msg-controller",
+        MessageKind::Quorum => "msg-quorum",
         MessageKind::Group | MessageKind::Commit => "msg-group",
     }
 }
@@ -235,6 +253,37 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
                     ),
                 }
             }
+            EventKind::QuorumRoleChanged {
+                controller,
+                role,
+                epoch,
+                leader,
+            } => {
+                let leader =
+                    leader.map_or(String::new(), |l| format!(" (leader controller-{})", l.0));
+                lang.pick(
+                    format!(
+                        "{controller} is {} in quorum epoch {epoch}{leader}",
+                        role.name()
+                    ),
+                    format!(
+                        "{controller} : {} à l'époque {epoch} du quorum{leader}",
+                        role_name(*role, Lang::Fr)
+                    ),
+                )
+            }
+            EventKind::QuorumVoted {
+                controller,
+                candidate,
+                epoch,
+            } => lang.pick(
+                format!("{controller} votes for {candidate} in epoch {epoch}"),
+                format!("{controller} vote pour {candidate} à l'époque {epoch}"),
+            ),
+            EventKind::ControllerActivated { controller, epoch } => lang.pick(
+                format!("{controller} is the active controller (epoch {epoch} committed)"),
+                format!("{controller} est le contrôleur actif (époque {epoch} validée)"),
+            ),
             EventKind::BrokerRegistered { broker: b } => lang.pick(
                 format!("controller registered {}", broker(*b)),
                 format!("le contrôleur a enregistré le {}", broker(*b)),
@@ -520,6 +569,7 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
 pub fn category(cat: &str, lang: Lang) -> &'static str {
     match cat {
         "election" => lang.pick("elections", "élections"),
+        "quorum" => lang.pick("quorum", "quorum"),
         "isr" => "ISR",
         "produce" => lang.pick("produce", "écritures"),
         "consumer" => lang.pick("consumers", "consommateurs"),
@@ -531,6 +581,6 @@ pub fn category(cat: &str, lang: Lang) -> &'static str {
 }
 
 /// Every log category, in filter order.
-pub const CATEGORIES: [&str; 7] = [
-    "election", "isr", "produce", "consumer", "network", "nodes", "orders",
+pub const CATEGORIES: [&str; 8] = [
+    "election", "quorum", "isr", "produce", "consumer", "network", "nodes", "orders",
 ];

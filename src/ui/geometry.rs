@@ -80,10 +80,16 @@ pub const ROW_H: f64 = 17.0;
 pub const LABEL_H: f64 = 13.0;
 /// Gap between replica cells on a line.
 pub const CELL_GAP: f64 = 4.0;
-/// Controller box size.
+/// Widest controller box (a quorum of one); a bigger quorum shares [`QUORUM_ROW_W`].
 pub const CONTROLLER_W: f64 = 240.0;
-/// Controller box height.
-pub const CONTROLLER_H: f64 = 36.0;
+/// Controller box height: name and role, epoch and log offsets, vote.
+pub const CONTROLLER_H: f64 = 50.0;
+/// Width of the quorum's row of controllers.
+pub const QUORUM_ROW_W: f64 = 620.0;
+/// Gap between two controllers.
+pub const CONTROLLER_GAP: f64 = 22.0;
+/// Room above the controllers for the quorum's arcs (votes and fetches between controllers).
+pub const QUORUM_ARC_BAND: f64 = 16.0;
 /// Vertical room between the controller and the brokers (replication arcs live there).
 pub const ARC_BAND: f64 = 58.0;
 /// Vertical room between the brokers and the services (client traffic lives there).
@@ -114,8 +120,10 @@ pub struct Layout {
     pub width: f64,
     /// viewBox height.
     pub height: f64,
-    /// The controller.
+    /// The quorum's row: the box around every controller.
     pub controller: Rect,
+    /// The controllers, controller-1 first.
+    pub controllers: Vec<Rect>,
     /// Brokers, in broker order.
     pub brokers: Vec<Rect>,
     /// Services, in chain order.
@@ -132,17 +140,27 @@ pub fn content_height(labels: usize, lines: usize) -> f64 {
 /// Lays out `brokers` brokers whose content is `content_h` high (see [`content_height`]) and
 /// the services with the given instance counts (order, payment, shipping, email). Every
 /// broker gets the height of the fullest one so the row reads as a shelf.
-pub fn layout(brokers: usize, content_h: f64, instances: &[usize]) -> Layout {
+pub fn layout(brokers: usize, controllers: usize, content_h: f64, instances: &[usize]) -> Layout {
     let brokers = brokers.max(1);
     let bw = broker_width(brokers);
     let cluster_w = brokers as f64 * bw + (brokers as f64 - 1.0) * BROKER_GAP;
     let width = (cluster_w + 2.0 * MARGIN).max(VIEW_MIN_WIDTH);
-    let controller = Rect::new(
-        (width - CONTROLLER_W) / 2.0,
-        MARGIN,
-        CONTROLLER_W,
-        CONTROLLER_H,
-    );
+    let n = controllers.clamp(1, 5);
+    let cw = ((QUORUM_ROW_W - (n as f64 - 1.0) * CONTROLLER_GAP) / n as f64).min(CONTROLLER_W);
+    let row_w = n as f64 * cw + (n as f64 - 1.0) * CONTROLLER_GAP;
+    let row_x = (width - row_w) / 2.0;
+    let row_y = MARGIN + QUORUM_ARC_BAND;
+    let controller_rects: Vec<Rect> = (0..n)
+        .map(|i| {
+            Rect::new(
+                row_x + i as f64 * (cw + CONTROLLER_GAP),
+                row_y,
+                cw,
+                CONTROLLER_H,
+            )
+        })
+        .collect();
+    let controller = Rect::new(row_x, row_y, row_w, CONTROLLER_H);
     let broker_y = controller.bottom() + ARC_BAND;
     let content_h = if content_h.is_finite() {
         content_h.max(0.0)
@@ -185,6 +203,7 @@ pub fn layout(brokers: usize, content_h: f64, instances: &[usize]) -> Layout {
         width,
         height: service_y + service_h + MARGIN,
         controller,
+        controllers: controller_rects,
         brokers: broker_rects,
         services,
         instances,
@@ -226,8 +245,8 @@ pub fn replica_cell(broker: &Rect, y: f64, col: usize, cols: usize) -> Rect {
 /// A node a message travels from or to, as placed in the diagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
-    /// The controller.
-    Controller,
+    /// A controller, by position in the quorum's row.
+    Controller(usize),
     /// A broker, by position in the layout.
     Broker(usize),
     /// A service instance: (service position, instance position).
@@ -327,7 +346,7 @@ fn shift(a: Point, b: Point, by: f64) -> (Point, Point) {
 fn broker_anchor(l: &Layout, b: usize, toward: Endpoint) -> Point {
     let r = l.brokers[b.min(l.brokers.len() - 1)];
     match toward {
-        Endpoint::Controller => Point::new(r.x + r.w * 0.3, r.y),
+        Endpoint::Controller(_) => Point::new(r.x + r.w * 0.3, r.y),
         Endpoint::Broker(o) => {
             let right = o > b;
             Point::new(r.x + r.w * if right { 0.72 } else { 0.58 }, r.y)
@@ -339,12 +358,17 @@ fn broker_anchor(l: &Layout, b: usize, toward: Endpoint) -> Point {
     }
 }
 
-fn controller_anchor(l: &Layout, toward: Endpoint) -> Point {
-    let c = l.controller;
+fn controller_anchor(l: &Layout, i: usize, toward: Endpoint) -> Point {
+    let c = l.controllers.get(i).copied().unwrap_or(l.controller);
     match toward {
         Endpoint::Broker(b) => {
             let n = l.brokers.len() as f64;
             Point::new(c.x + c.w * (b as f64 + 1.0) / (n + 1.0), c.bottom())
+        }
+        // Quorum traffic leaves from the top, toward the other controller's side.
+        Endpoint::Controller(j) => {
+            let toward_right = j > i;
+            Point::new(c.x + c.w * if toward_right { 0.62 } else { 0.38 }, c.y)
         }
         _ => c.bottom_center(),
     }
@@ -362,7 +386,7 @@ fn instance_anchor(l: &Layout, s: usize, i: usize) -> Point {
 
 fn anchor(l: &Layout, at: Endpoint, toward: Endpoint) -> Point {
     match at {
-        Endpoint::Controller => controller_anchor(l, toward),
+        Endpoint::Controller(i) => controller_anchor(l, i, toward),
         Endpoint::Broker(b) => broker_anchor(l, b, toward),
         Endpoint::Instance(s, i) => instance_anchor(l, s, i),
     }
@@ -374,6 +398,13 @@ pub fn message_path(l: &Layout, from: Endpoint, to: Endpoint) -> Path {
     let a = anchor(l, from, to);
     let b = anchor(l, to, from);
     match (from, to) {
+        (Endpoint::Controller(x), Endpoint::Controller(y)) if x != y => {
+            // Arcs over the quorum's row, higher for controllers further apart.
+            let lift = 8.0 + 0.02 * (b.x - a.x).abs();
+            let cy = (a.y.min(b.y) - lift).max(2.0);
+            let dir = if b.x > a.x { 1.0 } else { -1.0 };
+            Path::Quad(a, Point::new((a.x + b.x) / 2.0, cy - dir * 4.0), b)
+        }
         (Endpoint::Broker(x), Endpoint::Broker(y)) if x != y => {
             let lift = 26.0 + 0.1 * (b.x - a.x).abs();
             let lowest = l.controller.bottom() + 10.0;
@@ -392,7 +423,15 @@ pub fn message_path(l: &Layout, from: Endpoint, to: Endpoint) -> Path {
 
 /// The straight link drawn between two nodes (no lane offset), for the network's wiring.
 pub fn link_path(l: &Layout, a: Endpoint, b: Endpoint) -> Path {
-    Path::Line(anchor(l, a, b), anchor(l, b, a))
+    match (a, b) {
+        (Endpoint::Controller(x), Endpoint::Controller(y)) if x != y => {
+            let (p, q) = (anchor(l, a, b), anchor(l, b, a));
+            let lift = 8.0 + 0.02 * (q.x - p.x).abs();
+            let cy = (p.y.min(q.y) - lift).max(2.0);
+            Path::Quad(p, Point::new((p.x + q.x) / 2.0, cy), q)
+        }
+        _ => Path::Line(anchor(l, a, b), anchor(l, b, a)),
+    }
 }
 
 /// Position (0..1000) of a log-scale speed slider for `speed`, between 0.1x and 50x.

@@ -20,7 +20,7 @@ use crate::scenario::{
     self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction, PRESETS,
 };
 use crate::services::{Email, LogEntry, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot};
-use crate::sim::{BrokerId, Command, MessageId, NodeId, SimTime, TopicPartition};
+use crate::sim::{BrokerId, Command, ControllerId, MessageId, NodeId, SimTime, TopicPartition};
 
 /// Log rows shown.
 pub const LOG_ROWS_MAX: usize = 120;
@@ -38,8 +38,8 @@ pub const DEFAULT_SEED: u64 = 42;
 pub enum Selection {
     /// Nothing.
     None,
-    /// The controller.
-    Controller,
+    /// A controller of the quorum.
+    Controller(ControllerId),
     /// A broker.
     Broker(BrokerId),
     /// A partition.
@@ -545,10 +545,18 @@ fn command_action(c: Command) -> Option<scenario::Action> {
         Command::IsolateBroker { broker } => A::IsolateBroker { broker: broker.0 },
         Command::HealBroker { broker } => A::HealBroker { broker: broker.0 },
         Command::HealNetwork => A::HealNetwork,
-        Command::FailController => A::FailController,
-        Command::RestoreController => A::RestoreController,
-        Command::IsolateController => A::IsolateController,
-        Command::HealController => A::HealController,
+        Command::FailController { controller } => A::FailController {
+            controller: controller.map(|c| c.0 as usize),
+        },
+        Command::RestoreController { controller } => A::RestoreController {
+            controller: controller.map(|c| c.0 as usize),
+        },
+        Command::IsolateController { controller } => A::IsolateController {
+            controller: controller.map(|c| c.0 as usize),
+        },
+        Command::HealController { controller } => A::HealController {
+            controller: controller.map(|c| c.0 as usize),
+        },
         Command::DropMessage { id } => A::DropMessage { id: id.0 },
         Command::CutLink { a, b, one_way } => A::CutLink {
             a: a.to_string(),

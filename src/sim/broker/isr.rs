@@ -5,7 +5,7 @@
 use super::{Broker, BrokerTimer, Role};
 use crate::sim::network::{ErrorCode, PartitionState, Payload};
 use crate::sim::node::{Context, Outbox};
-use crate::sim::types::{BrokerId, NodeId, SimTime, TopicPartition};
+use crate::sim::types::{BrokerId, SimTime, TopicPartition};
 
 impl Broker {
     /// Asks the controller for `new_isr`; the pending change already counts for the HW.
@@ -32,7 +32,9 @@ impl Broker {
             partition_epoch: state.partition_epoch,
             new_isr,
         };
-        out.send(NodeId::Controller, payload);
+        if let Some(controller) = self.active_controller() {
+            out.send(controller, payload);
+        }
     }
 
     /// The controller answered an AlterPartition: adopt the committed state if it is newer.

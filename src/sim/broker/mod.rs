@@ -11,6 +11,7 @@ mod coordinator;
 mod follower;
 mod isr;
 mod leader;
+mod metadata;
 mod produce;
 mod roles;
 
@@ -19,17 +20,31 @@ use std::rc::Rc;
 pub use assignor::{range_assign, round_robin_assign};
 pub use coordinator::{GroupCoordinator, GroupMember, GroupPhase, GroupState};
 
+use super::controller::metadata::MetadataRecord;
+use super::controller::voter_ids;
 use super::events::EventKind;
 use super::idmap::IdMap;
 use super::log::PartitionLog;
 use super::network::{ErrorCode, FetchResult, PartitionState, Payload};
 use super::node::{Context, Outbox, TimerId};
+use super::quorum::observer::QuorumObserver;
+use super::quorum::QuorumTimer;
 use super::seqmap::SeqMap;
 use super::tpmap::TpMap;
 use super::types::{BrokerId, LeaderEpoch, NodeId, Offset, SimDuration, SimTime, TopicPartition};
 
 /// How often a broker's group coordinator checks sessions and pending rebalances.
 const GROUP_CHECK_INTERVAL_MS: SimDuration = 100;
+
+/// `controller.quorum.request.timeout.ms` (Kafka default 2000): a metadata Fetch with no answer
+/// this long is sent to another controller.
+const METADATA_REQUEST_TIMEOUT_MS: SimDuration = 2000;
+
+/// How soon a broker that knows no active controller looks again before heartbeating.
+const CONTROLLER_LOOKUP_RETRY_MS: SimDuration = 200;
+
+/// The pause between a fenced broker's heartbeat answer and its next heartbeat (Kafka: 10 ms).
+const FENCED_HEARTBEAT_MS: SimDuration = 10;
 
 /// Delay before the first group check after a start.
 const FIRST_GROUP_CHECK_MS: SimDuration = 500;
@@ -65,6 +80,8 @@ pub enum BrokerTimer {
     },
     /// The group coordinator's periodic check.
     GroupCheck,
+    /// A timer of its metadata-log observer.
+    Metadata(QuorumTimer),
 }
 
 /// What the leader knows of one follower.
@@ -199,7 +216,12 @@ pub struct Broker {
     id: BrokerId,
     online: bool,
     incarnation: u32,
-    metadata_version: u64,
+    /// Its follower of the metadata log (kept on disk across a crash).
+    metadata_log: QuorumObserver<MetadataRecord>,
+    /// How far it has applied the committed metadata log.
+    metadata_offset: Offset,
+    /// The next heartbeat.
+    heartbeat_timer: Option<TimerId>,
     fenced: bool,
     replicas: TpMap<Replica>,
     metadata: TpMap<PartitionState>,
@@ -210,13 +232,20 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// A broker that has not started yet (call [`Broker::start`]).
-    pub fn new(id: BrokerId) -> Self {
+    /// A broker of a cluster with `controllers` controllers, not started yet (call
+    /// [`Broker::start`]).
+    pub fn new(id: BrokerId, controllers: u32) -> Self {
         Broker {
             id,
             online: false,
             incarnation: 0,
-            metadata_version: 0,
+            metadata_log: QuorumObserver::new(
+                id.0,
+                &voter_ids(controllers),
+                METADATA_REQUEST_TIMEOUT_MS,
+            ),
+            metadata_offset: 0,
+            heartbeat_timer: None,
             fenced: false,
             replicas: TpMap::new(),
             metadata: TpMap::new(),
@@ -284,11 +313,14 @@ impl Broker {
 
     // ----- life cycle -----
 
-    /// Starts a new incarnation: heartbeat to the controller, arm the periodic checks.
-    pub fn start(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+    /// Starts a new incarnation: follow the metadata log, heartbeat to the active controller,
+    /// arm the periodic checks.
+    pub fn start(&mut self, now: SimTime, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
         self.online = true;
         self.incarnation += 1;
-        self.metadata_version = 0;
+        self.metadata_offset = 0;
+        self.metadata_log.start(now);
+        self.sync_metadata(now, ctx, out);
         self.heartbeat(ctx, out);
         let lag = ctx.config.cluster.replica_lag_time_max_ms;
         out.set_timer(lag / 2, BrokerTimer::IsrCheck);
@@ -301,6 +333,9 @@ impl Broker {
             return;
         }
         self.online = false;
+        self.heartbeat_timer = None;
+        self.metadata_log.crash();
+        self.metadata_offset = 0;
         self.metadata.clear();
         self.parked.clear();
         self.pending.clear();
@@ -316,13 +351,27 @@ impl Broker {
     }
 
     fn heartbeat(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
-        let payload = Payload::BrokerHeartbeat {
-            incarnation: self.incarnation,
-            metadata_version: self.metadata_version,
+        let interval = match self.active_controller() {
+            Some(controller) => {
+                let payload = Payload::BrokerHeartbeat {
+                    incarnation: self.incarnation,
+                    metadata_offset: self.metadata_offset,
+                };
+                out.send(controller, payload);
+                ctx.config.cluster.broker_heartbeat_interval_ms
+            }
+            // The metadata log has not named the active controller yet: look again soon.
+            None => CONTROLLER_LOOKUP_RETRY_MS,
         };
-        out.send(NodeId::Controller, payload);
-        let interval = ctx.config.cluster.broker_heartbeat_interval_ms;
-        out.set_timer(interval, BrokerTimer::Heartbeat);
+        self.schedule_heartbeat(interval, out);
+    }
+
+    /// Arms the next heartbeat (replacing the one armed).
+    fn schedule_heartbeat(&mut self, after: SimDuration, out: &mut Outbox<BrokerTimer>) {
+        if let Some(t) = self.heartbeat_timer.take() {
+            out.cancel_timer(t);
+        }
+        self.heartbeat_timer = Some(out.set_timer(after, BrokerTimer::Heartbeat));
     }
 
     // ----- inputs -----
@@ -337,21 +386,15 @@ impl Broker {
         out: &mut Outbox<BrokerTimer>,
     ) {
         match payload {
-            Payload::BrokerHeartbeatResponse { fenced } => self.fenced = fenced,
-            Payload::MetadataUpdate {
-                base_version,
-                version,
-                partitions,
-            } => {
-                let current = self.metadata_version;
-                if base_version.is_some_and(|v| v != current) || version <= current {
-                    return; // a gap: the next heartbeat brings a full image
-                }
-                self.metadata_version = version;
-                for state in partitions {
-                    self.apply_partition_state(now, state, ctx, out);
+            Payload::BrokerHeartbeatResponse { fenced } => {
+                self.fenced = fenced;
+                if fenced {
+                    // Kafka's BrokerLifecycleManager: while it starts up fenced, the broker
+                    // heartbeats again right after each answer until it is unfenced.
+                    self.schedule_heartbeat(FENCED_HEARTBEAT_MS, out);
                 }
             }
+            Payload::Quorum(message) => self.handle_quorum(now, from, *message, ctx, out),
             Payload::AlterPartitionResponse { tp, result } => {
                 self.alter_partition_response(tp, *result, ctx, out)
             }
@@ -429,7 +472,10 @@ impl Broker {
         out: &mut Outbox<BrokerTimer>,
     ) {
         match timer {
-            BrokerTimer::Heartbeat => self.heartbeat(ctx, out),
+            BrokerTimer::Heartbeat => {
+                self.heartbeat_timer = None;
+                self.heartbeat(ctx, out)
+            }
             BrokerTimer::IsrCheck => self.isr_check(now, ctx, out),
             BrokerTimer::FetchRetry { tp } => self.fetch_retry(tp, ctx, out),
             BrokerTimer::FetchTimeout { tp, request } => self.fetch_timeout(tp, request, ctx, out),
@@ -437,6 +483,7 @@ impl Broker {
             BrokerTimer::PendingAckExpiry { ack } => {
                 self.complete_pending(ack, Err(ErrorCode::RequestTimedOut), out)
             }
+            BrokerTimer::Metadata(t) => self.handle_metadata_timer(now, t, ctx, out),
             BrokerTimer::GroupCheck => {
                 self.coordinator.check(now, ctx, out);
                 out.set_timer(GROUP_CHECK_INTERVAL_MS, BrokerTimer::GroupCheck);
@@ -445,13 +492,21 @@ impl Broker {
     }
 
     /// A message this broker sent could not be delivered because its receiver is down (the
-    /// connection was refused): a fetch to a crashed leader is retried after the backoff.
+    /// connection was refused): a fetch to a crashed leader is retried after the backoff, a
+    /// metadata fetch to a crashed controller goes to another one.
     pub fn handle_unreachable(
         &mut self,
+        now: SimTime,
+        to: NodeId,
         payload: Payload,
         ctx: &Context,
         out: &mut Outbox<BrokerTimer>,
     ) {
+        if let (NodeId::Controller(c), Payload::Quorum(_)) = (to, &payload) {
+            self.metadata_log.handle_unreachable(c.0);
+            self.sync_metadata(now, ctx, out);
+            return;
+        }
         if let Payload::ReplicaFetch { request_id, tp, .. } = payload {
             let backoff = ctx.config.cluster.replica_fetch_backoff_ms;
             if let Some(Replica {

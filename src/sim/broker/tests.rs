@@ -7,8 +7,10 @@ use super::*;
 use crate::sim::config::{Acks, SimConfig};
 use crate::sim::network::RecordData;
 use crate::sim::node::{Effect, Topic};
+use crate::sim::quorum::log::{Entry, EntryData};
+use crate::sim::quorum::{FetchOutcome, QuorumMessage};
 use crate::sim::test_support::{cluster, events, orders, sends};
-use crate::sim::types::{ClientId, ProducerId};
+use crate::sim::types::{ClientId, ControllerId, ProducerId};
 
 struct Fixture {
     config: SimConfig,
@@ -30,14 +32,15 @@ impl Fixture {
 
     /// Broker `id` started and told that `orders-0` has `leader` in `epoch`, replicas 1..3.
     fn broker(&self, id: u32, leader: u32, epoch: u32) -> Broker {
-        let mut b = Broker::new(BrokerId(id));
+        let mut b = Broker::new(BrokerId(id), 1);
         let mut out = Outbox::new(0, 0);
-        b.start(&self.ctx(), &mut out);
+        b.start(0, &self.ctx(), &mut out);
         self.tell(&mut b, 0, leader, epoch, &[1, 2, 3], 1);
         b
     }
 
-    /// Delivers a metadata update (version `version`) with one state of `orders-0`.
+    /// Delivers the metadata record at offset `version - 1`, committed, with one state of
+    /// `orders-0` (as controller-1's Fetch answer).
     fn tell(
         &self,
         b: &mut Broker,
@@ -55,12 +58,22 @@ impl Fixture {
             replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
             isr: isr.iter().map(|r| BrokerId(*r)).collect(),
         };
-        let update = Payload::MetadataUpdate {
-            base_version: Some(version - 1),
-            version,
-            partitions: vec![state],
+        let entry = Entry {
+            offset: version - 1,
+            epoch: 1,
+            data: EntryData::Record(MetadataRecord::PartitionChange {
+                state,
+                reason: "test",
+                unclean: false,
+            }),
         };
-        self.feed(b, now, NodeId::Controller, update)
+        let update = Payload::Quorum(Box::new(QuorumMessage::FetchResponse {
+            epoch: 1,
+            leader: Some(1),
+            high_watermark: version,
+            outcome: FetchOutcome::Entries(vec![entry]),
+        }));
+        self.feed(b, now, NodeId::Controller(ControllerId(1)), update)
     }
 
     fn feed(
@@ -227,7 +240,7 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
         check,
         vec![
             Effect::Send {
-                to: NodeId::Controller,
+                to: NodeId::Controller(ControllerId(1)),
                 payload: shrink
             },
             Effect::SetTimer {
@@ -253,7 +266,7 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
         tp: orders(0),
         result: Box::new(Ok(committed)),
     };
-    let _ = f.feed(&mut b, lag + 2, NodeId::Controller, answer);
+    let _ = f.feed(&mut b, lag + 2, NodeId::Controller(ControllerId(1)), answer);
     let back = f.feed(
         &mut b,
         lag + 3,
@@ -266,7 +279,10 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
         partition_epoch: 1,
         new_isr: vec![BrokerId(1), BrokerId(3), BrokerId(2)],
     };
-    assert_eq!(sends(&back).first(), Some(&(NodeId::Controller, expand)));
+    assert_eq!(
+        sends(&back).first(),
+        Some(&(NodeId::Controller(ControllerId(1)), expand))
+    );
 }
 
 #[test]
@@ -308,7 +324,10 @@ fn an_idle_follower_at_the_leaders_log_end_is_caught_up_however_long_ago_it_fetc
         partition_epoch: 0,
         new_isr: vec![BrokerId(1), BrokerId(3)],
     };
-    assert_eq!(sends(&check), vec![(NodeId::Controller, shrink)]);
+    assert_eq!(
+        sends(&check),
+        vec![(NodeId::Controller(ControllerId(1)), shrink)]
+    );
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! single links, drop messages.
 
 use super::{Scheduled, Simulation};
+use crate::sim::controller::Controller;
 use crate::sim::events::EventKind;
 use crate::sim::network::{DropReason, LinkFault, MessageKind};
-use crate::sim::types::{BrokerId, ClientId, MessageId, NodeId, SimTime};
+use crate::sim::types::{BrokerId, ClientId, ControllerId, MessageId, NodeId, SimTime};
 
 /// User and scenario actions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,14 +33,31 @@ pub enum Command {
     },
     /// Restore every link.
     HealNetwork,
-    /// Crash the controller: no fencing or election until it returns.
-    FailController,
-    /// Restart the controller.
-    RestoreController,
-    /// Cut the controller's links.
-    IsolateController,
-    /// Restore the controller's links.
-    HealController,
+    /// Crash a controller (none named: the active one); with a majority left the quorum elects
+    /// another, without one nothing in the metadata changes until it returns.
+    FailController {
+        /// Which (none: the active one, or the first running one when none is active).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        controller: Option<ControllerId>,
+    },
+    /// Restart a crashed controller.
+    RestoreController {
+        /// Which (none: the first one that is down).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        controller: Option<ControllerId>,
+    },
+    /// Cut every link of a controller.
+    IsolateController {
+        /// Which (none: the active one, or the first one not isolated).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        controller: Option<ControllerId>,
+    },
+    /// Restore the links of a controller.
+    HealController {
+        /// Which (none: the first isolated one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        controller: Option<ControllerId>,
+    },
     /// Crash a client process (it loses its memory).
     CrashClient {
         /// Which client.
@@ -107,7 +125,8 @@ impl Simulation {
             Command::RestoreBroker { broker } => {
                 self.check_broker(broker)?;
                 if !self.brokers[&broker].online() {
-                    self.with_broker(broker, |b, ctx, out| b.start(ctx, out));
+                    let now = self.now;
+                    self.with_broker(broker, |b, ctx, out| b.start(now, ctx, out));
                     self.emit(EventKind::NodeRestarted {
                         node: NodeId::Broker(broker),
                     });
@@ -179,21 +198,29 @@ impl Simulation {
                 self.change_link(a, b, &|f| f.drop_rate = drop_rate);
                 self.change_link(b, a, &|f| f.drop_rate = drop_rate);
             }
-            Command::FailController => self.with_controller(|c, _, out| c.crash(out)),
-            Command::RestoreController => {
-                let now = self.now;
-                self.with_controller(|c, ctx, out| c.restart(now, ctx, out));
+            Command::FailController { controller } => {
+                let c = self.pick_controller(controller, |c| c.online())?;
+                self.with_controller(c, |n, _, out| n.crash(out));
             }
-            Command::IsolateController => {
-                self.links.isolate(NodeId::Controller);
+            Command::RestoreController { controller } => {
+                let c = self.pick_controller(controller, |c| !c.online())?;
+                let now = self.now;
+                self.with_controller(c, |n, ctx, out| n.start(now, ctx, out));
+            }
+            Command::IsolateController { controller } => {
+                let isolated = self.isolated_controllers();
+                let c = self.pick_controller(controller, |c| !isolated.contains(&c.id()))?;
+                self.links.isolate(NodeId::Controller(c));
                 self.emit(EventKind::NodeIsolated {
-                    node: NodeId::Controller,
+                    node: NodeId::Controller(c),
                 });
             }
-            Command::HealController => {
-                self.links.heal(NodeId::Controller);
+            Command::HealController { controller } => {
+                let isolated = self.isolated_controllers();
+                let c = self.pick_controller(controller, |c| isolated.contains(&c.id()))?;
+                self.links.heal(NodeId::Controller(c));
                 self.emit(EventKind::NodeHealed {
-                    node: NodeId::Controller,
+                    node: NodeId::Controller(c),
                 });
             }
             Command::CrashClient { client } => {
@@ -242,6 +269,45 @@ impl Simulation {
         ids.len()
     }
 
+    /// The controller a command names, or with none named: the active one when `fits` it,
+    /// else the first controller that `fits`.
+    fn pick_controller(
+        &self,
+        named: Option<ControllerId>,
+        fits: impl Fn(&Controller) -> bool,
+    ) -> Result<ControllerId, String> {
+        if let Some(c) = named {
+            self.check_controller(c)?;
+            return Ok(c);
+        }
+        let active = self.controllers.iter().find(|c| c.is_active());
+        active
+            .filter(|c| fits(c))
+            .or_else(|| self.controllers.iter().find(|c| fits(c)))
+            .map(Controller::id)
+            .ok_or_else(|| "no controller is in a state this action applies to".to_string())
+    }
+
+    fn isolated_controllers(&self) -> Vec<ControllerId> {
+        self.controllers
+            .iter()
+            .map(Controller::id)
+            .filter(|c| self.links.is_isolated(NodeId::Controller(*c)))
+            .collect()
+    }
+
+    fn check_controller(&self, c: ControllerId) -> Result<(), String> {
+        if self.controller(c).is_some() {
+            Ok(())
+        } else {
+            Err(format!(
+                "there is no controller {} (controllers are 1 to {})",
+                c.0,
+                self.controllers.len()
+            ))
+        }
+    }
+
     fn check_broker(&self, b: BrokerId) -> Result<(), String> {
         if self.brokers.contains_key(&b) {
             Ok(())
@@ -269,7 +335,7 @@ impl Simulation {
         }
         for node in [a, b] {
             match node {
-                NodeId::Controller => {}
+                NodeId::Controller(c) => self.check_controller(c)?,
                 NodeId::Broker(broker) => self.check_broker(broker)?,
                 NodeId::Client(client) => self.check_client(client)?,
             }
@@ -323,10 +389,10 @@ fn command_code(c: &Command) -> u64 {
         Command::IsolateBroker { broker } => 3 + 16 * broker.0 as u64,
         Command::HealBroker { broker } => 4 + 16 * broker.0 as u64,
         Command::HealNetwork => 5,
-        Command::FailController => 6,
-        Command::RestoreController => 7,
-        Command::IsolateController => 8,
-        Command::HealController => 9,
+        Command::FailController { controller } => 6 + 16 * controller_code(*controller),
+        Command::RestoreController { controller } => 7 + 16 * controller_code(*controller),
+        Command::IsolateController { controller } => 8 + 16 * controller_code(*controller),
+        Command::HealController { controller } => 9 + 16 * controller_code(*controller),
         Command::CrashClient { client } => 10 + 16 * client.0 as u64,
         Command::RestartClient { client } => 11 + 16 * client.0 as u64,
         Command::DropMessage { id } => 12 + 16 * id.0,
@@ -348,10 +414,15 @@ fn command_code(c: &Command) -> u64 {
     }
 }
 
+/// 0 for "the active one", else the controller's id.
+fn controller_code(c: Option<ControllerId>) -> u64 {
+    c.map_or(0, |c| u64::from(c.0))
+}
+
 /// A number per (a, b) pair of nodes, for the trace hash.
 fn link_code(a: NodeId, b: NodeId) -> u64 {
     let node = |n: NodeId| match n {
-        NodeId::Controller => 0,
+        NodeId::Controller(c) => u64::from(c.0) << 16,
         NodeId::Broker(b) => 1 + 2 * u64::from(b.0),
         NodeId::Client(c) => 2 + 2 * u64::from(c.0),
     };

@@ -8,7 +8,7 @@ use crate::sim::controller::{Controller, ControllerTimer};
 use crate::sim::events::EventKind;
 use crate::sim::network::{DropReason, Message};
 use crate::sim::node::{Context, Outbox};
-use crate::sim::types::{BrokerId, ClientId, NodeId};
+use crate::sim::types::{BrokerId, ClientId, ControllerId, NodeId};
 
 /// Runs one call into a node with a fresh outbox, then applies its effects in order.
 /// `$node` is a mutable place expression for the node, `$kind` its outbox field, `$wrap` turns
@@ -35,15 +35,20 @@ macro_rules! dispatch {
 impl Simulation {
     pub(super) fn with_controller(
         &mut self,
+        c: ControllerId,
         f: impl FnOnce(&mut Controller, &Context, &mut Outbox<ControllerTimer>),
     ) {
         dispatch!(
             self,
             controller,
-            NodeId::Controller,
-            &mut self.controller,
+            NodeId::Controller(c),
+            &mut self.controllers[c.0 as usize - 1],
             |n, ctx, out| f(n, &ctx, &mut out),
-            |incarnation, timer| NodeTimer::Controller { incarnation, timer }
+            |incarnation, timer| NodeTimer::Controller {
+                controller: c,
+                incarnation,
+                timer
+            }
         );
     }
 
@@ -109,7 +114,7 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn node_up(&self, node: NodeId) -> bool {
         match node {
-            NodeId::Controller => self.controller.online(),
+            NodeId::Controller(c) => self.controller(c).is_some_and(Controller::online),
             NodeId::Broker(b) => self.brokers.get(&b).is_some_and(|b| b.online()),
             NodeId::Client(c) => self
                 .producers
@@ -127,7 +132,7 @@ impl Simulation {
         }
         let now = self.now;
         if !self.node_up(msg.to) {
-            let (from, payload) = (msg.from, msg.payload.clone());
+            let (from, msg_to, payload) = (msg.from, msg.to, msg.payload.clone());
             self.record_drop(msg, DropReason::NodeDown);
             // The sender's connection is refused at once: it need not wait for a timeout.
             match from {
@@ -143,8 +148,9 @@ impl Simulation {
                     }
                 }
                 NodeId::Broker(b) if self.node_up(from) => {
+                    let to = msg_to;
                     self.with_broker(b, |broker, ctx, out| {
-                        broker.handle_unreachable(payload, ctx, out)
+                        broker.handle_unreachable(now, to, payload, ctx, out)
                     });
                 }
                 _ => {}
@@ -155,9 +161,9 @@ impl Simulation {
         self.mix(msg.payload.kind() as u64);
         let (from, payload) = (msg.from, msg.payload);
         match msg.to {
-            NodeId::Controller => {
-                self.with_controller(|c, ctx, out| c.handle_message(now, from, payload, ctx, out))
-            }
+            NodeId::Controller(c) => self.with_controller(c, |n, ctx, out| {
+                n.handle_message(now, from, payload, ctx, out)
+            }),
             NodeId::Broker(b) => self.with_broker(b, |broker, ctx, out| {
                 broker.handle_message(now, from, payload, ctx, out)
             }),
@@ -174,9 +180,18 @@ impl Simulation {
     pub(super) fn fire(&mut self, timer: NodeTimer) {
         let now = self.now;
         match timer {
-            NodeTimer::Controller { incarnation, timer } => {
-                if self.controller.online() && self.controller.incarnation() == incarnation {
-                    self.with_controller(|c, ctx, out| c.handle_timer(now, timer, ctx, out));
+            NodeTimer::Controller {
+                controller,
+                incarnation,
+                timer,
+            } => {
+                let live = self
+                    .controller(controller)
+                    .is_some_and(|c| c.online() && c.incarnation() == incarnation);
+                if live {
+                    self.with_controller(controller, |c, ctx, out| {
+                        c.handle_timer(now, timer, ctx, out)
+                    });
                 }
             }
             NodeTimer::Broker {

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::Simulation;
 use crate::sim::broker::RoleKind;
-use crate::sim::types::{BrokerId, LeaderEpoch, Offset, TopicPartition};
+use crate::sim::quorum::QuorumRole;
+use crate::sim::types::{BrokerId, ControllerId, LeaderEpoch, Offset, TopicPartition};
 
 /// How many records below the HW are compared on each check (the full logs are compared by
 /// [`InvariantChecker::check_full`]).
@@ -17,6 +18,8 @@ pub struct InvariantChecker {
     leaders: BTreeMap<(TopicPartition, LeaderEpoch), BrokerId>,
     leader_hw: BTreeMap<(TopicPartition, LeaderEpoch), Offset>,
     max_hw: BTreeMap<TopicPartition, Offset>,
+    quorum_leaders: BTreeMap<u32, ControllerId>,
+    quorum_hw: BTreeMap<ControllerId, Offset>,
 }
 
 impl InvariantChecker {
@@ -37,7 +40,8 @@ impl InvariantChecker {
 
     fn check_with_window(&mut self, sim: &Simulation, window: u64) -> Vec<String> {
         let mut out = Vec::new();
-        for (tp, state) in sim.controller.partitions() {
+        self.check_quorum(sim, &mut out);
+        for (tp, state) in sim.metadata().partitions() {
             let name = sim.partition_name(*tp);
             if state.isr.is_empty() {
                 out.push(format!("{name}: ISR is empty"));
@@ -128,5 +132,56 @@ impl InvariantChecker {
             }
         }
         out
+    }
+
+    /// The metadata quorum: one leader per epoch, committed prefixes that only grow and that
+    /// every controller agrees on (same epoch at the last offset both have committed, which by
+    /// the log matching rule means the same prefix).
+    fn check_quorum(&mut self, sim: &Simulation, out: &mut Vec<String>) {
+        for c in sim.controllers().iter().filter(|c| c.online()) {
+            if c.role() == Some(QuorumRole::Leader) {
+                match self.quorum_leaders.get(&c.epoch()) {
+                    Some(other) if *other != c.id() => out.push(format!(
+                        "quorum: two leaders in epoch {}: {other} and {}",
+                        c.epoch(),
+                        c.id()
+                    )),
+                    _ => {
+                        self.quorum_leaders.insert(c.epoch(), c.id());
+                    }
+                }
+            }
+        }
+        for c in sim.controllers() {
+            let hw = c.metadata_high_watermark();
+            let seen = self.quorum_hw.entry(c.id()).or_insert(hw);
+            if hw < *seen {
+                out.push(format!(
+                    "quorum: {}'s committed offset went back from {seen} to {hw}",
+                    c.id()
+                ));
+            }
+            *seen = hw;
+        }
+        let all = sim.controllers();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                let upto = a.metadata_high_watermark().min(b.metadata_high_watermark());
+                if upto == 0 {
+                    continue;
+                }
+                let epoch_at = |c: &crate::sim::controller::Controller| {
+                    c.log_entries().get(upto as usize - 1).map(|e| e.epoch)
+                };
+                if epoch_at(a) != epoch_at(b) {
+                    out.push(format!(
+                        "quorum: {} and {} differ at committed offset {}",
+                        a.id(),
+                        b.id(),
+                        upto - 1
+                    ));
+                }
+            }
+        }
     }
 }

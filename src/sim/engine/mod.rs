@@ -28,7 +28,8 @@ pub use commands::{Command, LINK_EXTRA_LATENCY_MS_MAX};
 use super::broker::{Broker, BrokerTimer};
 use super::client::{ClientEnv, Consumer, ConsumerTimer, Producer, ProducerTimer};
 use super::config::{validate_topic, ConfigError, SimConfig, TopicConfig};
-use super::controller::{Controller, ControllerTimer};
+use super::controller::metadata::MetadataImage;
+use super::controller::{quorum_timing, Controller, ControllerTimer};
 use super::events::{Event, EventKind};
 use super::idmap::IdMap;
 use super::ledger::AckLedger;
@@ -36,7 +37,9 @@ use super::network::{DropReason, LinkFault, LinkState, Message, Payload};
 use super::node::{Context, Effect, Outbox, Topic, OFFSETS_TOPIC};
 use super::queue::{EventQueue, QueueKey};
 use super::rng::SimRng;
-use super::types::{BrokerId, ClientId, MessageId, NodeId, SimTime, TopicId, TopicPartition};
+use super::types::{
+    BrokerId, ClientId, ControllerId, MessageId, NodeId, SimTime, TopicId, TopicPartition,
+};
 
 /// Most events kept undrained; older ones are discarded if a caller never drains.
 const EVENTS_KEPT_MAX: usize = 100_000;
@@ -52,6 +55,7 @@ pub const STEPS_PER_ADVANCE_MAX: usize = 2_000_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum NodeTimer {
     Controller {
+        controller: ControllerId,
         incarnation: u32,
         timer: ControllerTimer,
     },
@@ -187,7 +191,8 @@ pub struct Simulation {
     /// Latest delivery time per (from, to): links are FIFO, like the TCP connections Kafka uses.
     /// Indexed by [`link_index`] of the sender, then of the receiver.
     link_tail: Vec<Vec<SimTime>>,
-    controller: Controller,
+    /// The quorum's controllers, controller-1 first.
+    controllers: Vec<Controller>,
     brokers: IdMap<BrokerId, Broker>,
     topics: Vec<Topic>,
     producers: IdMap<ClientId, Producer>,
@@ -216,7 +221,7 @@ impl Simulation {
             queue: EventQueue::default(),
             links: LinkState::default(),
             link_tail: Vec::new(),
-            controller: Controller::new(),
+            controllers: Vec::new(),
             brokers: IdMap::new(),
             topics: Vec::new(),
             producers: IdMap::new(),
@@ -231,8 +236,10 @@ impl Simulation {
             outboxes: Outboxes::default(),
             config,
         };
+        let controllers = sim.config.cluster.controllers;
         for b in 1..=sim.config.cluster.brokers {
-            sim.brokers.insert(BrokerId(b), Broker::new(BrokerId(b)));
+            sim.brokers
+                .insert(BrokerId(b), Broker::new(BrokerId(b), controllers));
         }
         let brokers = sim.config.cluster.brokers;
         let offsets = TopicConfig {
@@ -246,9 +253,23 @@ impl Simulation {
             sim.add_topic(t, false);
         }
         let ids: Vec<BrokerId> = sim.brokers.keys().copied().collect();
-        sim.with_controller(|c, ctx, out| c.start(&ids, ctx, out));
+        let timing = quorum_timing(&sim.context());
+        let mut records = Vec::new();
+        for c in 1..=controllers {
+            let mut node = Controller::new(ControllerId(c), controllers, timing, seed);
+            records = node.format(&ids, &sim.context());
+            sim.controllers.push(node);
+        }
+        for b in &ids {
+            if let Some(broker) = sim.brokers.get_mut(b) {
+                broker.format(records.clone());
+            }
+        }
+        for c in 1..=controllers {
+            sim.with_controller(ControllerId(c), |n, ctx, out| n.start(0, ctx, out));
+        }
         for b in ids {
-            sim.with_broker(b, |broker, ctx, out| broker.start(ctx, out));
+            sim.with_broker(b, |broker, ctx, out| broker.start(0, ctx, out));
         }
         Ok(sim)
     }
@@ -259,9 +280,15 @@ impl Simulation {
         if self.topic_by_name(&topic.name).is_some() {
             return Err(ConfigError::DuplicateTopic(topic.name));
         }
+        let Some(active) = self.active_controller() else {
+            return Err(ConfigError::NoActiveController(topic.name));
+        };
         self.config.topics.push(topic.clone());
         let id = self.add_topic(topic, false);
-        self.with_controller(|c, ctx, out| c.create_partitions(id, ctx, out));
+        let now = self.now;
+        self.with_controller(active, |c, ctx, out| {
+            c.create_topic(now, id, ctx, out);
+        });
         Ok(id)
     }
 
@@ -338,19 +365,51 @@ impl Simulation {
         self.context().coordinator_partition(group)
     }
 
-    /// The controller's current state of a partition.
+    /// The committed state of a partition (as the best-informed controller knows it).
     pub fn partition_state(&self, tp: TopicPartition) -> Option<&super::network::PartitionState> {
-        self.controller.partition(tp)
+        self.metadata().partition(tp)
     }
 
-    /// Whether the controller considers broker `b` fenced.
+    /// Whether the committed metadata says broker `b` is fenced.
     pub fn broker_fenced(&self, b: BrokerId) -> bool {
-        self.controller.broker_fenced(b)
+        self.metadata().broker_fenced(b)
     }
 
-    /// Whether the controller is running.
-    pub fn controller_online(&self) -> bool {
-        self.controller.online()
+    /// The committed metadata: the active controller's, or, with none active, that of the
+    /// controller that knows the most of the log.
+    pub fn metadata(&self) -> &MetadataImage {
+        self.reference_controller().metadata()
+    }
+
+    fn reference_controller(&self) -> &Controller {
+        self.controllers
+            .iter()
+            .find(|c| c.is_active())
+            .or_else(|| {
+                self.controllers
+                    .iter()
+                    .rev()
+                    .max_by_key(|c| c.metadata_high_watermark())
+            })
+            .expect("a quorum has controllers")
+    }
+
+    /// The active controller, if the quorum has one.
+    pub fn active_controller(&self) -> Option<ControllerId> {
+        self.controllers
+            .iter()
+            .find(|c| c.is_active())
+            .map(Controller::id)
+    }
+
+    /// Every controller, controller-1 first.
+    pub fn controllers(&self) -> &[Controller] {
+        &self.controllers
+    }
+
+    /// Controller `c`, if it exists.
+    pub fn controller(&self, c: ControllerId) -> Option<&Controller> {
+        self.controllers.get((c.0 as usize).checked_sub(1)?)
     }
 
     /// Broker `b`, if it exists.
@@ -597,8 +656,8 @@ impl Simulation {
 /// A small dense number per node, to index per-link tables.
 fn link_index(node: NodeId) -> usize {
     match node {
-        NodeId::Controller => 0,
-        NodeId::Broker(b) => 1 + 2 * b.0 as usize,
-        NodeId::Client(c) => 2 + 2 * c.0 as usize,
+        NodeId::Controller(c) => c.0 as usize - 1,
+        NodeId::Broker(b) => 4 + b.0 as usize,
+        NodeId::Client(c) => 11 + c.0 as usize,
     }
 }

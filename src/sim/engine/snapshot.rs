@@ -6,10 +6,15 @@ use std::rc::Rc;
 use super::{Counters, Simulation};
 use crate::sim::broker::{GroupPhase, RoleKind};
 use crate::sim::client::MemberPhase;
+use crate::sim::controller::metadata::MetadataRecord;
+use crate::sim::controller::Controller;
 use crate::sim::log::PartitionLog;
 use crate::sim::network::{DropReason, LinkFault, MessageKind};
+use crate::sim::quorum::log::EntryData;
+use crate::sim::quorum::QuorumRole;
 use crate::sim::types::{
-    BrokerId, ClientId, LeaderEpoch, MessageId, NodeId, Offset, SimTime, TopicPartition,
+    BrokerId, ClientId, ControllerId, LeaderEpoch, MessageId, NodeId, Offset, SimTime,
+    TopicPartition,
 };
 
 /// Records per partition the snapshot carries.
@@ -20,8 +25,10 @@ pub const RECENT_RECORDS_MAX: usize = 12;
 pub struct Snapshot {
     /// Simulated time.
     pub now: SimTime,
-    /// The controller.
-    pub controller: ControllerView,
+    /// The quorum's controllers, controller-1 first.
+    pub controllers: Vec<ControllerView>,
+    /// The active controller, if the quorum has one.
+    pub active_controller: Option<ControllerId>,
     /// Brokers, by id.
     pub brokers: Vec<BrokerView>,
     /// Topics, internal ones included.
@@ -51,15 +58,49 @@ pub struct LinkView {
     pub fault: LinkFault,
 }
 
-/// The controller.
+/// Metadata records a controller view carries (the latest ones).
+pub const METADATA_RECORDS_SHOWN: usize = 8;
+
+/// One controller of the quorum.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControllerView {
+    /// Its id.
+    pub id: ControllerId,
     /// Running.
     pub online: bool,
     /// Links cut.
     pub isolated: bool,
-    /// Version of the metadata log.
-    pub metadata_version: u64,
+    /// Its quorum role while it runs.
+    pub role: Option<QuorumRole>,
+    /// Whether it is the active controller.
+    pub active: bool,
+    /// Its quorum epoch.
+    pub epoch: u32,
+    /// Whom it voted for in that epoch.
+    pub voted_for: Option<ControllerId>,
+    /// The quorum leader it knows.
+    pub leader: Option<ControllerId>,
+    /// End offset of its metadata log.
+    pub metadata_end_offset: Offset,
+    /// Its quorum high watermark (records below are committed).
+    pub metadata_high_watermark: Offset,
+    /// Its latest metadata log entries, newest last.
+    pub recent_records: Vec<MetadataEntryView>,
+}
+
+/// One entry of a controller's metadata log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetadataEntryView {
+    /// Its offset.
+    pub offset: Offset,
+    /// The quorum epoch that appended it.
+    pub epoch: u32,
+    /// Kafka's record type (`PartitionChangeRecord`...), or `LeaderChange` for a quorum entry.
+    pub kind: &'static str,
+    /// What it says, in short (`broker 2 fenced`, `orders-0 leader 3 epoch 2 ISR [3, 1]`).
+    pub summary: String,
+    /// Whether it is committed on that controller.
+    pub committed: bool,
 }
 
 /// A broker.
@@ -75,6 +116,8 @@ pub struct BrokerView {
     pub fenced: bool,
     /// Partitions it leads (as the controller says).
     pub leader_of: usize,
+    /// How far it has applied the committed metadata log.
+    pub metadata_offset: Offset,
     /// Groups it coordinates.
     pub coordinates: Vec<Rc<str>>,
 }
@@ -265,10 +308,11 @@ impl Simulation {
                 isolated: self.links.is_isolated(NodeId::Broker(b.id())),
                 fenced: self.broker_fenced(b.id()),
                 leader_of: self
-                    .controller
+                    .metadata()
                     .partitions()
                     .filter(|(_, p)| p.leader == Some(b.id()))
                     .count(),
+                metadata_offset: b.metadata_offset(),
                 coordinates: if b.online() {
                     b.coordinator().group_names().cloned().collect()
                 } else {
@@ -289,6 +333,7 @@ impl Simulation {
             .collect();
         let partitions: Vec<PartitionView> = self
             .partitions()
+            .filter(|tp| self.partition_state(*tp).is_some())
             .map(|tp| self.partition_view(tp))
             .collect();
         let messages = self.in_flight().map(|m| self.message_view(m)).collect();
@@ -309,11 +354,12 @@ impl Simulation {
         };
         Snapshot {
             now: self.now,
-            controller: ControllerView {
-                online: self.controller.online(),
-                isolated: self.links.is_isolated(NodeId::Controller),
-                metadata_version: self.controller.metadata_version(),
-            },
+            controllers: self
+                .controllers
+                .iter()
+                .map(|c| self.controller_view(c))
+                .collect(),
+            active_controller: self.active_controller(),
             brokers,
             topics,
             groups: self.group_views(&partitions),
@@ -328,9 +374,75 @@ impl Simulation {
         }
     }
 
+    fn controller_view(&self, c: &Controller) -> ControllerView {
+        let entries = c.log_entries();
+        let hw = c.metadata_high_watermark();
+        let from = entries.len().saturating_sub(METADATA_RECORDS_SHOWN);
+        let recent_records = entries[from..]
+            .iter()
+            .map(|e| {
+                let (kind, summary) = match &e.data {
+                    EntryData::LeaderChange { leader } => {
+                        ("LeaderChange", format!("controller-{leader} leads"))
+                    }
+                    EntryData::Record(r) => (r.type_name(), self.describe_record(r)),
+                };
+                MetadataEntryView {
+                    offset: e.offset,
+                    epoch: e.epoch,
+                    kind,
+                    summary,
+                    committed: e.offset < hw,
+                }
+            })
+            .collect();
+        ControllerView {
+            id: c.id(),
+            online: c.online(),
+            isolated: self.links.is_isolated(NodeId::Controller(c.id())),
+            role: c.role(),
+            active: c.is_active(),
+            epoch: c.epoch(),
+            voted_for: c.voted_for(),
+            leader: c.leader(),
+            metadata_end_offset: c.metadata_end_offset(),
+            metadata_high_watermark: hw,
+            recent_records,
+        }
+    }
+
+    fn describe_record(&self, r: &MetadataRecord) -> String {
+        let ids = |v: &[BrokerId]| {
+            let names: Vec<String> = v.iter().map(|b| b.0.to_string()).collect();
+            format!("[{}]", names.join(", "))
+        };
+        match r {
+            MetadataRecord::RegisterBroker {
+                broker,
+                incarnation,
+                fenced,
+            } => format!(
+                "{broker} registered (epoch {incarnation}{})",
+                if *fenced { ", fenced" } else { "" }
+            ),
+            MetadataRecord::FenceBroker { broker } => format!("{broker} fenced"),
+            MetadataRecord::UnfenceBroker { broker } => format!("{broker} unfenced"),
+            MetadataRecord::Topic { topic } => format!("topic {}", self.topic_name(*topic)),
+            MetadataRecord::Partition(s) | MetadataRecord::PartitionChange { state: s, .. } => {
+                format!(
+                    "{} leader {} epoch {} ISR {}",
+                    self.partition_name(s.tp),
+                    s.leader.map_or("none".to_string(), |l| l.0.to_string()),
+                    s.leader_epoch,
+                    ids(&s.isr)
+                )
+            }
+        }
+    }
+
     /// The replica whose log stands for the partition: the leader's, or the longest live one.
     pub(crate) fn reference_replica(&self, tp: TopicPartition) -> Option<BrokerId> {
-        let state = self.controller.partition(tp)?;
+        let state = self.partition_state(tp)?;
         if let Some(l) = state.leader {
             if self.brokers[&l].replica(tp).is_some() {
                 return Some(l);
@@ -352,7 +464,7 @@ impl Simulation {
     /// One partition's view.
     pub fn partition_view(&self, tp: TopicPartition) -> PartitionView {
         let topic = &self.topics[tp.topic.0 as usize];
-        let state = self.controller.partition(tp).expect("partition exists");
+        let state = self.partition_state(tp).expect("partition exists");
         let replica_states: Vec<ReplicaView> = state
             .replicas
             .iter()
@@ -449,7 +561,7 @@ impl Simulation {
         }
         for (name, view) in groups.iter_mut() {
             let tp = self.coordinator_partition(name);
-            let coordinator = self.controller.partition(tp).and_then(|s| s.leader);
+            let coordinator = self.partition_state(tp).and_then(|s| s.leader);
             view.coordinator = coordinator;
             let Some(b) = coordinator.map(|c| &self.brokers[&c]) else {
                 continue;

@@ -1,7 +1,9 @@
 //! One-line summaries of messages for the inspector and the reports.
 
 use super::Simulation;
+use crate::sim::controller::metadata::MetadataRecord;
 use crate::sim::network::{FetchResult, Payload};
+use crate::sim::quorum::{FetchOutcome, QuorumMessage};
 use crate::sim::types::TopicPartition;
 
 impl Simulation {
@@ -91,23 +93,10 @@ impl Simulation {
                 ),
                 Err(e) => format!("{} error {}", name(tp), e),
             },
-            Payload::MetadataUpdate {
-                version,
-                partitions,
-                base_version,
-            } => format!(
-                "v{} {} partition(s){}",
-                version,
-                partitions.len(),
-                if base_version.is_none() {
-                    " (full image)"
-                } else {
-                    ""
-                }
-            ),
+            Payload::Quorum(m) => quorum_summary(m),
             Payload::BrokerHeartbeat {
-                metadata_version, ..
-            } => format!("metadata v{}", metadata_version),
+                metadata_offset, ..
+            } => format!("metadata offset {metadata_offset}"),
             Payload::BrokerHeartbeatResponse { fenced } => {
                 if *fenced {
                     "fenced".into()
@@ -131,5 +120,44 @@ impl Simulation {
             | Payload::OffsetFetch { group, .. } => group.to_string(),
             other => other.api_name().to_string(),
         }
+    }
+}
+
+/// A quorum message in a few words: its epoch, offsets and what it carries.
+fn quorum_summary(m: &QuorumMessage<MetadataRecord>) -> String {
+    match m {
+        QuorumMessage::Vote {
+            epoch,
+            last_epoch,
+            end_offset,
+            ..
+        } => format!("epoch {epoch}, log end {end_offset} (epoch {last_epoch})"),
+        QuorumMessage::VoteResponse { epoch, granted, .. } => format!(
+            "epoch {epoch}: {}",
+            if *granted { "granted" } else { "refused" }
+        ),
+        QuorumMessage::BeginQuorumEpoch { epoch } => format!("epoch {epoch}"),
+        QuorumMessage::Fetch {
+            epoch,
+            offset,
+            last_fetched_epoch,
+        } => format!("epoch {epoch}, from offset {offset} (last epoch {last_fetched_epoch})"),
+        QuorumMessage::FetchResponse {
+            epoch,
+            high_watermark,
+            outcome,
+            ..
+        } => match outcome {
+            FetchOutcome::Entries(e) => {
+                format!("epoch {epoch}, {} record(s), HW {high_watermark}", e.len())
+            }
+            FetchOutcome::Diverging {
+                epoch: d,
+                end_offset,
+            } => {
+                format!("diverging: epoch {d} ends at {end_offset}")
+            }
+            FetchOutcome::NotLeader => format!("not the leader of epoch {epoch}"),
+        },
     }
 }

@@ -6,7 +6,7 @@ use crate::sim::types::Offset;
 use super::QuorumEpoch;
 
 /// What an entry holds.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum EntryData<R> {
     /// The first entry of a leader's epoch (Kafka's LeaderChangeMessage control record): the
     /// leader commits it before anything of an older epoch is exposed.
@@ -19,7 +19,7 @@ pub enum EntryData<R> {
 }
 
 /// One entry of the log.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Entry<R> {
     /// Its offset.
     pub offset: Offset,

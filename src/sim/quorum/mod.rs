@@ -27,7 +27,7 @@ pub type VoterId = u32;
 pub const FETCH_ENTRIES_MAX: usize = 64;
 
 /// Who is at the other end of a quorum message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum Peer {
     /// A controller of the quorum.
     Voter(VoterId),
@@ -67,7 +67,7 @@ impl QuorumTiming {
 }
 
 /// A Fetch answer's content.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum FetchOutcome<R> {
     /// Entries from the requested offset (maybe none).
     Entries(Vec<Entry<R>>),
@@ -84,7 +84,7 @@ pub enum FetchOutcome<R> {
 }
 
 /// The quorum's messages (Kafka's Vote, BeginQuorumEpoch and Fetch APIs).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum QuorumMessage<R> {
     /// A prospective voter (pre-vote) or a candidate asks for a vote in `epoch`.
     Vote {
@@ -172,7 +172,7 @@ pub enum QuorumTimer {
 }
 
 /// A voter's role in its epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum QuorumRole {
     /// Knows the epoch, knows no leader (at start, after a higher epoch, or backing off).
     Unattached,
@@ -286,6 +286,9 @@ struct LeaderState {
     epoch_start: Offset,
     voters: BTreeMap<VoterId, VoterProgress>,
     held: BTreeMap<Peer, HeldFetch>,
+    /// The high watermark each fetcher was last told: a fetcher that is behind is answered at
+    /// once rather than held.
+    told_hw: BTreeMap<Peer, Offset>,
 }
 
 /// One voter of the quorum.
@@ -311,6 +314,8 @@ pub struct QuorumNode<R> {
     role_generation: u64,
     /// Generation of the last held fetch.
     hold_generation: u64,
+    /// The leader of the formatted log, until the first start resumes it.
+    formatted_leader: Option<VoterId>,
     effects: Vec<QuorumEffect<R>>,
 }
 
@@ -336,8 +341,26 @@ impl<R: Clone> QuorumNode<R> {
             leader_heard_at: None,
             role_generation: 0,
             hold_generation: 0,
+            formatted_leader: None,
             effects: Vec::new(),
         }
+    }
+
+    /// Writes the log a formed quorum starts from: `leader`'s leader change in epoch 1, then
+    /// `records`, all committed. The first [`start`](Self::start) resumes that quorum at once
+    /// (the leader leads, the others follow it) instead of electing.
+    pub fn format(&mut self, leader: VoterId, records: Vec<R>) {
+        assert!(
+            !self.online && self.log.end_offset() == 0,
+            "only a new voter is formatted"
+        );
+        self.epoch = 1;
+        self.voted_for = Some(leader);
+        self.log.append(1, EntryData::LeaderChange { leader });
+        for r in records {
+            self.log.append(1, EntryData::Record(r));
+        }
+        self.formatted_leader = Some(leader);
     }
 
     // ----- getters -----
@@ -392,6 +415,12 @@ impl<R: Clone> QuorumNode<R> {
         self.high_watermark
     }
 
+    /// Whether it leads and its epoch's first entry is committed: only then does it know every
+    /// committed entry, so only then may the active controller act.
+    pub fn leader_ready(&self) -> bool {
+        matches!(&self.role, RoleState::Leader(ls) if self.high_watermark > ls.epoch_start)
+    }
+
     /// The voters' ids.
     pub fn voters(&self) -> &[VoterId] {
         &self.voters
@@ -411,11 +440,21 @@ impl<R: Clone> QuorumNode<R> {
 
     /// Starts (or restarts after a crash) with what it kept: epoch, vote and log. It knows no
     /// leader and waits a randomized election timeout before asking for pre-votes.
-    pub fn start(&mut self, _now: SimTime) {
+    pub fn start(&mut self, now: SimTime) {
         self.online = true;
         self.high_watermark = 0;
         self.known_leader = None;
         self.leader_heard_at = None;
+        if let Some(leader) = self.formatted_leader.take() {
+            self.high_watermark = self.log.end_offset();
+            if leader == self.id {
+                // The formatted epoch: its leader change is the log's first entry.
+                self.lead_from(0);
+            } else {
+                self.become_follower(Some(now), self.epoch, leader);
+            }
+            return;
+        }
         self.become_unattached(false);
         if self.voters.len() == 1 {
             self.become_candidate();
@@ -714,7 +753,11 @@ impl<R: Clone> QuorumNode<R> {
             }
         }
         let moved = self.update_leader_progress();
-        if offset < self.log.end_offset() || moved {
+        let RoleState::Leader(ls) = &self.role else {
+            return;
+        };
+        let behind = ls.told_hw.get(&from).copied().unwrap_or(0) < self.high_watermark;
+        if offset < self.log.end_offset() || moved || behind {
             self.answer_fetch(from, offset);
         } else {
             self.hold_generation += 1;
@@ -861,20 +904,7 @@ impl<R: Clone> QuorumNode<R> {
         let epoch_start = self
             .log
             .append(self.epoch, EntryData::LeaderChange { leader: self.id });
-        let voters = self
-            .others()
-            .into_iter()
-            .map(|v| (v, VoterProgress::default()))
-            .collect();
-        self.role = RoleState::Leader(LeaderState {
-            epoch_start,
-            voters,
-            held: BTreeMap::new(),
-        });
-        self.known_leader = Some(self.id);
-        self.event_role();
-        let after = self.timing.check_quorum_ms();
-        self.role_timer(after);
+        self.lead_from(epoch_start);
         for v in self.others() {
             self.send(
                 Peer::Voter(v),
@@ -888,6 +918,26 @@ impl<R: Clone> QuorumNode<R> {
             );
         }
         self.update_leader_progress();
+    }
+
+    /// Takes the leader's role for the epoch whose leader change is at `epoch_start`, with its
+    /// check-quorum deadline.
+    fn lead_from(&mut self, epoch_start: Offset) {
+        let voters = self
+            .others()
+            .into_iter()
+            .map(|v| (v, VoterProgress::default()))
+            .collect();
+        self.role = RoleState::Leader(LeaderState {
+            epoch_start,
+            voters,
+            held: BTreeMap::new(),
+            told_hw: BTreeMap::new(),
+        });
+        self.known_leader = Some(self.id);
+        self.event_role();
+        let after = self.timing.check_quorum_ms();
+        self.role_timer(after);
     }
 
     /// Follows `leader` in `epoch`; `heard_at` is when the leader itself spoke (none when another
@@ -951,6 +1001,10 @@ impl<R: Clone> QuorumNode<R> {
     }
 
     fn answer_fetch(&mut self, to: Peer, offset: Offset) {
+        let hw = self.high_watermark;
+        if let RoleState::Leader(ls) = &mut self.role {
+            ls.told_hw.insert(to, hw);
+        }
         let entries = self.log.read(offset, FETCH_ENTRIES_MAX);
         let answer = self.fetch_answer(Some(self.id), FetchOutcome::Entries(entries));
         self.send(to, answer);

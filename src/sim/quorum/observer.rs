@@ -4,7 +4,7 @@
 
 use crate::sim::types::{Offset, SimDuration, SimTime};
 
-use super::log::QuorumLog;
+use super::log::{EntryData, QuorumLog};
 use super::{
     FetchOutcome, Peer, QuorumEffect, QuorumEpoch, QuorumEvent, QuorumMessage, QuorumTimer, VoterId,
 };
@@ -31,6 +31,8 @@ pub struct QuorumObserver<R> {
     /// The voter its Fetch went to and the generation of its timer.
     in_flight: Option<(VoterId, u64)>,
     generation: u64,
+    /// The leader of the formatted log, until the first start.
+    formatted_leader: Option<VoterId>,
     effects: Vec<QuorumEffect<R>>,
 }
 
@@ -53,8 +55,25 @@ impl<R: Clone> QuorumObserver<R> {
             leader: None,
             in_flight: None,
             generation: 0,
+            formatted_leader: None,
             effects: Vec::new(),
         }
+    }
+
+    /// Holds the log a formed quorum starts from (see [`super::QuorumNode::format`]), all
+    /// committed; the first start fetches from `leader`.
+    pub fn format(&mut self, leader: VoterId, records: Vec<R>) {
+        assert!(
+            !self.online && self.log.end_offset() == 0,
+            "only a new observer is formatted"
+        );
+        self.epoch = 1;
+        self.log.append(1, EntryData::LeaderChange { leader });
+        for r in records {
+            self.log.append(1, EntryData::Record(r));
+        }
+        self.high_watermark = self.log.end_offset();
+        self.formatted_leader = Some(leader);
     }
 
     /// Its copy of the log.
@@ -83,17 +102,22 @@ impl<R: Clone> QuorumObserver<R> {
         std::mem::take(&mut self.effects)
     }
 
-    /// Starts fetching (a restarted broker keeps its log, as Kafka keeps its metadata log).
+    /// Starts fetching (a restarted broker keeps its log, as Kafka keeps its metadata log, but
+    /// learns the high watermark again).
     pub fn start(&mut self, _now: SimTime) {
         self.online = true;
-        self.leader = None;
+        self.leader = self.formatted_leader.take();
         self.high_watermark = self.high_watermark.min(self.log.end_offset());
-        self.fetch_from_next();
+        match self.leader {
+            Some(l) => self.fetch(l),
+            None => self.fetch_from_next(),
+        }
     }
 
-    /// Stops; its fetch and timers are void.
+    /// Stops; its fetch, timers and high watermark are void.
     pub fn crash(&mut self) {
         self.online = false;
+        self.high_watermark = 0;
         self.in_flight = None;
         self.generation += 1;
         self.effects.clear();
@@ -157,6 +181,18 @@ impl<R: Clone> QuorumObserver<R> {
         }
     }
 
+    /// The Fetch to `voter` was refused (its process is down): ask another voter after the
+    /// backoff.
+    pub fn handle_unreachable(&mut self, voter: VoterId) {
+        if !self.online || self.in_flight.map(|(v, _)| v) != Some(voter) {
+            return;
+        }
+        self.in_flight = None;
+        self.leader = None;
+        self.skip_past(voter);
+        self.retry_later(OBSERVER_RETRY_BACKOFF_MS);
+    }
+
     /// A timer fired: a Fetch went unanswered, or a retry is due.
     pub fn handle_timer(&mut self, _now: SimTime, timer: QuorumTimer) {
         let QuorumTimer::Role { generation } = timer else {
@@ -165,13 +201,21 @@ impl<R: Clone> QuorumObserver<R> {
         if !self.online || generation != self.generation {
             return;
         }
-        if self.in_flight.take().is_some() {
-            // No answer: that voter may be gone; ask another.
+        if let Some((silent, _)) = self.in_flight.take() {
+            // No answer: that voter may be gone; ask the next one after it.
             self.leader = None;
+            self.skip_past(silent);
         }
         match self.leader {
             Some(l) => self.fetch(l),
             None => self.fetch_from_next(),
+        }
+    }
+
+    /// The next voter asked without a known leader is the one after `voter`.
+    fn skip_past(&mut self, voter: VoterId) {
+        if let Some(i) = self.voters.iter().position(|v| *v == voter) {
+            self.next_voter = (i + 1) % self.voters.len();
         }
     }
 

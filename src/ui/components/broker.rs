@@ -196,7 +196,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
             <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
             <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
-                { p.lang.pick(format!("leader of {led} · LEO/HW per replica"), format!("leader de {led} · LEO/HW par réplique")) }
+                { p.lang.pick(format!("leader of {led} · metadata @{}", b.metadata_offset), format!("leader de {led} · métadonnées @{}", b.metadata_offset)) }
             </text>
             { rows }
             { cross(&r, !b.online) }

@@ -9,7 +9,7 @@ use super::broker::{broker_lines, cross, f, on_enter, partitions_of, BrokerBox, 
 use super::links::draw_links;
 use crate::services::{ServiceKind, WorldSnapshot};
 use crate::sim::NodeId;
-use crate::ui::describe::{message_class, phase, Names};
+use crate::ui::describe::{message_class, phase, role_name, Names};
 use crate::ui::geometry::{
     broker_width, cells_per_line, content_height, fade, layout, message_path, point_at, progress,
     Endpoint, Layout,
@@ -42,7 +42,12 @@ pub struct DiagramProps {
 /// Where a node is drawn.
 pub fn endpoint(snap: &WorldSnapshot, names: &Names, n: NodeId) -> Option<Endpoint> {
     match n {
-        NodeId::Controller => Some(Endpoint::Controller),
+        NodeId::Controller(c) => snap
+            .sim
+            .controllers
+            .iter()
+            .position(|x| x.id == c)
+            .map(Endpoint::Controller),
         NodeId::Broker(b) => snap
             .sim
             .brokers
@@ -69,7 +74,12 @@ pub fn diagram_layout(snap: &WorldSnapshot, lines: &[Vec<Line>]) -> Layout {
     for (s, svc) in snap.services.iter().enumerate().take(4) {
         instances[s] = svc.instances.len();
     }
-    layout(snap.sim.brokers.len(), content, &instances)
+    layout(
+        snap.sim.brokers.len(),
+        snap.sim.controllers.len(),
+        content,
+        &instances,
+    )
 }
 
 /// The physical view.
@@ -91,23 +101,39 @@ pub fn diagram(p: &DiagramProps) -> Html {
     // Wiring: controller to brokers, broker to broker where they replicate, services to brokers.
     let links = draw_links(snap, &p.names, &l, &p.selection, p.lang, &p.on_action);
 
-    let c = l.controller;
-    let ctrl = &snap.sim.controller;
-    let controller = html! {
-        <g id="controller" class={classes!("controller", (!ctrl.online).then_some("down"), ctrl.isolated.then_some("isolated"),
-                (p.selection == Selection::Controller).then_some("selected"))}
-            tabindex="0" role="button" aria-label={t.controller}
-            onkeydown={on_enter(&p.on_action, Selection::Controller)}
-            onclick={select(Selection::Controller)}>
-            <title>{ t.fail_controller_tip }</title>
-            <rect x={f(c.x)} y={f(c.y)} width={f(c.w)} height={f(c.h)} rx="8" />
-            <text class="title" x={f(c.x + c.w / 2.0)} y={f(c.y + 15.0)} text-anchor="middle">{ t.controller }</text>
-            <text class="sub" x={f(c.x + c.w / 2.0)} y={f(c.y + 29.0)} text-anchor="middle">
-                { if ctrl.online { format!("{} · metadata v{}", if ctrl.isolated { t.isolated } else { t.online }, ctrl.metadata_version) } else { t.down.to_string() } }
-            </text>
-            { cross(&c, !ctrl.online) }
-        </g>
-    };
+    let controllers: Html = snap
+        .sim
+        .controllers
+        .iter()
+        .zip(&l.controllers)
+        .map(|(ctrl, c)| {
+            let sel = Selection::Controller(ctrl.id);
+            let role = ctrl.role.map_or(t.down, |r| role_name(r, p.lang));
+            let title = format!("controller-{} · {role}", ctrl.id.0);
+            let offsets = format!("epoch {} · LEO {} · HW {}", ctrl.epoch, ctrl.metadata_end_offset, ctrl.metadata_high_watermark);
+            let vote = match (ctrl.active, ctrl.voted_for) {
+                (true, _) => p.lang.pick("active controller", "contrôleur actif").to_string(),
+                (false, Some(v)) => format!("{} controller-{}", p.lang.pick("voted for", "a voté pour"), v.0),
+                (false, None) => p.lang.pick("no vote in this epoch", "aucun vote à cette époque").to_string(),
+            };
+            html! {
+                <g id={format!("controller-{}", ctrl.id.0)} key={ctrl.id.0}
+                    class={classes!("controller", ctrl.role.map(|r| r.name()), ctrl.active.then_some("active"),
+                        (!ctrl.online).then_some("down"), ctrl.isolated.then_some("isolated"),
+                        (p.selection == sel).then_some("selected"))}
+                    tabindex="0" role="button" aria-label={title.clone()}
+                    onkeydown={on_enter(&p.on_action, sel.clone())}
+                    onclick={select(sel)}>
+                    <title>{ t.fail_controller_tip }</title>
+                    <rect x={f(c.x)} y={f(c.y)} width={f(c.w)} height={f(c.h)} rx="8" />
+                    <text class="title" x={f(c.x + c.w / 2.0)} y={f(c.y + 14.0)} text-anchor="middle">{ title }</text>
+                    <text class="sub" x={f(c.x + c.w / 2.0)} y={f(c.y + 28.0)} text-anchor="middle">{ offsets }</text>
+                    <text class="sub" x={f(c.x + c.w / 2.0)} y={f(c.y + 42.0)} text-anchor="middle">{ vote }</text>
+                    { cross(c, !ctrl.online) }
+                </g>
+            }
+        })
+        .collect();
 
     let brokers: Html = snap
         .sim
@@ -189,7 +215,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         <svg id="diagram" class="diagram" viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
             preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster">
             <g class="links">{ links }</g>
-            { controller }
+            { controllers }
             { brokers }
             { services }
             <g class="messages">{ dropped }{ messages }</g>

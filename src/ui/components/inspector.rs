@@ -8,8 +8,8 @@ use yew::prelude::*;
 use super::links::LinkInspector;
 use crate::services::{HopAction, OrderView, ServiceKind, WorldSnapshot};
 use crate::sim::snapshot::ReplicaRole;
-use crate::sim::{BrokerId, Command, MessageId, TopicPartition};
-use crate::ui::describe::{self, broker, euros, message_kind, Names};
+use crate::sim::{BrokerId, Command, ControllerId, MessageId, TopicPartition};
+use crate::ui::describe::{self, broker, euros, message_kind, role_name, Names};
 use crate::ui::geometry::format_clock;
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -55,7 +55,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
     };
     let body = match &p.selection {
         Selection::None => html! { <p class="muted">{ t.inspector_empty }</p> },
-        Selection::Controller => controller(p),
+        Selection::Controller(c) => controller(p, *c),
         Selection::Broker(b) => broker_panel(p, *b),
         Selection::Partition(tp) => partition(p, *tp),
         Selection::Record(tp, offset) => record(p, *tp, *offset),
@@ -83,24 +83,58 @@ fn kv(k: &str, v: impl Into<Html>) -> Html {
     html! { <tr><th>{ k.to_string() }</th><td>{ v.into() }</td></tr> }
 }
 
-fn controller(p: &InspectorProps) -> Html {
+fn controller(p: &InspectorProps, id: ControllerId) -> Html {
     let t = p.lang.t();
-    let c = &p.snap.sim.controller;
+    let lang = p.lang;
+    let Some(c) = p.snap.sim.controllers.iter().find(|c| c.id == id) else {
+        return html! { <p class="muted">{ "?" }</p> };
+    };
+    let named = Some(id);
+    let name =
+        |c: Option<ControllerId>| c.map_or("-".to_string(), |c| format!("controller-{}", c.0));
+    let records: Html = c
+        .recent_records
+        .iter()
+        .rev()
+        .map(|r| {
+            html! {
+                <li class={classes!((!r.committed).then_some("uncommitted"))}>
+                    <span class="offset">{ format!("@{} e{}", r.offset, r.epoch) }</span>
+                    { " " }<span class="kind">{ r.kind }</span>
+                    { " " }{ r.summary.clone() }
+                    if !r.committed { { " " }<em>{ lang.pick("(not committed)", "(non validé)") }</em> }
+                </li>
+            }
+        })
+        .collect();
     html! {
         <>
-            <h3>{ t.controller }</h3>
+            <h3>{ format!("controller-{}", id.0) }</h3>
             <table class="kv">
                 { kv(t.state, if !c.online { t.down } else if c.isolated { t.isolated } else { t.online }) }
-                { kv("metadata", format!("v{}", c.metadata_version)) }
+                { kv(lang.pick("quorum role", "rôle dans le quorum"), c.role.map_or(t.down, |r| role_name(r, lang))) }
+                { kv(lang.pick("active controller", "contrôleur actif"), if c.active { lang.pick("yes", "oui") } else { lang.pick("no", "non") }) }
+                { kv(lang.pick("epoch", "époque"), c.epoch.to_string()) }
+                { kv(lang.pick("voted for", "vote"), name(c.voted_for)) }
+                { kv(lang.pick("leader it knows", "leader connu"), name(c.leader)) }
+                { kv(lang.pick("metadata log end (LEO)", "fin du journal (LEO)"), c.metadata_end_offset.to_string()) }
+                { kv(lang.pick("committed (HW)", "validé (HW)"), c.metadata_high_watermark.to_string()) }
             </table>
-            <p class="hint">{ p.lang.pick(
-                "The controller watches broker heartbeats, fences a broker that misses its session timeout and elects a new leader from the ISR.",
-                "Le contrôleur surveille les heartbeats des brokers, écarte celui qui dépasse son délai de session et élit un nouveau leader dans l'ISR.") }</p>
+            <p class="hint">{ lang.pick(
+                "The controllers replicate the __cluster_metadata log with Raft (KRaft). The active controller, the quorum's leader, watches broker heartbeats, fences a broker that misses its session timeout and elects partition leaders from the ISR, each decision a record that counts once a majority has it.",
+                "Les contrôleurs répliquent le journal __cluster_metadata avec Raft (KRaft). Le contrôleur actif, leader du quorum, surveille les heartbeats des brokers, écarte celui qui dépasse son délai de session et élit les leaders dans l'ISR ; chaque décision est un enregistrement qui ne compte qu'une fois détenu par une majorité.") }</p>
+            <h4>{ lang.pick("Latest metadata records", "Derniers enregistrements de métadonnées") }</h4>
+            <ul id="controller-records" class="records">{ records }</ul>
             <div class="actions">
                 if c.online {
-                    { button("controller-fail".into(), t.fail_controller, t.fail_controller_tip, "danger", &p.on_action, Action::Command(Command::FailController)) }
+                    { button("controller-fail".into(), t.fail_controller, t.fail_controller_tip, "danger", &p.on_action, Action::Command(Command::FailController { controller: named })) }
                 } else {
-                    { button("controller-restore".into(), t.restore_controller, t.restore_controller_tip, "primary", &p.on_action, Action::Command(Command::RestoreController)) }
+                    { button("controller-restore".into(), t.restore_controller, t.restore_controller_tip, "primary", &p.on_action, Action::Command(Command::RestoreController { controller: named })) }
+                }
+                if c.isolated {
+                    { button("controller-heal".into(), lang.pick("Heal links", "Rétablir les liens"), lang.pick("Restore every link of this controller", "Rétablir tous les liens de ce contrôleur"), "primary", &p.on_action, Action::Command(Command::HealController { controller: named })) }
+                } else {
+                    { button("controller-isolate".into(), lang.pick("Isolate", "Isoler"), lang.pick("Cut every link of this controller (to the other controllers and to the brokers)", "Couper tous les liens de ce contrôleur (vers les autres contrôleurs et les brokers)"), "", &p.on_action, Action::Command(Command::IsolateController { controller: named })) }
                 }
                 { button("heal-network".into(), t.heal_network, t.heal_network_tip, "", &p.on_action, Action::Command(Command::HealNetwork)) }
             </div>
@@ -128,6 +162,7 @@ fn broker_panel(p: &InspectorProps, id: BrokerId) -> Html {
                 { kv(t.state, if !b.online { t.down } else if b.isolated { t.isolated } else if b.fenced { t.fenced } else { t.online }) }
                 { kv(t.leader, if led.is_empty() { "-".to_string() } else { led.join(", ") }) }
                 { kv(t.coordinates, if b.coordinates.is_empty() { "-".to_string() } else { b.coordinates.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ") }) }
+                { kv(p.lang.pick("metadata applied", "métadonnées appliquées"), p.lang.pick(format!("up to offset {}", b.metadata_offset), format!("jusqu'à l'offset {}", b.metadata_offset))) }
             </table>
             <div class="actions">
                 if b.online {

@@ -15,6 +15,7 @@ pub fn legend(p: &LegendProps) -> Html {
         K::ConsumerFetch,
         K::Response,
         K::Controller,
+        K::Quorum,
         K::Group,
     ];
     html! {
@@ -40,6 +41,7 @@ fn legend_label(k: crate::sim::MessageKind, lang: Lang) -> &'static str {
         K::ConsumerFetch => lang.pick("consumer fetch", "lecture"),
         K::Response => lang.pick("response", "réponse"),
         K::Controller | K::Metadata => lang.pick("controller", "contrôleur"),
+        K::Quorum => lang.pick("quorum", "quorum"),
         K::Group | K::Commit => lang.pick("group/commit", "groupe"),
     }
 }

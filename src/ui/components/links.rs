@@ -139,20 +139,43 @@ struct Drawn {
 fn drawn(snap: &WorldSnapshot, names: &Names, l: &Layout, lang: Lang) -> Vec<Drawn> {
     let brokers = &snap.sim.brokers;
     let mut out = Vec::new();
-    let ctrl_isolated = snap.sim.controller.isolated;
-    for (i, b) in brokers.iter().enumerate() {
-        let (c, n) = (NodeId::Controller, NodeId::Broker(b.id));
-        let isolated = b.isolated || ctrl_isolated;
-        out.push(Drawn {
-            path: link_path(l, Endpoint::Controller, Endpoint::Broker(i)),
-            look: if isolated {
-                Some("cut")
-            } else {
-                look(fault(snap, &[c], &[n]), fault(snap, &[n], &[c]))
-            },
-            sel: Selection::Link(c, n),
-            label: format!("{} – {}", names.node(c, lang), names.node(n, lang)),
-        });
+    let controllers = &snap.sim.controllers;
+    // The quorum: every pair of controllers votes and replicates the metadata log.
+    for (i, x) in controllers.iter().enumerate() {
+        for (j, y) in controllers.iter().enumerate().skip(i + 1) {
+            let (a, b) = (NodeId::Controller(x.id), NodeId::Controller(y.id));
+            out.push(Drawn {
+                path: link_path(l, Endpoint::Controller(i), Endpoint::Controller(j)),
+                look: if x.isolated || y.isolated {
+                    Some("cut")
+                } else {
+                    look(fault(snap, &[a], &[b]), fault(snap, &[b], &[a]))
+                },
+                sel: Selection::Link(a, b),
+                label: format!("{} – {}", names.node(a, lang), names.node(b, lang)),
+            });
+        }
+    }
+    // Brokers talk to the active controller (heartbeats, ISR changes, metadata fetches); a
+    // link to another controller is drawn while it has a fault.
+    for (ci, ctrl) in controllers.iter().enumerate() {
+        for (i, b) in brokers.iter().enumerate() {
+            let (c, n) = (NodeId::Controller(ctrl.id), NodeId::Broker(b.id));
+            let faults = look(fault(snap, &[c], &[n]), fault(snap, &[n], &[c]));
+            if !ctrl.active && faults.is_none() {
+                continue;
+            }
+            out.push(Drawn {
+                path: link_path(l, Endpoint::Controller(ci), Endpoint::Broker(i)),
+                look: if b.isolated || ctrl.isolated {
+                    Some("cut")
+                } else {
+                    faults
+                },
+                sel: Selection::Link(c, n),
+                label: format!("{} – {}", names.node(c, lang), names.node(n, lang)),
+            });
+        }
     }
     let position = |id: BrokerId| brokers.iter().position(|b| b.id == id);
     let mut pairs = std::collections::BTreeSet::new();
@@ -303,9 +326,13 @@ fn describe_fault(fl: LinkFault, lang: Lang) -> String {
 /// What travels on a link, for the inspector's first line.
 fn purpose(sel: &Selection, lang: Lang) -> &'static str {
     match sel {
-        Selection::Link(NodeId::Controller, _) | Selection::Link(_, NodeId::Controller) => lang.pick(
-            "Broker heartbeats and metadata (leaders, ISR, epochs). Cut it and the controller fences the broker after its session timeout; cut one way to see who notices what.",
-            "Heartbeats des brokers et métadonnées (leaders, ISR, epochs). Coupé, le contrôleur isole le broker après son délai de session ; coupé dans un seul sens, on voit qui remarque quoi.",
+        Selection::Link(NodeId::Controller(_), NodeId::Controller(_)) => lang.pick(
+            "The quorum: votes, BeginQuorumEpoch and the followers' fetches of the metadata log. Cut a controller from the others and, if it led, a majority elects a new leader once the fetch timeout passes.",
+            "Le quorum : votes, BeginQuorumEpoch et lectures du journal des métadonnées par les suiveurs. Coupé des autres, un contrôleur qui menait est remplacé par une majorité une fois le délai de fetch passé.",
+        ),
+        Selection::Link(NodeId::Controller(_), _) | Selection::Link(_, NodeId::Controller(_)) => lang.pick(
+            "Broker heartbeats, ISR changes and the broker's fetches of the metadata log. Cut it and the active controller fences the broker after its session timeout; cut one way to see who notices what.",
+            "Heartbeats du broker, changements d'ISR et lectures du journal des métadonnées. Coupé, le contrôleur actif isole le broker après son délai de session ; coupé dans un seul sens, on voit qui remarque quoi.",
         ),
         Selection::Link(..) => lang.pick(
             "Replication: followers fetch from their leaders here. Cut it and a follower leaves the ISR by lag (replica.lag.time.max.ms), without being fenced.",

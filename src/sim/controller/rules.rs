@@ -1,0 +1,277 @@
+//! What the active controller decides, each decision a metadata record: registration and
+//! fencing from heartbeats, leader election, ISR changes (AlterPartition, KIP-497 and KIP-841)
+//! and preferred-leader rebalancing; and the events a committed record reports.
+
+use std::collections::BTreeMap;
+
+use super::metadata::{MetadataImage, MetadataRecord};
+use super::Controller;
+use crate::sim::events::EventKind;
+use crate::sim::network::{ErrorCode, PartitionState, Payload};
+use crate::sim::node::Context;
+use crate::sim::types::{BrokerId, LeaderEpoch, NodeId, Offset, SimTime, TopicPartition};
+
+/// The events a record reports once committed, read against the image before it.
+pub(super) fn events_of(before: &MetadataImage, record: &MetadataRecord) -> Vec<EventKind> {
+    match record {
+        MetadataRecord::RegisterBroker { broker, .. } => {
+            vec![EventKind::BrokerRegistered { broker: *broker }]
+        }
+        MetadataRecord::FenceBroker { broker } => vec![EventKind::BrokerFenced { broker: *broker }],
+        MetadataRecord::UnfenceBroker { broker } => {
+            vec![EventKind::BrokerUnfenced { broker: *broker }]
+        }
+        MetadataRecord::Topic { .. } | MetadataRecord::Partition(_) => Vec::new(),
+        MetadataRecord::PartitionChange {
+            state,
+            reason,
+            unclean,
+        } => {
+            let Some(old) = before.partition(state.tp) else {
+                return Vec::new();
+            };
+            let mut events = Vec::new();
+            if state.isr != old.isr {
+                events.push(EventKind::IsrChanged {
+                    tp: state.tp,
+                    isr: state.isr.clone(),
+                    previous: old.isr.clone(),
+                });
+            }
+            if state.leader != old.leader {
+                events.push(EventKind::LeaderChanged {
+                    tp: state.tp,
+                    leader: state.leader,
+                    previous: old.leader,
+                    leader_epoch: state.leader_epoch,
+                    unclean: *unclean,
+                    reason,
+                });
+            }
+            events
+        }
+    }
+}
+
+impl Controller {
+    fn image(&self) -> Option<&MetadataImage> {
+        self.active.as_ref().map(|a| &a.image)
+    }
+
+    /// A broker's heartbeat: the first of a new incarnation registers it (fenced; a restart
+    /// before its session expired also fences what it led); once it has applied the log past
+    /// its registration it is unfenced. The answer says whether it is fenced, once committed.
+    pub(super) fn heartbeat(
+        &mut self,
+        now: SimTime,
+        b: BrokerId,
+        incarnation: u32,
+        metadata_offset: Offset,
+        ctx: &Context,
+    ) {
+        let Some(active) = self.active.as_mut() else {
+            return; // Kafka answers NOT_CONTROLLER; the broker finds the leader through the quorum
+        };
+        active.heartbeats.insert(b, now);
+        let registration = active.image.broker(b).copied();
+        match registration {
+            Some(r) if r.incarnation == incarnation => {
+                if r.fenced && metadata_offset > r.registered_at {
+                    self.unfence(b, ctx);
+                }
+            }
+            _ => {
+                if registration.is_some_and(|r| !r.fenced) {
+                    // It restarted before its session expired: its leaderships are stale.
+                    self.fence(b, "broker restarted", ctx);
+                }
+                self.propose(MetadataRecord::RegisterBroker {
+                    broker: b,
+                    incarnation,
+                    fenced: true,
+                });
+            }
+        }
+        let fenced = self.image().is_none_or(|i| i.broker_fenced(b));
+        self.reply_when_committed(
+            NodeId::Broker(b),
+            Payload::BrokerHeartbeatResponse { fenced },
+        );
+    }
+
+    /// Fences the first broker whose session expired (like Kafka, one per check).
+    pub(super) fn fence_one_expired(&mut self, now: SimTime, ctx: &Context) {
+        let Some(active) = self.active.as_ref() else {
+            return;
+        };
+        let timeout = ctx.config.cluster.broker_session_timeout_ms;
+        let stale = active
+            .image
+            .brokers()
+            .find(|(b, r)| {
+                !r.fenced
+                    && now.saturating_sub(active.heartbeats.get(b).copied().unwrap_or(0)) > timeout
+            })
+            .map(|(b, _)| *b);
+        if let Some(b) = stale {
+            self.fence(b, "session timeout", ctx);
+        }
+    }
+
+    /// Fences `b`: it leaves every ISR it was in (unless it is the last member) and loses its
+    /// leaderships to the first live ISR replica.
+    fn fence(&mut self, b: BrokerId, reason: &'static str, ctx: &Context) {
+        self.propose(MetadataRecord::FenceBroker { broker: b });
+        let Some(image) = self.image() else { return };
+        let affected: Vec<PartitionState> = image
+            .partitions()
+            .map(|(_, p)| p)
+            .filter(|p| p.isr.contains(&b) || p.leader == Some(b))
+            .cloned()
+            .collect();
+        for mut state in affected {
+            if state.isr.len() > 1 {
+                state.isr.retain(|r| *r != b);
+            }
+            self.elect(state, reason, ctx);
+        }
+    }
+
+    fn unfence(&mut self, b: BrokerId, ctx: &Context) {
+        self.propose(MetadataRecord::UnfenceBroker { broker: b });
+        let Some(image) = self.image() else { return };
+        let offline: Vec<PartitionState> = image
+            .partitions()
+            .map(|(_, p)| p)
+            .filter(|p| p.leader.is_none() && p.replicas.contains(&b))
+            .cloned()
+            .collect();
+        for state in offline {
+            self.elect(state, "broker returned", ctx);
+        }
+    }
+
+    /// Keeps the leader if it is still valid, otherwise picks the first live ISR replica in
+    /// assignment order, or (unclean election) the first live replica; appends the change.
+    fn elect(&mut self, mut state: PartitionState, reason: &'static str, ctx: &Context) {
+        let Some(image) = self.image() else { return };
+        let valid = |b: BrokerId, isr: &[BrokerId]| image.broker_eligible(b) && isr.contains(&b);
+        let mut unclean = false;
+        let keep = state.leader.is_some_and(|l| valid(l, &state.isr));
+        if !keep {
+            let clean = state
+                .replicas
+                .iter()
+                .copied()
+                .find(|r| valid(*r, &state.isr));
+            state.leader = match clean {
+                Some(l) => Some(l),
+                None if ctx.config.cluster.unclean_leader_election_enable => {
+                    let pick = state
+                        .replicas
+                        .iter()
+                        .copied()
+                        .find(|r| image.broker_eligible(*r));
+                    if let Some(l) = pick {
+                        unclean = true;
+                        state.isr = vec![l];
+                    }
+                    pick
+                }
+                None => None,
+            };
+        }
+        self.change_partition(state, unclean, reason);
+    }
+
+    /// Appends a partition's new state if it differs: the leader epoch grows on a leader
+    /// change, the partition epoch on any change. Returns the state it has now.
+    fn change_partition(
+        &mut self,
+        mut state: PartitionState,
+        unclean: bool,
+        reason: &'static str,
+    ) -> Option<PartitionState> {
+        let old = self.image()?.partition(state.tp)?.clone();
+        let leader_changed = state.leader != old.leader;
+        if !leader_changed && state.isr == old.isr {
+            return Some(old);
+        }
+        if leader_changed {
+            state.leader_epoch = old.leader_epoch + 1;
+        }
+        state.partition_epoch = old.partition_epoch + 1;
+        debug_assert!(state.leader_epoch >= old.leader_epoch, "epochs only grow");
+        self.propose(MetadataRecord::PartitionChange {
+            state: state.clone(),
+            reason,
+            unclean,
+        });
+        Some(state)
+    }
+
+    pub(super) fn alter_partition(
+        &mut self,
+        from: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        mut new_isr: Vec<BrokerId>,
+    ) -> Result<PartitionState, ErrorCode> {
+        let image = self.image().ok_or(ErrorCode::NotLeaderOrFollower)?;
+        let Some(old) = image.partition(tp).cloned() else {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        };
+        if old.leader != Some(from) || old.leader_epoch != leader_epoch {
+            return Err(ErrorCode::FencedLeaderEpoch);
+        }
+        if old.partition_epoch != partition_epoch {
+            return Err(ErrorCode::InvalidUpdateVersion);
+        }
+        // KIP-841: a fenced broker may not join the ISR.
+        let joining_fenced = new_isr
+            .iter()
+            .any(|r| !old.isr.contains(r) && !image.broker_eligible(*r));
+        if joining_fenced || new_isr.is_empty() || !new_isr.contains(&from) {
+            return Err(ErrorCode::InvalidUpdateVersion);
+        }
+        new_isr.sort_by_key(|r| old.replicas.iter().position(|x| x == r));
+        let mut state = old;
+        state.isr = new_isr;
+        self.change_partition(state, false, "AlterPartition")
+            .ok_or(ErrorCode::NotLeaderOrFollower)
+    }
+
+    /// Moves leadership back to preferred replicas on brokers whose imbalance is above
+    /// `leader.imbalance.per.broker.percentage`.
+    pub(super) fn rebalance_preferred_leaders(&mut self, ctx: &Context) {
+        let Some(image) = self.image() else { return };
+        let threshold = ctx.config.cluster.leader_imbalance_per_broker_percentage as u64;
+        let mut preferred: BTreeMap<BrokerId, (u64, u64)> = BTreeMap::new();
+        for (_, p) in image.partitions() {
+            let e = preferred.entry(p.replicas[0]).or_default();
+            e.0 += 1;
+            if p.leader != Some(p.replicas[0]) {
+                e.1 += 1;
+            }
+        }
+        let moves: Vec<PartitionState> = preferred
+            .iter()
+            .filter(|(b, (total, off))| {
+                *total > 0 && off * 100 > threshold * total && image.broker_eligible(**b)
+            })
+            .flat_map(|(b, _)| {
+                image
+                    .partitions()
+                    .map(|(_, p)| p)
+                    .filter(move |p| p.replicas[0] == *b && p.leader != Some(*b))
+                    .filter(move |p| p.isr.contains(b))
+            })
+            .cloned()
+            .collect();
+        for mut state in moves {
+            state.leader = Some(state.replicas[0]);
+            self.change_partition(state, false, "preferred leader");
+        }
+    }
+}
