@@ -156,6 +156,20 @@ fn link_commands_refuse_unknown_nodes_a_node_with_itself_and_bad_values() {
     assert_eq!(sim.link_faults().count(), 0, "nothing changed");
 }
 
+/// Whether `m` crosses the link between broker 3 and controller-1, either way.
+fn between_broker_3_and_controller_1(m: &kafka_sandbox::sim::network::Message) -> bool {
+    matches!(
+        (m.from, m.to),
+        (
+            NodeId::Broker(BrokerId(3)),
+            NodeId::Controller(ControllerId(1))
+        ) | (
+            NodeId::Controller(ControllerId(1)),
+            NodeId::Broker(BrokerId(3))
+        )
+    )
+}
+
 #[test]
 fn a_slow_link_delays_every_message_and_a_lossy_one_loses_its_share() {
     let (mut sim, _) = cluster(1, 3, 1, 8);
@@ -171,16 +185,7 @@ fn a_slow_link_delays_every_message_and_a_lossy_one_loses_its_share() {
     let mut seen = 0;
     while sim.now() < 8000 {
         for m in sim.in_flight() {
-            let slow = matches!(
-                (m.from, m.to),
-                (
-                    NodeId::Broker(BrokerId(3)),
-                    NodeId::Controller(ControllerId(1))
-                ) | (
-                    NodeId::Controller(ControllerId(1)),
-                    NodeId::Broker(BrokerId(3))
-                )
-            );
+            let slow = between_broker_3_and_controller_1(m);
             let took = m.deliver_at - m.sent_at;
             if slow && m.sent_at >= 3000 {
                 seen += 1;
@@ -207,22 +212,14 @@ fn a_slow_link_delays_every_message_and_a_lossy_one_loses_its_share() {
     let _ = events(&mut sim);
     let mut lost = 0;
     let mut sent = std::collections::BTreeSet::new();
-    let on_link = |m: &kafka_sandbox::sim::network::Message| {
-        matches!(
-            (m.from, m.to),
-            (
-                NodeId::Broker(BrokerId(3)),
-                NodeId::Controller(ControllerId(1))
-            ) | (
-                NodeId::Controller(ControllerId(1)),
-                NodeId::Broker(BrokerId(3))
-            )
-        )
-    };
     let until = sim.now() + 200_000;
     while sim.now() < until {
         sim.step();
-        sent.extend(sim.in_flight().filter(|m| on_link(m)).map(|m| m.id));
+        sent.extend(
+            sim.in_flight()
+                .filter(|m| between_broker_3_and_controller_1(m))
+                .map(|m| m.id),
+        );
         for e in events(&mut sim) {
             if let EventKind::MessageDropped { from, reason, .. } = e.kind {
                 assert_eq!(reason, DropReason::LinkLossy);
