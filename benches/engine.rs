@@ -28,8 +28,14 @@ mod native {
     }
 
     fn run_at(minutes: u64, seed: u64, orders_per_s: f64) -> (World, u64) {
+        run_following(minutes, seed, orders_per_s, false)
+    }
+
+    /// `follow`: the world follows orders for the sequence view, as the page does live.
+    fn run_following(minutes: u64, seed: u64, orders_per_s: f64, follow: bool) -> (World, u64) {
         let mut w =
             World::new(WorldConfig::default_for(TimingPreset::Kafka), seed).expect("default world");
+        w.follow_orders(follow);
         w.set_order_rate(orders_per_s);
         // One second at a time: a single call is bounded in the work it does.
         for second in 1..=minutes * 60 {
@@ -86,6 +92,23 @@ mod native {
         println!(
             "native fast-forward at 100 records/s: {records_fast_forward:.3} s (median of {runs})"
         );
+        // The page follows orders (the sequence view's record tap) while it runs live.
+        let mut following_secs = Vec::new();
+        for seed in 0..runs {
+            let (_, s) = timed(|| run_following(minutes, seed, 20.0, true));
+            following_secs.push(s);
+        }
+        let following = median(following_secs);
+        let mut plain_secs = Vec::new();
+        for seed in 0..runs {
+            let (_, s) = timed(|| run_following(minutes, seed, 20.0, false));
+            plain_secs.push(s);
+        }
+        let plain = median(plain_secs);
+        println!(
+            "native fast-forward at 20 orders/s: {plain:.3} s, following orders {following:.3} s ({:.2}x, median of {runs})",
+            following / plain
+        );
         let (w1, _) = run(1, 99);
         let rss_1min = rss_kib("VmRSS:").unwrap_or(0);
         drop(w1);
@@ -104,6 +127,11 @@ mod native {
             (
                 "native_fast_forward_100_records_s",
                 format!("{records_fast_forward:.3}"),
+            ),
+            ("native_fast_forward_20_orders_s", format!("{plain:.3}")),
+            (
+                "native_fast_forward_20_orders_following_s",
+                format!("{following:.3}"),
             ),
             ("native_rss_1min_kib", rss_1min.to_string()),
             ("native_rss_long_kib", rss_long.to_string()),

@@ -638,3 +638,259 @@ async fn the_logical_view_says_what_each_service_reads_and_writes() {
     assert!(writes.contains("payment.failed"), "{writes}");
     unmount(app).await;
 }
+
+/// The sequence view's steps of a kind (`produce`, `deliver`...).
+fn seq_steps(kind: &str) -> Vec<web_sys::Element> {
+    query_all(&format!("#sequence g.seq-step[data-kind='{kind}']"))
+}
+
+fn classes(el: &web_sys::Element) -> String {
+    el.get_attribute("class").unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn the_sequence_view_draws_the_latest_orders_messages_numbered_with_the_seeds_steps() {
+    let app = mount(true).await;
+    click("view-sequence").await;
+    assert!(
+        text("sequence").contains("No order to follow yet"),
+        "an empty view says what to do"
+    );
+    advance(3_000).await;
+    click("create-order").await;
+    advance(500).await;
+    // Growing live: the order is placed and its produce is on its way or answered.
+    assert_eq!(
+        by_id("sequence").get_attribute("data-order").as_deref(),
+        Some("1")
+    );
+    assert_eq!(seq_steps("placed").len(), 1);
+    assert_eq!(seq_steps("produce").len(), 1);
+    assert!(seq_steps("email").is_empty(), "nothing sent yet");
+    advance(30_000).await;
+    // Each record produced once to its leader, two followers replicate it, one acknowledgement.
+    assert_eq!(seq_steps("produce").len(), 3);
+    assert_eq!(seq_steps("replicate").len(), 6);
+    assert_eq!(seq_steps("acknowledge").len(), 3);
+    // order.created to payment and email, payment.successful to shipping and email,
+    // delivery.shipped to email: five deliveries, five processings, five commits.
+    assert_eq!(seq_steps("deliver").len(), 5);
+    assert_eq!(seq_steps("process").len(), 5);
+    assert_eq!(seq_steps("commit").len(), 5);
+    assert_eq!(seq_steps("email").len(), 3);
+    for (kind, stage, from, to) in [
+        ("placed", "1", "customer", "order_service"),
+        ("email", "4", "email_service", "customer"),
+    ] {
+        let s = &seq_steps(kind)[0];
+        assert_eq!(s.get_attribute("data-stage").as_deref(), Some(stage));
+        assert_eq!(s.get_attribute("data-from").as_deref(), Some(from));
+        assert_eq!(s.get_attribute("data-to").as_deref(), Some(to));
+    }
+    // Produce goes to the leader the physical view draws for that partition.
+    for s in seq_steps("produce") {
+        let to = s.get_attribute("data-to").unwrap();
+        let tp = s.get_attribute("data-tp").unwrap();
+        click("view-physical").await;
+        assert_eq!(
+            leader_of(&tp).map(|b| format!("broker-{b}")),
+            Some(to.clone()),
+            "{tp}"
+        );
+        click("view-sequence").await;
+    }
+    let stages: Vec<String> = query_all("#sequence g.seq-step")
+        .iter()
+        .filter_map(|g| g.get_attribute("data-stage"))
+        .collect();
+    for n in ["1", "2", "3", "4"] {
+        assert!(stages.iter().any(|s| s == n), "step {n} in {stages:?}");
+    }
+    for line in [
+        "customer",
+        "order_service",
+        "payment_service",
+        "shipping_service",
+        "email_service",
+    ] {
+        assert!(exists(&format!("lifeline-{line}")), "{line}");
+    }
+    // Followers are folded into their leader until unfolded.
+    let folded = query_all("#sequence g.lifeline.broker").len();
+    click("sequence-followers").await;
+    let targets: Vec<String> = seq_steps("replicate")
+        .iter()
+        .filter_map(|s| s.get_attribute("data-to"))
+        .collect();
+    for t in &targets {
+        assert!(exists(&format!("lifeline-{t}")), "{t} unfolded");
+    }
+    assert!(query_all("#sequence g.lifeline.broker").len() >= folded);
+    // Clicking an arrow inspects it.
+    let produce = seq_steps("produce")[0].clone();
+    click_element(&produce).await;
+    let inspected = text("inspected-step");
+    assert!(
+        inspected.starts_with("Produce order.created-"),
+        "{inspected}"
+    );
+    assert!(text("inspector").contains("Step 1: order created"));
+    assert!(classes(&seq_steps("produce")[0]).contains("selected"));
+    click("step-back").await;
+    assert!(exists("order-timeline"), "back to the order");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_selected_order_stands_out_in_the_physical_view_with_its_records_messages_and_instance() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    click("create-order").await;
+    click("create-order").await;
+    click_element(&by_id("order-1")).await;
+    assert!(class_of("diagram").contains("following"));
+    // Its messages in flight and the instance processing it are marked while they happen.
+    let (mut saw_message, mut saw_instance) = (false, false);
+    for _ in 0..400 {
+        advance(25).await;
+        saw_message |= !query_all("#diagram g.msg.focus").is_empty();
+        saw_instance |= !query_all("#diagram g.instance.handling[data-handling='1']").is_empty();
+        if saw_message && saw_instance {
+            break;
+        }
+    }
+    assert!(saw_message, "a message carrying the order is marked");
+    assert!(saw_instance, "the instance handling the order is marked");
+    advance(30_000).await;
+    // Its three records, on every replica (RF 3), at the offset the inspector names.
+    let rows = query_all("#diagram g.replica.focus");
+    assert_eq!(rows.len(), 9, "3 records x 3 replicas");
+    let timeline = text("order-timeline");
+    for row in &rows {
+        let tp = row.get_attribute("data-tp").unwrap();
+        let offset = row.get_attribute("data-focus-offsets").unwrap();
+        assert!(
+            timeline.contains(&format!("{tp}@{offset}")),
+            "{tp}@{offset} in {timeline}"
+        );
+        assert_eq!(
+            row.get_attribute("data-focus-held").as_deref(),
+            Some("true")
+        );
+        assert!(row.query_selector(".record-mark.held").unwrap().is_some());
+    }
+    // Order 2's rows are not marked unless they share a partition with order 1.
+    assert!(query_all("#diagram g.replica:not(.focus)").len() > 9);
+    dispatch(Action::Select(kafka_sandbox::ui::state::Selection::None)).await;
+    assert!(
+        !class_of("diagram").contains("following"),
+        "nothing followed any more"
+    );
+    assert!(query_all("#diagram g.replica.focus").is_empty());
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_sequence_view_shows_a_broker_failover_as_lost_produces_retried_to_the_new_leader() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    click_element(&by_id("broker-1")).await;
+    click("broker-1-fail").await;
+    for _ in 0..6 {
+        click("create-order").await;
+    }
+    advance(40_000).await;
+    click("view-sequence").await;
+    let mut found = false;
+    for id in 1..=6 {
+        click_element(&by_id(&format!("order-{id}"))).await;
+        let lost: Vec<_> = seq_steps("produce")
+            .into_iter()
+            .filter(|s| classes(s).contains("lost"))
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        found = true;
+        assert_eq!(
+            lost[0].get_attribute("data-to").as_deref(),
+            Some("broker-1")
+        );
+        let t = lost[0].text_content().unwrap();
+        assert!(t.contains("receiver down"), "{t}");
+        // Retried until the controller named a new leader, which acknowledged it.
+        let last = seq_steps("produce").pop().unwrap();
+        assert_ne!(last.get_attribute("data-to").as_deref(), Some("broker-1"));
+        assert!(
+            last.text_content().unwrap().contains("retry"),
+            "the last one is a retry"
+        );
+        assert!(seq_steps("acknowledge")
+            .iter()
+            .any(|a| a.get_attribute("data-from") == last.get_attribute("data-to")));
+        assert_eq!(seq_steps("email").len(), 3, "the order still completes");
+        break;
+    }
+    assert!(found, "an order was sent to the failed broker");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_sequence_view_shows_a_redelivery_recognised_as_a_duplicate_in_english_and_french() {
+    use kafka_sandbox::scenario::action::Action as ScenarioAction;
+    use kafka_sandbox::services::ServiceKind;
+    let app = mount(true).await;
+    advance(3_000).await;
+    dispatch(Action::Scenario(
+        ScenarioAction::CrashServiceAfterNextRecord {
+            service: ServiceKind::PaymentService,
+            instance: None,
+        },
+    ))
+    .await;
+    click("create-order").await;
+    advance(10_000).await;
+    click_element(&by_id("service-payment_service")).await;
+    click("payment_service-0-restart").await;
+    advance(60_000).await;
+    click_element(&by_id("order-1")).await;
+    click("order-follow").await;
+    assert!(class_of("view-sequence").contains("on"));
+    let to_payment: Vec<_> = seq_steps("deliver")
+        .into_iter()
+        .filter(|s| s.get_attribute("data-to").as_deref() == Some("payment_service"))
+        .collect();
+    assert_eq!(to_payment.len(), 2, "delivered, then delivered again");
+    let stopped = seq_steps("uncommitted");
+    assert_eq!(stopped.len(), 1, "the crash before the commit is a step");
+    assert!(stopped[0]
+        .text_content()
+        .unwrap()
+        .contains("stopped before committing"));
+    assert!(!classes(&to_payment[0]).contains("fault"));
+    assert!(classes(&to_payment[1]).contains("fault"));
+    assert!(to_payment[1]
+        .text_content()
+        .unwrap()
+        .contains("redelivery 1"));
+    let duplicate = seq_steps("process")
+        .into_iter()
+        .find(|s| classes(s).contains("fault"))
+        .expect("the second processing is marked");
+    assert!(duplicate
+        .text_content()
+        .unwrap()
+        .contains("duplicate ignored"));
+    assert_eq!(
+        duplicate.get_attribute("data-from").as_deref(),
+        Some("payment_service")
+    );
+    click("lang-toggle").await;
+    let fr = text("sequence");
+    assert!(fr.contains("Étape 2 : paiement"), "{fr}");
+    assert!(fr.contains("doublon ignoré"), "{fr}");
+    assert!(fr.contains("relivre"), "{fr}");
+    assert!(fr.contains("arrêté avant de valider"), "{fr}");
+    click("lang-toggle").await;
+    unmount(app).await;
+}

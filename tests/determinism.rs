@@ -15,8 +15,14 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 const GOLDEN_TRACE_HASH: u64 = 0x59d1_3304_899b_3cb6;
 
 fn chaotic_run(seed: u64) -> u64 {
+    chaotic_run_tapped(seed, false)
+}
+
+/// The chaotic minute, following orders for the sequence view (the engine's record tap) or not.
+fn chaotic_run_tapped(seed: u64, tap: bool) -> u64 {
     let mut w =
         World::new(WorldConfig::default_for(TimingPreset::Kafka), seed).expect("default world");
+    w.follow_orders(tap);
     w.set_order_rate(20.0);
     let script: [(u64, Command); 6] = [
         (
@@ -80,4 +86,10 @@ fn same_seed_and_commands_give_the_same_trace_on_every_target() {
         first, GOLDEN_TRACE_HASH,
         "trace hash {first:#x} differs from the golden one"
     );
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_record_tap_never_changes_what_the_engine_does() {
+    assert_eq!(chaotic_run_tapped(7, false), chaotic_run_tapped(7, true));
 }

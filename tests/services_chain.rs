@@ -407,3 +407,187 @@ fn an_orders_hops_name_each_record_written_and_read_where_it_is() {
         assert_eq!(h.broker, w.sim.partition_view(h.tp).leader, "{h:?}");
     }
 }
+
+/// The steps of an order's sequence as (stage, kind, from, to, topic).
+fn sequence_of(w: &World, id: u64) -> Vec<sequence::SeqStep> {
+    w.order_focus(id).expect("the order is followed").sequence
+}
+
+#[test]
+fn an_orders_sequence_shows_every_message_that_carried_its_records_in_the_seeds_steps() {
+    use sequence::{Lifeline, StepKind};
+    let mut w = world(TimingPreset::Kafka, 21);
+    w.follow_orders(true);
+    w.advance_to(5_000);
+    let id = w.create_order(Some(7), Some(1234)).unwrap();
+    w.advance_to(20_000);
+    let steps = sequence_of(&w, id);
+    let topic = |s: &sequence::SeqStep| s.tp.map(|tp| w.sim.topic_name(tp.topic).to_string());
+    let count = |kind: &str, t: Option<&str>| {
+        steps
+            .iter()
+            .filter(|s| s.kind.name() == kind && topic(s).as_deref() == t)
+            .count()
+    };
+    assert_eq!(steps[0].kind, StepKind::Placed);
+    assert_eq!(steps[0].from, Lifeline::Customer);
+    for t in [ORDER_CREATED, PAYMENT_SUCCESSFUL, DELIVERY_SHIPPED] {
+        // One produce to the leader, two followers fetch it (RF 3), one acknowledgement.
+        assert_eq!(count("produce", Some(t)), 1, "{t}: {steps:#?}");
+        assert_eq!(count("replicate", Some(t)), 2, "{t}");
+        assert_eq!(count("acknowledge", Some(t)), 1, "{t}");
+    }
+    // order.created goes to payment_service and email_service, payment.successful to shipping
+    // and email, delivery.shipped to email: five deliveries, each processed and committed.
+    let deliveries = count("deliver", Some(ORDER_CREATED))
+        + count("deliver", Some(PAYMENT_SUCCESSFUL))
+        + count("deliver", Some(DELIVERY_SHIPPED));
+    assert_eq!(deliveries, 5, "{steps:#?}");
+    assert_eq!(
+        steps.iter().filter(|s| s.kind.name() == "process").count(),
+        5
+    );
+    assert_eq!(
+        steps.iter().filter(|s| s.kind.name() == "commit").count(),
+        5,
+        "{steps:#?}"
+    );
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|s| s.kind.name() == "commit_answer")
+            .count(),
+        5
+    );
+    assert_eq!(steps.iter().filter(|s| s.kind.name() == "email").count(), 3);
+    let o = w.order(id).unwrap();
+    for s in &steps {
+        assert!(s.sent_at <= s.at, "{s:?}");
+        assert!(s.arrived && s.lost.is_none(), "everything arrived: {s:?}");
+        // Messages go to or from the partition's leader (followers fetch from it).
+        if let (Some(tp), "produce" | "acknowledge" | "replicate" | "deliver") =
+            (s.tp, s.kind.name())
+        {
+            let leader = w.sim.partition_view(tp).leader.unwrap();
+            let broker_end = if s.kind.name() == "produce" {
+                s.to
+            } else {
+                s.from
+            };
+            assert_eq!(broker_end, Lifeline::Broker { broker: leader }, "{s:?}");
+        }
+        // The acknowledgement and the deliveries name the offset the hops name.
+        if matches!(s.kind.name(), "acknowledge" | "deliver" | "replicate") {
+            let tp = s.tp.unwrap();
+            assert!(
+                o.hops
+                    .iter()
+                    .any(|h| h.tp == tp && Some(h.offset) == s.offset),
+                "{s:?} in {:?}",
+                o.hops
+            );
+        }
+        let service_side = match (s.from, s.to) {
+            (Lifeline::Service { service, .. }, _) | (_, Lifeline::Service { service, .. }) => {
+                Some(service)
+            }
+            _ => None,
+        };
+        let stage = match (s.kind.name(), topic(s).as_deref()) {
+            ("email", _) => 4,
+            ("deliver" | "process" | "commit" | "commit_answer", _) => {
+                sequence::service_stage(service_side.unwrap())
+            }
+            (_, Some(PAYMENT_SUCCESSFUL)) => 2,
+            (_, Some(DELIVERY_SHIPPED)) => 3,
+            _ => 1,
+        };
+        assert_eq!(s.stage, stage, "{s:?}");
+    }
+    // In time: each step starts no earlier than the one before it.
+    assert!(steps.windows(2).all(|p| p[0].sent_at <= p[1].sent_at));
+    let focus = w.order_focus(id).unwrap();
+    assert_eq!(
+        focus.records.len(),
+        3,
+        "one record per topic: {:?}",
+        focus.records
+    );
+    assert!(focus.in_flight.is_empty() && focus.handling.is_empty());
+}
+
+#[test]
+fn a_redelivery_after_a_crash_shows_a_second_delivery_recognised_and_one_commit() {
+    use sequence::StepKind;
+    let mut w = world(TimingPreset::Kafka, 3);
+    w.follow_orders(true);
+    w.advance_to(5_000);
+    w.crash_after_next_record(ServiceKind::PaymentService, 0)
+        .unwrap();
+    let id = w.create_order(None, None).unwrap();
+    w.advance_to(12_000);
+    w.restart_instance(ServiceKind::PaymentService, 0).unwrap();
+    w.advance_to(12_000 + 45_000 + 20_000);
+    let steps = sequence_of(&w, id);
+    let payment: Vec<&StepKind> = steps
+        .iter()
+        .filter(|s| {
+            s.stage == 2 && matches!(s.kind, StepKind::Deliver { .. } | StepKind::Process { .. })
+        })
+        .map(|s| &s.kind)
+        .collect();
+    assert_eq!(
+        payment,
+        vec![
+            &StepKind::Deliver { delivery: 1 },
+            &StepKind::Process {
+                duplicate: false,
+                interrupted: false
+            },
+            &StepKind::Deliver { delivery: 2 },
+            &StepKind::Process {
+                duplicate: true,
+                interrupted: false
+            },
+        ],
+        "{steps:#?}"
+    );
+    // The crash came after processing and before the commit: the step says so, and only the
+    // second delivery is committed by payment_service.
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Uncommitted)
+            .count(),
+        1,
+        "{steps:#?}"
+    );
+    let commits = steps
+        .iter()
+        .filter(|s| s.stage == 2 && s.kind == StepKind::Commit)
+        .count();
+    assert_eq!(commits, 1, "{steps:#?}");
+}
+
+#[test]
+fn orders_are_followed_only_while_the_world_follows_them() {
+    let mut w = world(TimingPreset::Kafka, 5);
+    w.advance_to(5_000);
+    let before = w.create_order(None, None).unwrap();
+    w.follow_orders(true);
+    let during = w.create_order(None, None).unwrap();
+    w.advance_to(20_000);
+    assert!(
+        w.order_focus(before).is_none(),
+        "placed before following began"
+    );
+    let focus = w.order_focus(during).expect("followed");
+    assert_eq!(
+        focus
+            .sequence
+            .iter()
+            .filter(|s| s.kind.name() == "email")
+            .count(),
+        3
+    );
+}

@@ -533,6 +533,10 @@ impl Recording {
     pub fn runner_at(&self, t: SimTime) -> Result<Runner, ScenarioError> {
         let mut runner = Runner::new(&self.base)?;
         runner.state.check_each_step = false;
+        // Orders are followed (for the sequence view) over the last stretch of the replay
+        // only: before it, following would only slow the replay down.
+        runner.advance_to(t.saturating_sub(FOLLOW_BEFORE_MS));
+        runner.world.follow_orders(true);
         runner.advance_to(t);
         Ok(runner)
     }
@@ -550,6 +554,10 @@ impl Recording {
         Recording { base }
     }
 }
+
+/// How long before the replayed instant a replay starts following orders: ten minutes, longer
+/// than any lesson, so a jump in time keeps the sequences a learner looks for.
+pub const FOLLOW_BEFORE_MS: SimTime = 600_000;
 
 /// A node's state in the report: "failed", "isolated" or "online".
 fn node_state(online: bool, isolated: bool) -> &'static str {

@@ -4,6 +4,7 @@
 
 pub mod model;
 pub mod recent;
+pub mod sequence;
 pub mod tracker;
 pub mod world;
 
@@ -11,6 +12,6 @@ pub use model::*;
 pub use tracker::OrderTotals;
 pub use tracker::{Hop, HopAction, OrderStage, OrderView, StuckReason};
 pub use world::{
-    InstanceView, LogEntry, LogEvent, ServiceView, ServicesConfig, World, WorldConfig,
+    InstanceView, LogEntry, LogEvent, OrderFocus, ServiceView, ServicesConfig, World, WorldConfig,
     WorldSnapshot,
 };

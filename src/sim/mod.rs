@@ -34,6 +34,7 @@ pub use config::{
 pub use controller::assign_replicas;
 pub use engine::invariants;
 pub use engine::snapshot;
+pub use engine::tap;
 pub use engine::{
     Command, Counters, DroppedMessage, Simulation, LINK_EXTRA_LATENCY_MS_MAX, STEPS_PER_ADVANCE_MAX,
 };

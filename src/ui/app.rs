@@ -15,11 +15,12 @@ use super::components::logical::Logical;
 use super::components::metrics::Metrics;
 use super::components::panels::{EventLog, Orders, Outbox};
 use super::components::scenario_bar::ScenarioBar;
+use super::components::sequence::{sequence_view, SequenceProps};
 use super::components::settings::Settings;
 use super::components::story::Story;
 use super::components::toolbar::Toolbar;
 use super::dom::{DocumentListener, FrameLoop};
-use super::state::{Action, Selection, State, DEFAULT_SEED};
+use super::state::{Action, Selection, State, View, DEFAULT_SEED};
 
 thread_local! {
     /// Dispatchers of the mounted apps, latest last, for [`super::testing`].
@@ -273,10 +274,13 @@ pub fn app(props: &AppProps) -> Html {
         Selection::Order(id) => s.world().order(id).cloned(),
         _ => None,
     };
-    let set_view = |logical: bool| {
+    let set_view = |view: View| {
         let cb = on_action.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(Action::SetLogical(logical)))
+        Callback::from(move |_: MouseEvent| cb.emit(Action::SetView(view)))
     };
+    let focus_order = s
+        .focused_order()
+        .and_then(|id| s.world().order(id).cloned());
     let toggle_internal = {
         let cb = on_action.clone();
         Callback::from(move |_: Event| cb.emit(Action::ToggleInternal))
@@ -302,8 +306,11 @@ pub fn app(props: &AppProps) -> Html {
                 <section class="stage">
                     <div class="stage-bar">
                         <div class="tabs" role="tablist">
-                            <button id="view-physical" class={classes!("tab", (!s.logical).then_some("on"))} title={t.physical_tip} onclick={set_view(false)}>{ t.physical }</button>
-                            <button id="view-logical" class={classes!("tab", s.logical.then_some("on"))} title={t.logical_tip} onclick={set_view(true)}>{ t.logical }</button>
+                            <button id="view-physical" class={classes!("tab", (s.view == View::Physical).then_some("on"))} title={t.physical_tip} onclick={set_view(View::Physical)}>{ t.physical }</button>
+                            <button id="view-logical" class={classes!("tab", (s.view == View::Logical).then_some("on"))} title={t.logical_tip} onclick={set_view(View::Logical)}>{ t.logical }</button>
+                            <button id="view-sequence" class={classes!("tab", (s.view == View::Sequence).then_some("on"))}
+                                title={s.lang.pick("Sequence view: one order's messages along time, step by step", "Vue séquence : les messages d'une commande au fil du temps, étape par étape")}
+                                onclick={set_view(View::Sequence)}>{ s.lang.pick("Sequence", "Séquence") }</button>
                         </div>
                         <label class="toggle" title={t.show_internal_tip}>
                             <input id="show-internal" type="checkbox" checked={s.show_internal} onchange={toggle_internal} />
@@ -315,11 +322,16 @@ pub fn app(props: &AppProps) -> Html {
                         <span id="frame-stats" class="frame-stats muted" title={s.lang.pick("Frames per second and milliseconds of simulation work per frame", "Images par seconde et millisecondes de calcul de la simulation par image")}>
                             { if s.fps > 0.0 { format!("{:.0} fps · {:.1} ms", s.fps, s.sim_ms) } else { String::new() } }
                         </span>
-                        if s.logical {
+                        if s.view == View::Logical {
                             <Logical snap={s.snap.clone()} show_internal={s.show_internal} selection={s.selection.clone()}
                                 lang={s.lang} on_action={on_action.clone()} />
+                        } else if s.view == View::Sequence {
+                            { sequence_view(&SequenceProps { focus: s.focus.clone(), order: focus_order, names: s.names.clone(),
+                                unfold_followers: s.unfold_followers, selection: s.selection.clone(), now,
+                                lang: s.lang, on_action: on_action.clone() }) }
                         } else {
                             <Diagram snap={s.snap.clone()} names={s.names.clone()} show_internal={s.show_internal}
+                                focus={if matches!(s.selection, Selection::Order(_) | Selection::Step(..)) { s.focus.clone() } else { Rc::new(None) }}
                                 selection={s.selection.clone()} lang={s.lang} on_action={on_action.clone()} />
                         }
                     </div>
@@ -330,7 +342,7 @@ pub fn app(props: &AppProps) -> Html {
                             lang={s.lang} on_action={on_action.clone()} />
                     }
                     <Inspector selection={s.selection.clone()} snap={s.snap.clone()} names={s.names.clone()}
-                        order={selected_order} lang={s.lang} on_action={on_action.clone()} />
+                        order={selected_order} focus={s.focus.clone()} lang={s.lang} on_action={on_action.clone()} />
                     <Metrics snap={s.snap.clone()} history={s.history.clone()} lang={s.lang} />
                 </aside>
             </main>

@@ -19,7 +19,9 @@ use crate::scenario::session::{default_scenario, default_speed, merged, parse_sh
 use crate::scenario::{
     self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction, PRESETS,
 };
-use crate::services::{Email, LogEntry, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot};
+use crate::services::{
+    Email, LogEntry, OrderFocus, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot,
+};
 use crate::sim::{BrokerId, Command, ControllerId, MessageId, NodeId, SimTime, TopicPartition};
 
 /// Log rows shown.
@@ -56,6 +58,20 @@ pub enum Selection {
     Link(NodeId, NodeId),
     /// The links of every instance of a service to a broker.
     ServiceLink(ServiceKind, BrokerId),
+    /// One step of an order's sequence: the order and the step's index in it.
+    Step(u64, usize),
+}
+
+/// Which view the stage shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// Brokers, replicas and messages as they are placed.
+    #[default]
+    Physical,
+    /// Topics, partitions and replicas.
+    Logical,
+    /// One order's messages along time.
+    Sequence,
 }
 
 /// One metrics sample.
@@ -177,8 +193,12 @@ pub struct State {
     pub selection: Selection,
     /// Show `__consumer_offsets`.
     pub show_internal: bool,
-    /// Logical view instead of the physical one.
-    pub logical: bool,
+    /// The view shown.
+    pub view: View,
+    /// The order followed (selected, or the latest one in the sequence view).
+    pub focus: Rc<Option<OrderFocus>>,
+    /// The sequence view shows followers as their own lifelines.
+    pub unfold_followers: bool,
     /// Log categories shown.
     pub log_filter: Rc<BTreeSet<&'static str>>,
     /// A message for the user (an action that was refused...).
@@ -199,7 +219,9 @@ impl PartialEq for State {
             && self.lang == other.lang
             && self.selection == other.selection
             && self.show_internal == other.show_internal
-            && self.logical == other.logical
+            && self.view == other.view
+            && Rc::ptr_eq(&self.focus, &other.focus)
+            && self.unfold_followers == other.unfold_followers
             && self.log_filter == other.log_filter
             && self.notice == other.notice
             && self.settings_open == other.settings_open
@@ -252,8 +274,10 @@ pub enum Action {
     SetLang(Lang),
     /// Show or hide `__consumer_offsets`.
     ToggleInternal,
-    /// Physical or logical view.
-    SetLogical(bool),
+    /// Physical, logical or sequence view.
+    SetView(View),
+    /// Fold or unfold the followers in the sequence view.
+    ToggleFollowers,
     /// Show or hide a log category.
     ToggleCategory(&'static str),
     /// Open or close the settings.
@@ -305,7 +329,9 @@ impl State {
             lang: Lang::initial(),
             selection: Selection::None,
             show_internal: false,
-            logical: false,
+            view: View::Physical,
+            focus: Rc::new(None),
+            unfold_followers: false,
             log_filter: Rc::new(CATEGORIES.into_iter().collect()),
             notice: None,
             settings_open: false,
@@ -363,6 +389,27 @@ impl State {
         self.sim_clock = self.sim_clock.max(snap.sim.now as f64);
         self.head_ms = self.head_ms.max(snap.sim.now);
         self.snap = Rc::new(snap);
+        self.refresh_focus();
+    }
+
+    /// The order followed: the selected one (or the one of the selected step), else in the
+    /// sequence view the latest one.
+    pub fn focused_order(&self) -> Option<u64> {
+        match self.selection {
+            Selection::Order(id) | Selection::Step(id, _) => Some(id),
+            _ if self.view == View::Sequence => self.snap.orders.first().map(|o| o.order_id),
+            _ => None,
+        }
+    }
+
+    /// Recomputes what is followed of the focused order (replaced only when it changed).
+    fn refresh_focus(&mut self) {
+        let focus = self
+            .focused_order()
+            .and_then(|id| self.world().order_focus(id));
+        if *self.focus != focus {
+            self.focus = Rc::new(focus);
+        }
     }
 
     /// Replaces the world: `base` with `user` actions, replayed to `at_ms`. On error the
@@ -771,13 +818,20 @@ impl Reducible for State {
                 s.settings_open = false;
                 s.refresh();
             }
-            Action::Select(sel) => s.selection = sel,
+            Action::Select(sel) => {
+                s.selection = sel;
+                s.refresh_focus();
+            }
             Action::SetLang(l) => {
                 l.remember();
                 s.lang = l;
             }
             Action::ToggleInternal => s.show_internal = !s.show_internal,
-            Action::SetLogical(l) => s.logical = l,
+            Action::SetView(v) => {
+                s.view = v;
+                s.refresh_focus();
+            }
+            Action::ToggleFollowers => s.unfold_followers = !s.unfold_followers,
             Action::ToggleCategory(c) => {
                 let mut f = (*s.log_filter).clone();
                 if !f.remove(c) {

@@ -8,20 +8,25 @@ use super::instance::{InDoubt, Work, COMMIT_INTERVAL_MS, TOKEN_COMMIT_FLUSH};
 use super::views::{LOG_KEPT_MAX, OUTBOX_KEPT_MAX};
 use super::{LogEntry, LogEvent, World, TOKEN_AUTO_ORDER};
 use crate::services::model::*;
+use crate::services::sequence::Lifeline;
 use crate::services::tracker::{Hop, HopAction, OrderStage};
 use crate::sim::{
-    ClientId, ConsumedRecord, Event, EventKind, Offset, SendId, SimRng, SimTime, TopicPartition,
+    ClientId, ConsumedRecord, Event, EventKind, NodeId, Offset, SendId, SimRng, SimTime,
+    TopicPartition,
 };
 
 impl World {
     /// Reacts to every engine event, oldest first, including those the reactions cause.
     pub(super) fn process_events(&mut self) {
+        // Messages sent before these events come first in the sequences.
+        self.follow_tapped();
         while let Some(event) = self.sim.next_event() {
             if let Some(rec) = self.record_events.as_mut() {
                 rec.push(event.clone());
             }
             self.on_event(event);
         }
+        self.follow_tapped();
     }
 
     fn on_event(&mut self, event: Event) {
@@ -62,6 +67,7 @@ impl World {
                         0,
                     );
                     self.tracker.published(order_id, at);
+                    self.sequences.written(order_id, *tp, *offset);
                     self.log_order(order_id, OrderStage::Published);
                 } else {
                     self.outcome_acked(*send, *tp, *offset);
@@ -109,7 +115,11 @@ impl World {
             EventKind::PartitionsRevoked { consumer } => {
                 if let Some((kind, i)) = self.instance_of(*consumer) {
                     let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
+                    let busy_order = inst.busy.as_ref().and_then(|w| w.order);
                     inst.forget_progress();
+                    let who = Lifeline::service(kind, i);
+                    self.sequences
+                        .abandoned(busy_order, who, NodeId::Client(*consumer), at);
                 }
             }
             _ => {}
@@ -165,11 +175,19 @@ impl World {
         if let Some(record) = inst.queue.pop_front() {
             self.next_token += 1;
             let (tp, offset, order) = (record.tp, record.offset, order_id_of(&record.value));
-            inst.busy = Some(Work { record, token });
+            inst.busy = Some(Work {
+                record,
+                token,
+                order,
+            });
             let consumer = inst.consumer;
             self.sim.set_app_timer(consumer, delay, token);
             if let Some(order_id) = order {
                 self.note_hop(order_id, HopAction::Read, tp, offset, kind, i);
+                let now = self.now();
+                let who = Lifeline::service(kind, i);
+                self.sequences
+                    .processing(order_id, who, (tp, offset), now, now + delay);
             }
         }
     }
@@ -215,8 +233,7 @@ impl World {
         }
         let record = work.record;
         let topic = self.sim.topics()[record.tp.topic.0 as usize].name.clone();
-        let order_id = order_id_of(&record.value);
-        let Some(order_id) = order_id else {
+        let Some(order_id) = work.order else {
             // Not an order event: nothing to do but move on.
             return self.record_done(kind, i);
         };
@@ -238,7 +255,7 @@ impl World {
                     }
                     !refused
                 } else {
-                    self.note_duplicate(kind, order_id, &record);
+                    self.note_duplicate(kind, i, order_id, &record);
                     self.stores[&kind]
                         .done
                         .get(&order_id)
@@ -271,7 +288,7 @@ impl World {
                     self.tracker.shipped(order_id, now);
                     self.log_order(order_id, OrderStage::Shipped);
                 } else {
-                    self.note_duplicate(kind, order_id, &record);
+                    self.note_duplicate(kind, i, order_id, &record);
                 }
                 let carrier = ["Colissimo", "Chronopost", "DHL"][(order_id % 3) as usize];
                 Some((
@@ -302,6 +319,7 @@ impl World {
                         sent_at: now,
                     });
                     self.tracker.emailed(order_id, step, now);
+                    self.sequences.emailed(order_id, i, step, now);
                     let completed = self
                         .tracker
                         .order(order_id)
@@ -310,7 +328,7 @@ impl World {
                         self.log_order(order_id, OrderStage::Completed);
                     }
                 } else {
-                    self.note_duplicate(kind, order_id, &record);
+                    self.note_duplicate(kind, i, order_id, &record);
                 }
                 None
             }
@@ -352,9 +370,17 @@ impl World {
         self.tracker.hop(order_id, hop);
     }
 
-    fn note_duplicate(&mut self, kind: ServiceKind, order_id: u64, record: &ConsumedRecord) {
+    fn note_duplicate(
+        &mut self,
+        kind: ServiceKind,
+        i: usize,
+        order_id: u64,
+        record: &ConsumedRecord,
+    ) {
         self.tracker
             .mark_duplicate(order_id, kind, record.tp, record.offset);
+        let who = Lifeline::service(kind, i);
+        self.sequences.duplicate(order_id, who);
         self.stores.entry(kind).or_default().duplicates_suppressed += 1;
         let at = self.now();
         self.push_log(LogEntry {
@@ -401,6 +427,7 @@ impl World {
             .remove(&send);
         if let Some(d) = doubt {
             self.note_hop(d.order_id, HopAction::Written, tp, offset, kind, i);
+            self.sequences.written(d.order_id, tp, offset);
             self.stores
                 .entry(kind)
                 .or_default()
@@ -429,10 +456,17 @@ impl World {
         let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
         let Some(work) = inst.busy.take() else { return };
         let next = work.record.offset + 1;
+        let consumer = inst.consumer;
+        if let Some(order_id) = work.order {
+            let who = Lifeline::service(kind, i);
+            let (record, now) = ((work.record.tp, work.record.offset), self.sim.now());
+            self.sequences
+                .processed(order_id, who, NodeId::Client(consumer), record, now);
+        }
+        let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
         inst.processed += 1;
         let upto = inst.processed_upto.entry(work.record.tp).or_insert(next);
         *upto = (*upto).max(next);
-        let consumer = inst.consumer;
         self.sim.acknowledge(consumer, work.record.tp, next);
         if inst.crash_after_next {
             let _ = self.crash_instance(kind, i);
@@ -448,7 +482,7 @@ fn json<T: Serialize>(v: &T) -> String {
 }
 
 /// The `order_id` field of a JSON record value.
-fn order_id_of(value: &str) -> Option<u64> {
+pub(super) fn order_id_of(value: &str) -> Option<u64> {
     #[derive(serde::Deserialize)]
     struct HasOrder {
         order_id: u64,

@@ -17,6 +17,8 @@ pub(super) struct Work {
     pub(super) record: ConsumedRecord,
     /// The app-timer token that ends its processing.
     pub(super) token: u64,
+    /// The order it belongs to, if it is an order event.
+    pub(super) order: Option<u64>,
 }
 
 /// An outcome published and not yet acknowledged.

@@ -23,13 +23,29 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use config::{ServicesConfig, WorldConfig, INSTANCES_MAX};
 pub use views::{
-    InstanceView, LogEntry, LogEvent, ServiceView, WorldSnapshot, LOG_KEPT_MAX, OUTBOX_KEPT_MAX,
+    InstanceView, LogEntry, LogEvent, OrderFocus, ServiceView, WorldSnapshot, LOG_KEPT_MAX,
+    OUTBOX_KEPT_MAX,
 };
 
 use super::model::*;
+use super::sequence::{Lifeline, OrderSequences, SequenceContext};
 use super::tracker::{OrderStage, OrderTracker};
 use crate::sim::{ClientId, Command, ConfigError, Event, SendId, SimRng, SimTime, Simulation};
 use instance::{Instance, ServiceStore};
+
+impl SequenceContext for World {
+    fn lifeline(&self, node: crate::sim::NodeId) -> Option<Lifeline> {
+        World::lifeline(self, node)
+    }
+
+    fn stage_of(&self, tp: crate::sim::TopicPartition) -> u8 {
+        match &*self.sim.topics()[tp.topic.0 as usize].name {
+            PAYMENT_SUCCESSFUL | PAYMENT_FAILED => 2,
+            DELIVERY_SHIPPED => 3,
+            _ => 1,
+        }
+    }
+}
 
 /// App-timer tokens of the order service.
 const TOKEN_AUTO_ORDER: u64 = u64::MAX;
@@ -60,6 +76,12 @@ pub struct World {
     next_token: u64,
     /// Every order's progress.
     tracker: OrderTracker,
+    /// The latest orders' sequences (what carried their records, what the services did).
+    sequences: OrderSequences,
+    /// Orders are followed (see [`World::follow_orders`]).
+    following: bool,
+    /// The buffer the engine's record tap is drained into (kept for its room).
+    tapped: Vec<crate::sim::tap::Tapped>,
     /// Emails sent, oldest first (at most [`OUTBOX_KEPT_MAX`]).
     outbox: VecDeque<Email>,
     /// The event log, oldest first (at most [`LOG_KEPT_MAX`]).
@@ -88,6 +110,9 @@ impl World {
             stores: BTreeMap::new(),
             next_token: 1,
             tracker: OrderTracker::default(),
+            sequences: OrderSequences::default(),
+            following: false,
+            tapped: Vec::new(),
             outbox: VecDeque::new(),
             log: VecDeque::new(),
             order_rate_per_s: 0.0,
@@ -169,6 +194,9 @@ impl World {
         self.next_order += 1;
         self.pending_orders.insert(send, order_id);
         self.tracker.created(order_id, user_id, total, self.now());
+        if self.following {
+            self.sequences.placed(order_id, self.now());
+        }
         self.log_order(order_id, OrderStage::Created);
         Ok(order_id)
     }
@@ -274,10 +302,19 @@ impl World {
             .get_mut(&kind)
             .and_then(|v| v.get_mut(index))
             .ok_or_else(|| format!("{} has no instance {index}", kind.name()))?;
+        let busy_order = inst.busy.as_ref().and_then(|w| w.order);
+        let consumer = inst.consumer;
         inst.forget_progress();
         inst.in_doubt.clear();
         inst.crash_after_next = false;
-        let (consumer, producer) = (inst.consumer, inst.producer);
+        let producer = inst.producer;
+        let now = self.now();
+        self.sequences.abandoned(
+            busy_order,
+            Lifeline::service(kind, index),
+            crate::sim::NodeId::Client(consumer),
+            now,
+        );
         self.sim.handle(Command::CrashClient { client: consumer })?;
         if let Some(p) = producer {
             self.sim.handle(Command::CrashClient { client: p })?;
@@ -326,6 +363,48 @@ impl World {
     }
 
     // ----- time -----
+
+    /// Starts or stops following orders for the sequence view: the engine's record tap lists
+    /// what carries their records (off by default: it costs time, and only the page shows it).
+    /// Orders placed while off are not followed.
+    pub fn follow_orders(&mut self, on: bool) {
+        self.sim.set_record_tap(on && self.config.services.enabled);
+        self.following = on && self.config.services.enabled;
+    }
+
+    /// Who a node is on the sequence view.
+    fn lifeline(&self, node: crate::sim::NodeId) -> Option<Lifeline> {
+        match node {
+            crate::sim::NodeId::Broker(broker) => Some(Lifeline::Broker { broker }),
+            crate::sim::NodeId::Controller(_) => None,
+            crate::sim::NodeId::Client(c) if Some(c) == self.order_producer => {
+                Some(Lifeline::Service {
+                    service: ServiceKind::OrderService,
+                    instance: 0,
+                })
+            }
+            crate::sim::NodeId::Client(c) => self.instances.iter().find_map(|(kind, list)| {
+                list.iter()
+                    .position(|i| i.consumer == c || i.producer == Some(c))
+                    .map(|instance| Lifeline::Service {
+                        service: *kind,
+                        instance,
+                    })
+            }),
+        }
+    }
+
+    /// Takes in what the engine's record tap listed: the followed orders' messages.
+    pub(super) fn follow_tapped(&mut self) {
+        let mut tapped = std::mem::take(&mut self.tapped);
+        self.sim.drain_tapped_into(&mut tapped);
+        if !tapped.is_empty() {
+            let mut sequences = std::mem::take(&mut self.sequences);
+            sequences.ingest(&mut tapped, &*self);
+            self.sequences = sequences;
+        }
+        self.tapped = tapped;
+    }
 
     /// Time of the next engine event.
     pub fn next_event_time(&self) -> Option<SimTime> {

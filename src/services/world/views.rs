@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::World;
 use crate::services::model::{Email, ServiceKind};
-use crate::services::tracker::{OrderStage, OrderTotals, OrderView};
-use crate::sim::{ClientId, EventKind, SimTime, Snapshot, TopicPartition};
+use crate::services::sequence::SeqStep;
+use crate::services::tracker::{HopAction, OrderStage, OrderTotals, OrderView};
+use crate::sim::{ClientId, EventKind, MessageId, Offset, SimTime, Snapshot, TopicPartition};
 
 /// Log entries kept for the UI.
 pub const LOG_KEPT_MAX: usize = 400;
@@ -110,6 +111,23 @@ pub struct WorldSnapshot {
     pub outbox: Vec<Email>,
     /// Automatic orders per second.
     pub order_rate_per_s: f64,
+}
+
+/// One order followed through the cluster (see [`World::order_focus`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderFocus {
+    /// The order.
+    pub order_id: u64,
+    /// The key of its records.
+    pub key: String,
+    /// Its sequence, in time order.
+    pub sequence: Vec<SeqStep>,
+    /// Its records acknowledged so far: partition and offset.
+    pub records: Vec<(TopicPartition, Offset)>,
+    /// Messages carrying its records now in flight.
+    pub in_flight: Vec<MessageId>,
+    /// Service instances processing it or holding it in their queue.
+    pub handling: Vec<(ServiceKind, usize)>,
 }
 
 impl World {
@@ -269,6 +287,43 @@ impl World {
             });
         }
         out
+    }
+
+    /// What the page needs to follow one order: its sequence, its records, its messages in
+    /// flight and the instances holding it. None when the order is not followed (too old).
+    pub fn order_focus(&self, order_id: u64) -> Option<OrderFocus> {
+        let sequence = self.sequences.sequence(order_id)?;
+        let mut records: Vec<(TopicPartition, Offset)> = Vec::new();
+        for h in self.tracker.order(order_id).map_or(&[][..], |o| &o.hops) {
+            if h.action == HopAction::Written && !records.contains(&(h.tp, h.offset)) {
+                records.push((h.tp, h.offset));
+            }
+        }
+        let in_flight = sequence
+            .iter()
+            .filter(|s| s.in_flight())
+            .filter_map(|s| s.message)
+            .collect();
+        let key = order_id.to_string();
+        let holds = |r: &crate::sim::ConsumedRecord| r.key.as_deref() == Some(key.as_str());
+        let handling = self
+            .instances
+            .iter()
+            .flat_map(|(kind, list)| {
+                list.iter().enumerate().filter_map(move |(i, inst)| {
+                    let busy = inst.busy.as_ref().is_some_and(|w| holds(&w.record));
+                    (busy || inst.queue.iter().any(holds)).then_some((*kind, i))
+                })
+            })
+            .collect();
+        Some(OrderFocus {
+            order_id,
+            key,
+            sequence,
+            records,
+            in_flight,
+            handling,
+        })
     }
 
     /// The picture the UI draws.

@@ -158,6 +158,9 @@ impl Simulation {
             return;
         }
         self.counters.messages_delivered += 1;
+        if let Some(tap) = self.tap.as_mut() {
+            tap.arrived(msg.id, now, &msg.payload);
+        }
         self.mix(msg.payload.kind() as u64);
         let (from, payload) = (msg.from, msg.payload);
         match msg.to {

@@ -20,6 +20,7 @@ mod dispatch;
 pub mod invariants;
 pub mod snapshot;
 mod summary;
+pub mod tap;
 
 use std::collections::VecDeque;
 
@@ -206,6 +207,8 @@ pub struct Simulation {
     /// What producers were told is written, to detect acknowledged writes lost later.
     ledger: AckLedger,
     outboxes: Outboxes,
+    /// Lists record-carrying messages for a view that follows records (off: none).
+    tap: Option<Box<tap::RecordTap>>,
 }
 
 impl Simulation {
@@ -234,6 +237,7 @@ impl Simulation {
             trace_hash: 0xcbf2_9ce4_8422_2325,
             ledger: AckLedger::default(),
             outboxes: Outboxes::default(),
+            tap: None,
             config,
         };
         let controllers = sim.config.cluster.controllers;
@@ -534,6 +538,9 @@ impl Simulation {
         let deliver_at = (self.now + latency + extra).max(*tail);
         *tail = deliver_at;
         let id = MessageId(self.next_seq);
+        if let Some(tap) = self.tap.as_mut() {
+            tap.sent(id, from, to, self.now, deliver_at, &payload);
+        }
         let msg = Message {
             id,
             from,
@@ -560,6 +567,9 @@ impl Simulation {
 
     fn record_drop(&mut self, message: Message, reason: DropReason) {
         self.counters.messages_dropped += 1;
+        if let Some(tap) = self.tap.as_mut() {
+            tap.lost(message.id, self.now, reason, &message.payload);
+        }
         self.emit(EventKind::MessageDropped {
             id: message.id,
             from: message.from,
@@ -621,6 +631,19 @@ impl Simulation {
     /// Takes every event emitted since the last call, oldest first.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.events.drain(..)
+    }
+
+    /// Turns the record tap on or off (see [`tap`]); turning it off forgets what is pending.
+    pub fn set_record_tap(&mut self, on: bool) {
+        self.tap = on.then(Box::default);
+    }
+
+    /// Moves what the record tap listed since the last call, oldest first, into `into` (an
+    /// empty buffer the caller keeps: its room is reused). Nothing when the tap is off.
+    pub fn drain_tapped_into(&mut self, into: &mut Vec<tap::Tapped>) {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.drain_into(into);
+        }
     }
 
     /// Messages in flight, earliest delivery first.

@@ -108,6 +108,17 @@ pub fn cross(r: &Rect, show: bool) -> Html {
     }
 }
 
+/// The followed order's records, for the replica rows that hold them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FocusRecords {
+    /// The order.
+    pub order_id: u64,
+    /// The key of its records.
+    pub key: String,
+    /// Partition and offset of each of its records.
+    pub records: Vec<(crate::sim::TopicPartition, crate::sim::Offset)>,
+}
+
 /// Properties of [`BrokerBox`].
 #[derive(Properties, PartialEq)]
 pub struct BrokerBoxProps {
@@ -121,6 +132,8 @@ pub struct BrokerBoxProps {
     pub cols: usize,
     /// The partitions of its replica lines, in line order.
     pub partitions: Rc<Vec<PartitionView>>,
+    /// The followed order's records (none: nothing is followed).
+    pub focus: Rc<Option<FocusRecords>>,
     /// Current selection.
     pub selected: Selection,
     /// Language.
@@ -252,12 +265,45 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         tip_text.push_str(" · ");
         tip_text.push_str(t.under_replicated);
     }
+    // The followed order's records in this partition: a mark at each offset, filled when this
+    // replica holds the record, hollow while it does not yet.
+    let focus = p.focus.as_ref().as_ref();
+    let followed: Vec<u64> = focus
+        .map(|f| {
+            f.records
+                .iter()
+                .filter(|(x, _)| *x == tp)
+                .map(|(_, o)| *o)
+                .collect()
+        })
+        .unwrap_or_default();
+    let marks: Html = followed
+        .iter()
+        .map(|o| {
+            let held = *o < rep.log_end_offset;
+            let x = bar_x + bar_w * ((*o as f64 + 0.5) / max_leo).min(1.0);
+            let key = focus.map_or("", |f| f.key.as_str());
+            html! {
+                <g class={classes!("record-mark", held.then_some("held"))}>
+                    <title>{ format!("{}-{}@{o} · key {key}", pv.topic, tp.partition) }</title>
+                    <circle cx={f(x)} cy={f(rr.y + 13.5)} r="3.2" />
+                </g>
+            }
+        })
+        .collect();
+    let focus_label = followed
+        .iter()
+        .map(|o| format!("@{o}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     html! {
         <g class={classes!("replica", leader.then_some("leader"), (!rep.in_isr).then_some("out-of-sync"),
                 pv.under_replicated.then_some("under-replicated"), pv.offline.then_some("offline"),
-                selected.then_some("selected"))}
+                selected.then_some("selected"), (!followed.is_empty()).then_some("focus"))}
             data-tp={format!("{}-{}", pv.topic, tp.partition)} data-broker={rep.broker.0.to_string()}
             data-in-isr={rep.in_isr.to_string()} data-leo={rep.log_end_offset.to_string()}
+            data-focus-offsets={(!followed.is_empty()).then(|| followed.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(","))}
+            data-focus-held={(!followed.is_empty()).then(|| followed.iter().map(|o| (*o < rep.log_end_offset).to_string()).collect::<Vec<_>>().join(","))}
             onclick={onclick}>
             <title>{ tip_text }</title>
             <rect class="row-bg" x={f(rr.x)} y={f(rr.y)} width={f(rr.w)} height={f(rr.h)} rx="3" />
@@ -271,6 +317,10 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
             <rect class="bar-track" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(bar_w)} height="2.6" />
             <rect class="bar-leo" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(leo_w)} height="2.6" />
             <rect class="bar-hw" x={f(hw_x - 0.75)} y={f(rr.y + 11.2)} width="1.5" height="4.6" />
+            if !followed.is_empty() {
+                <text class="focus-label" x={f(rr.x + 19.0 + 6.0 * (1 + tp.partition.to_string().len()) as f64)} y={f(rr.y + 10.0)}>{ focus_label }</text>
+            }
+            { marks }
         </g>
     }
 }

@@ -5,9 +5,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::broker::{broker_lines, cross, f, on_enter, partitions_of, BrokerBox, Line};
+use super::broker::{
+    broker_lines, cross, f, on_enter, partitions_of, BrokerBox, FocusRecords, Line,
+};
 use super::links::draw_links;
-use crate::services::{ServiceKind, WorldSnapshot};
+use crate::services::{OrderFocus, ServiceKind, WorldSnapshot};
 use crate::sim::NodeId;
 use crate::ui::describe::{message_class, phase, role_name, Names};
 use crate::ui::geometry::{
@@ -31,6 +33,8 @@ pub struct DiagramProps {
     pub names: Rc<Names>,
     /// Show `__consumer_offsets`.
     pub show_internal: bool,
+    /// The order followed: its records, messages and instances stand out, the rest fades.
+    pub focus: Rc<Option<OrderFocus>>,
     /// Current selection.
     pub selection: Selection,
     /// Language.
@@ -135,6 +139,13 @@ pub fn diagram(p: &DiagramProps) -> Html {
         })
         .collect();
 
+    let focus = p.focus.as_ref().as_ref();
+    // The followed order's records, with its key, for the replica rows.
+    let focus_records: Rc<Option<FocusRecords>> = Rc::new(focus.map(|f| FocusRecords {
+        order_id: f.order_id,
+        key: f.key.clone(),
+        records: f.records.clone(),
+    }));
     let brokers: Html = snap
         .sim
         .brokers
@@ -143,7 +154,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         .map(|(i, b)| {
             html! {
                 <BrokerBox key={b.id.0} rect={l.brokers[i]} broker={b.clone()} lines={Rc::new(lines[i].clone())} cols={cols}
-                    partitions={partitions_of(snap, &lines[i])}
+                    partitions={partitions_of(snap, &lines[i])} focus={focus_records.clone()}
                     selected={p.selection.clone()} lang={p.lang} on_action={p.on_action.clone()} />
             }
         })
@@ -175,12 +186,13 @@ pub fn diagram(p: &DiagramProps) -> Html {
             let path = message_path(&l, from, to);
             let pt = point_at(&path, progress(now, m.sent_at, m.deliver_at));
             let sel = selected_msg == Some(m.id);
-            let r = if m.records > 0 { 5.5 } else { 4.0 };
+            let followed = focus.is_some_and(|f| f.in_flight.contains(&m.id));
+            let r = if followed { 7.5 } else if m.records > 0 { 5.5 } else { 4.0 };
             Some(html! {
-                <g key={m.id.0} class={classes!("msg", message_class(m.kind), sel.then_some("selected"))}
+                <g key={m.id.0} class={classes!("msg", message_class(m.kind), sel.then_some("selected"), followed.then_some("focus"))}
                     onclick={select(Selection::Message(m.id))}>
                     <title>{ format!("{} · {} → {} · {}", m.api, p.names.node(m.from, p.lang), p.names.node(m.to, p.lang), m.summary) }</title>
-                    if sel { <path class="msg-path" d={path.svg_d()} /> }
+                    if sel || followed { <path class="msg-path" d={path.svg_d()} /> }
                     <circle cx={f(pt.x)} cy={f(pt.y)} r={f(r)} />
                 </g>
             })
@@ -212,7 +224,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         .collect();
 
     html! {
-        <svg id="diagram" class="diagram" viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
+        <svg id="diagram" class={classes!("diagram", focus.is_some().then_some("following"))} data-following={focus.map(|f| f.order_id.to_string())} viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
             preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster">
             <g class="links">{ links }</g>
             { controllers }
@@ -291,11 +303,20 @@ fn service_box(
                     inst.queued
                 )
             };
+            let handling = p
+                .focus
+                .as_ref()
+                .as_ref()
+                .filter(|f| f.handling.contains(&(kind, i)));
             html! {
-                <g class={classes!("instance", (!inst.online).then_some("down"))}>
+                <g class={classes!("instance", (!inst.online).then_some("down"), handling.is_some().then_some("handling"))}
+                    data-handling={handling.map(|f| f.order_id.to_string())}>
                     <rect x={f(ir.x)} y={f(ir.y)} width={f(ir.w)} height={f(ir.h)} rx="4" />
                     <circle class="dot" cx={f(ir.x + 8.0)} cy={f(ir.y + ir.h / 2.0)} r="3.5" />
                     <text x={f(ir.x + 16.0)} y={f(ir.y + 12.5)}>{ label }</text>
+                    if let Some(f_) = handling {
+                        <text class="handling-tag" x={f(ir.right() - 4.0)} y={f(ir.y + 12.5)} text-anchor="end">{ format!("▶ #{}", f_.order_id) }</text>
+                    }
                 </g>
             }
         })

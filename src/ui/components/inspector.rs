@@ -6,13 +6,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::links::LinkInspector;
-use crate::services::{HopAction, OrderView, ServiceKind, WorldSnapshot};
+use super::sequence::{clock_ms, lifeline_name, stage_title, step_label};
+use crate::services::{HopAction, OrderFocus, OrderView, ServiceKind, WorldSnapshot};
 use crate::sim::snapshot::ReplicaRole;
 use crate::sim::{BrokerId, Command, ControllerId, MessageId, TopicPartition};
 use crate::ui::describe::{self, broker, euros, message_kind, role_name, Names};
 use crate::ui::geometry::format_clock;
 use crate::ui::i18n::Lang;
-use crate::ui::state::{Action, Selection};
+use crate::ui::state::{Action, Selection, View};
 
 /// Properties of [`Inspector`].
 #[derive(Properties, PartialEq)]
@@ -25,6 +26,8 @@ pub struct InspectorProps {
     pub names: Rc<Names>,
     /// The order, when an order is selected (the snapshot only carries the latest ones).
     pub order: Option<OrderView>,
+    /// The order followed, with its sequence.
+    pub focus: Rc<Option<OrderFocus>>,
     /// Language.
     pub lang: Lang,
     /// Dispatches actions.
@@ -62,6 +65,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Selection::Message(id) => message(p, *id),
         Selection::Service(k) => service(p, *k),
         Selection::Order(_) => order(p),
+        Selection::Step(o, i) => step(p, *o, *i),
         Selection::Link(..) | Selection::ServiceLink(..) => html! {
             <LinkInspector selection={p.selection.clone()} snap={p.snap.clone()} names={p.names.clone()} lang={p.lang} on_action={p.on_action.clone()} />
         },
@@ -417,6 +421,87 @@ fn service(p: &InspectorProps, kind: ServiceKind) -> Html {
     }
 }
 
+/// One step of an order's sequence: what, between whom, when, where, and how it ended.
+fn step(p: &InspectorProps, order_id: u64, index: usize) -> Html {
+    let lang = p.lang;
+    let Some(s) = p
+        .focus
+        .as_ref()
+        .as_ref()
+        .filter(|f| f.order_id == order_id)
+        .and_then(|f| f.sequence.get(index))
+    else {
+        return html! { <p class="muted">{ lang.pick("This step is no longer kept.", "Cette étape n'est plus conservée.") }</p> };
+    };
+    let outcome = if let Some(r) = s.lost {
+        lang.pick(
+            format!("lost at {} ({r:?})", clock_ms(s.at)),
+            format!("perdu à {} ({r:?})", clock_ms(s.at)),
+        )
+    } else if s.in_flight() {
+        lang.pick(
+            format!("in flight, due at {}", clock_ms(s.at)),
+            format!("en vol, attendu à {}", clock_ms(s.at)),
+        )
+    } else if s.kind.name() == "process" && !s.arrived {
+        lang.pick(
+            format!("processing until {}", clock_ms(s.at)),
+            format!("en cours jusqu'à {}", clock_ms(s.at)),
+        )
+    } else {
+        lang.pick(
+            format!("arrived at {}", clock_ms(s.at)),
+            format!("arrivé à {}", clock_ms(s.at)),
+        )
+    };
+    let explain = match s.kind.name() {
+        "placed" => lang.pick("The customer's order reaches order_service, which publishes order.created.", "La commande du client arrive à order_service, qui publie order.created."),
+        "produce" => lang.pick("The producer sends the batch holding this record to the partition's leader: only the leader accepts writes.", "Le producteur envoie le lot contenant cet enregistrement au leader de la partition : seul le leader accepte les écritures."),
+        "replicate" => lang.pick("A follower fetched from the leader and got this record: the high watermark moves once every in-sync replica has it.", "Un follower a fait un fetch auprès du leader et reçu cet enregistrement : le high watermark avance quand toutes les répliques in-sync l'ont."),
+        "acknowledge" => lang.pick("The leader answers the produce. With acks=all it waits until the in-sync replicas have the record.", "Le leader répond au produce. Avec acks=all il attend que les répliques in-sync aient l'enregistrement."),
+        "deliver" => lang.pick("The leader hands the record to a consumer of the service's group, once it is below the high watermark.", "Le leader remet l'enregistrement à un consommateur du groupe du service, une fois sous le high watermark."),
+        "process" => lang.pick("The service reacts to the record: Kafka only stores and serves it.", "Le service réagit à l'enregistrement : Kafka ne fait que le stocker et le servir."),
+        "uncommitted" => lang.pick("The instance stopped after processing the record but before committing past it. Its group will hand the record to whoever takes the partition, from the last committed offset: at-least-once delivery, made harmless by the service's dedupe.", "L'instance s'est arrêtée après avoir traité l'enregistrement mais avant de valider sa position. Son groupe redonnera l'enregistrement à qui reprend la partition, depuis le dernier offset validé : livraison au moins une fois, rendue sans effet par la déduplication du service."),
+        "commit" | "commit_answer" => lang.pick("The instance commits its position past the record to the group coordinator (__consumer_offsets): after a crash, the group resumes from there.", "L'instance valide sa position après l'enregistrement auprès du coordinateur du groupe (__consumer_offsets) : après un arrêt, le groupe reprend de là."),
+        _ => lang.pick("email_service sends the email of this step; its dedupe makes sure a redelivered record sends nothing twice.", "email_service envoie l'e-mail de cette étape ; sa déduplication évite tout double envoi sur une relivraison."),
+    };
+    let back = {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Order(order_id))))
+    };
+    let show_message = s.message.filter(|_| s.in_flight()).map(|id| {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| {
+            cb.emit(Action::SetView(View::Physical));
+            cb.emit(Action::Select(Selection::Message(id)));
+        })
+    });
+    html! {
+        <>
+            <h3 id="inspected-step">{ step_label(s, order_id, &p.names, lang) }</h3>
+            <table class="kv">
+                { kv(lang.pick("order", "commande"), format!("#{order_id}")) }
+                { kv(lang.pick("seed step", "étape du cycle"), stage_title(s.stage, lang)) }
+                { kv(lang.pick("from", "de"), lifeline_name(s.from, lang)) }
+                { kv(lang.pick("to", "à"), lifeline_name(s.to, lang)) }
+                { kv(lang.pick("sent", "envoyé"), clock_ms(s.sent_at)) }
+                { kv(lang.pick("outcome", "issue"), outcome) }
+                if s.at > s.sent_at { { kv(lang.pick("took", "durée"), format!("{} ms", s.at - s.sent_at)) } }
+                if let Some(tp) = s.tp { { kv(lang.pick("partition", "partition"), p.names.partition(tp)) } }
+                if let Some(o) = s.offset { { kv(if s.kind.name().starts_with("commit") { lang.pick("position", "position") } else { "offset" }, o.to_string()) } }
+                if let Some(id) = s.message { { kv(lang.pick("message", "message"), format!("#{}", id.0)) } }
+            </table>
+            <p class="hint">{ explain }</p>
+            <div class="actions">
+                <button id="step-back" class="btn" onclick={back}>{ lang.pick("Back to the order", "Retour à la commande") }</button>
+                if let Some(cb) = show_message {
+                    <button id="step-show-message" class="btn" onclick={cb}>{ lang.pick("Show it in flight", "Le voir en vol") }</button>
+                }
+            </div>
+        </>
+    }
+}
+
 fn order(p: &InspectorProps) -> Html {
     let t = p.lang.t();
     let Some(o) = &p.order else {
@@ -492,6 +577,12 @@ fn order(p: &InspectorProps) -> Html {
                 if let Some(s) = &o.stuck { { kv(t.stuck, describe::stuck(s, p.lang)) } }
                 if let Some(e) = &o.publish_error { { kv(t.publish_failed, e.clone()) } }
             </table>
+            <div class="actions">
+                <button id="order-follow" class="btn primary" title={lang.pick("Every message of this order along time", "Chaque message de cette commande au fil du temps")}
+                    onclick={{ let cb = p.on_action.clone(); Callback::from(move |_: MouseEvent| cb.emit(Action::SetView(View::Sequence))) }}>
+                    { lang.pick("Follow it in the sequence view", "La suivre dans la vue séquence") }
+                </button>
+            </div>
             <h4>{ t.timeline }</h4>
             <ol class="timeline" id="order-timeline">
                 { for steps.iter().map(|(at, _, what, class)| html! { <li class={classes!(*class)}><span class="at">{ format_clock(*at) }</span>{ what.clone() }</li> }) }

@@ -10,6 +10,7 @@ pub mod logical;
 pub mod metrics;
 pub mod panels;
 pub mod scenario_bar;
+pub mod sequence;
 pub mod settings;
 pub mod story;
 pub mod toolbar;
