@@ -894,3 +894,66 @@ async fn the_sequence_view_shows_a_redelivery_recognised_as_a_duplicate_in_engli
     click("lang-toggle").await;
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn escape_closes_the_settings_from_a_field_and_a_down_brokers_replicas_keep_their_roles() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    // Escape from inside a settings field closes the dialog; a second one clears the selection.
+    click("settings-open").await;
+    let field = doc()
+        .query_selector("#settings input[type='text']")
+        .unwrap()
+        .expect("a settings field");
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    field.dispatch_event(&escape).unwrap();
+    settle().await;
+    assert!(!exists("settings"), "Escape closed the settings");
+    click_element(&by_id("broker-2")).await;
+    assert!(text("inspector").contains("Broker 2"));
+    doc().body().unwrap().dispatch_event(&escape).unwrap();
+    settle().await;
+    assert!(
+        !text("inspector").contains("Broker 2"),
+        "Escape cleared the selection"
+    );
+    // The order-rate input and the completed-orders metric do not share a label.
+    let toolbar = text("order-rate-label");
+    let metric = query_all(".metric .label")
+        .iter()
+        .find_map(|l| {
+            l.text_content()
+                .filter(|t| t.contains("/s") && t.contains("done"))
+        })
+        .expect("the completed-orders metric");
+    assert_ne!(toolbar, metric);
+    // A failed broker's replicas keep the role the metadata gives them, drawn faded (no "?").
+    click_element(&by_id("broker-1")).await;
+    click("broker-1-fail").await;
+    let badges: Vec<String> = query_all("#broker-1 g.replica .badge-text")
+        .iter()
+        .filter_map(|b| b.text_content())
+        .collect();
+    assert!(!badges.is_empty());
+    assert!(badges.iter().all(|b| b == "L" || b == "F"), "{badges:?}");
+    assert!(
+        badges.iter().any(|b| b == "L"),
+        "it led partitions when it failed"
+    );
+    assert!(
+        query_all("#broker-1 g.replica.leader").is_empty(),
+        "but is not drawn as a live leader"
+    );
+    // Back in the past, the way to the present has a glyph every font draws.
+    dispatch(Action::TravelTo(1_000)).await;
+    assert!(
+        text("to-present").starts_with('»'),
+        "{}",
+        text("to-present")
+    );
+    unmount(app).await;
+}

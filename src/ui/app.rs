@@ -211,6 +211,11 @@ pub fn app(props: &AppProps) -> Html {
                 if k.ctrl_key() || k.meta_key() || k.alt_key() {
                     return;
                 }
+                // Escape closes what is open, even from inside a field.
+                if k.key() == "Escape" {
+                    cb.emit(Action::Escape);
+                    return;
+                }
                 let typing = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -233,7 +238,6 @@ pub fn app(props: &AppProps) -> Html {
                         e.prevent_default();
                         cb.emit(Action::Step);
                     }
-                    "Escape" => cb.emit(Action::Select(Selection::None)),
                     _ => {}
                 }
             });

@@ -282,6 +282,8 @@ pub enum Action {
     ToggleCategory(&'static str),
     /// Open or close the settings.
     OpenSettings(bool),
+    /// The Escape key: close the settings if open, else clear the selection.
+    Escape,
     /// Hide the notice.
     DismissNotice,
     /// Load a shipped lesson (index in [`PRESETS`]); `None` goes back to the free sandbox.
@@ -840,6 +842,11 @@ impl Reducible for State {
                 s.log_filter = Rc::new(f);
             }
             Action::OpenSettings(o) => s.settings_open = o,
+            Action::Escape if s.settings_open => s.settings_open = false,
+            Action::Escape => {
+                s.selection = Selection::None;
+                s.refresh_focus();
+            }
             Action::DismissNotice => s.notice = None,
             Action::LoadLesson(index) => {
                 match index.and_then(|i| PRESETS.get(i).map(|p| (i, p))) {

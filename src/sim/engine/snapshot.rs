@@ -476,6 +476,10 @@ impl Simulation {
                     role: match r.map(|r| r.role()) {
                         Some(RoleKind::Leader) if broker.online() => ReplicaRole::Leader,
                         Some(RoleKind::Follower) if broker.online() => ReplicaRole::Follower,
+                        // A down broker's replica keeps the role the metadata gives it (the
+                        // page draws it faded).
+                        _ if !broker.online() && state.leader == Some(*b) => ReplicaRole::Leader,
+                        _ if !broker.online() => ReplicaRole::Follower,
                         _ => ReplicaRole::Unknown,
                     },
                     in_isr: state.isr.contains(b),

@@ -212,7 +212,6 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
                 { p.lang.pick(format!("leader of {led} · metadata @{}", b.metadata_offset), format!("leader de {led} · métadonnées @{}", b.metadata_offset)) }
             </text>
             { rows }
-            { cross(&r, !b.online) }
         </g>
     }
 }
@@ -225,7 +224,8 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         e.stop_propagation();
         on_action.emit(Action::Select(Selection::Partition(tp)))
     });
-    let leader = rep.role == ReplicaRole::Leader && pv.leader == Some(rep.broker);
+    // Drawn as the leader only while its broker is up (a down broker's replica keeps its badge).
+    let leader = rep.role == ReplicaRole::Leader && pv.leader == Some(rep.broker) && rep.online;
     let (badge, tip) = match rep.role {
         ReplicaRole::Leader => ("L", t.leader_tip),
         ReplicaRole::Follower => ("F", t.follower_tip),

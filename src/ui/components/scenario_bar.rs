@@ -171,7 +171,7 @@ pub fn scenario_bar(p: &ScenarioBarProps) -> Html {
                 <span id="replaying" class="badge replaying" role="status">{ t.replaying }</span>
             } else if in_past {
                 <span id="in-past" class="badge past">{ t.in_the_past }</span>
-                <button id="to-present" class="btn small" title={t.back_to_present_tip} onclick={to_present}>{ format!("⏭ {}", t.back_to_present) }</button>
+                <button id="to-present" class="btn small" title={t.back_to_present_tip} onclick={to_present}>{ format!("» {}", t.back_to_present) }</button>
             }
             <span id="recorded-count" class="muted small" title={t.timeline_tip}>{ format!("{}{} {}", t.recorded_actions, p.lang.pick(":", " :"), p.recorded) }</span>
             <div class="group end" role="group">

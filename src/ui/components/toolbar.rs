@@ -141,7 +141,7 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 </label>
                 <button id="create-order" class="btn primary" title={t.create_order_tip} onclick={on_create}>{ t.create_order }</button>
                 <label class="field" title={t.rate_tip}>
-                    <span>{ t.rate }</span>
+                    <span id="order-rate-label">{ t.rate }</span>
                     <input id="order-rate" type="range" min="0" max="20" step="1" value={format!("{:.0}", p.rate)} oninput={on_rate} />
                     <span class="rate-value">{ format!("{:.0}", p.rate) }</span>
                 </label>
