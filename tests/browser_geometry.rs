@@ -172,17 +172,24 @@ fn frame_clock_bounds_a_slow_frame_and_scales_by_speed() {
 }
 
 #[wasm_bindgen_test]
-fn speed_slider_is_logarithmic_and_round_trips() {
+fn speed_slider_offers_readable_speeds_and_round_trips() {
     assert_eq!(slider_to_speed(0.0), SPEED_MIN);
+    assert_eq!(slider_to_speed(8.0), SPEED_MAX);
     assert_eq!(slider_to_speed(1_000.0), SPEED_MAX);
     assert_eq!(slider_to_speed(-5.0), SPEED_MIN);
     assert_eq!(slider_to_speed(f64::NAN), SPEED_MIN);
-    for s in [0.1, 0.5, 1.0, 2.0, 10.0, 50.0] {
+    let offered: Vec<f64> = (0..9).map(|i| slider_to_speed(i as f64)).collect();
+    assert_eq!(
+        offered,
+        vec![0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
+    );
+    for s in offered {
         assert_eq!(slider_to_speed(speed_to_slider(s)), s, "{s}x");
     }
-    // 1x sits in the middle third of the slider: both slow and fast motion are reachable.
-    let one = speed_to_slider(1.0);
-    assert!(one > 300.0 && one < 450.0, "{one}");
+    // A speed set elsewhere shows at the nearest offered one; 1x sits in the middle third.
+    assert_eq!(slider_to_speed(speed_to_slider(12.0)), 10.0);
+    assert_eq!(slider_to_speed(speed_to_slider(16.0)), 20.0);
+    assert_eq!(speed_to_slider(1.0), 3.0);
 }
 
 #[wasm_bindgen_test]

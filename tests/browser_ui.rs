@@ -957,3 +957,19 @@ async fn escape_closes_the_settings_from_a_field_and_a_down_brokers_replicas_kee
     );
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn the_speed_slider_lands_on_readable_speeds() {
+    let app = mount(true).await;
+    for (position, shown) in [
+        ("0", "0.1x"),
+        ("1", "0.25x"),
+        ("3", "1x"),
+        ("5", "5x"),
+        ("8", "50x"),
+    ] {
+        type_into("speed", position).await;
+        assert_eq!(text("speed-value"), shown);
+    }
+    unmount(app).await;
+}

@@ -434,31 +434,34 @@ pub fn link_path(l: &Layout, a: Endpoint, b: Endpoint) -> Path {
     }
 }
 
-/// Position (0..1000) of a log-scale speed slider for `speed`, between 0.1x and 50x.
+/// The speeds the slider offers, slowest first: readable values only.
+pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
+
+/// Position of the speed slider (an index into [`SPEEDS`]) for `speed`: the nearest offered
+/// speed on a log scale (a speed set elsewhere, by a lesson or a share link, is one of them).
 pub fn speed_to_slider(speed: f64) -> f64 {
     let s = if speed.is_finite() {
         speed.clamp(SPEED_MIN, SPEED_MAX)
     } else {
         1.0
     };
-    ((s / SPEED_MIN).ln() / (SPEED_MAX / SPEED_MIN).ln() * 1000.0).clamp(0.0, 1000.0)
+    let mut best = 0;
+    for (i, v) in SPEEDS.iter().enumerate() {
+        if (s / v).ln().abs() < (s / SPEEDS[best]).ln().abs() {
+            best = i;
+        }
+    }
+    best as f64
 }
 
-/// Speed for a log-scale slider position (0..1000).
+/// Speed for a slider position (an index into [`SPEEDS`], rounded and bounded).
 pub fn slider_to_speed(pos: f64) -> f64 {
     let p = if pos.is_finite() {
-        pos.clamp(0.0, 1000.0)
+        pos.round().clamp(0.0, (SPEEDS.len() - 1) as f64)
     } else {
         0.0
     };
-    let s = SPEED_MIN * (SPEED_MAX / SPEED_MIN).powf(p / 1000.0);
-    // Snap near round values so 1x is reachable.
-    for round in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0] {
-        if (s / round - 1.0).abs() < 0.03 {
-            return round;
-        }
-    }
-    (s * 100.0).round() / 100.0
+    SPEEDS[p as usize]
 }
 
 /// Slowest speed.

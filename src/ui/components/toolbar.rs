@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use crate::ui::dom::{parse_euros, parse_u64};
-use crate::ui::geometry::{format_clock, slider_to_speed, speed_to_slider};
+use crate::ui::geometry::{format_clock, slider_to_speed, speed_to_slider, SPEEDS};
 use crate::ui::i18n::Lang;
 use crate::ui::state::Action;
 
@@ -45,7 +45,7 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
                 .value();
-            let pos = v.parse::<f64>().unwrap_or(500.0);
+            let pos = v.parse::<f64>().unwrap_or(3.0);
             cb.emit(Action::SetSpeed(slider_to_speed(pos)))
         })
     };
@@ -122,7 +122,7 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 <button id="step" class="btn" title={t.step_tip} onclick={emit(Action::Step)}>{ format!("{} ›", t.step) }</button>
                 <label class="field" title={t.speed_tip}>
                     <span>{ t.speed }</span>
-                    <input id="speed" type="range" min="0" max="1000" step="1"
+                    <input id="speed" type="range" min="0" max={(SPEEDS.len() - 1).to_string()} step="1"
                         value={format!("{:.0}", speed_to_slider(p.speed))} oninput={on_speed} />
                     <span class="speed-value" id="speed-value">{ format!("{}x", p.speed) }</span>
                 </label>
