@@ -973,3 +973,25 @@ async fn the_speed_slider_lands_on_readable_speeds() {
     }
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn the_outbox_and_the_metrics_read_whole_in_french() {
+    let app = mount(true).await;
+    advance(3_000).await;
+    click("create-order").await;
+    advance(20_000).await;
+    click("lang-toggle").await;
+    let outbox = text("outbox");
+    assert!(outbox.contains("client "), "{outbox}");
+    assert!(!outbox.contains("user "), "{outbox}");
+    // The paired counters' labels fit their half column, in both languages: at 1400 px wide a
+    // label of 19 characters shows whole, one of 21 was cut.
+    for lang in ["fr", "en"] {
+        for label in query_all(".metric-pairs .metric .label") {
+            let t = label.text_content().unwrap_or_default();
+            assert!(t.chars().count() <= 19, "{lang}: {t:?} is cut");
+        }
+        click("lang-toggle").await;
+    }
+    unmount(app).await;
+}

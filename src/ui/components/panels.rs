@@ -153,7 +153,7 @@ pub fn outbox(p: &OutboxProps) -> Html {
                 { for p.emails.iter().map(|e| html! {
                     <li class="mail-row" data-order={e.order_id.to_string()}>
                         <span class="at">{ format_clock(e.sent_at) }</span>
-                        <span class="to">{ format!("user {}", e.user_id) }</span>
+                        <span class="to">{ p.lang.pick(format!("user {}", e.user_id), format!("client {}", e.user_id)) }</span>
                         <span class="text">{ p.lang.pick(e.subject_en(), e.subject_fr()) }</span>
                     </li>
                 }) }
