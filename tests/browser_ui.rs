@@ -995,3 +995,26 @@ async fn the_outbox_and_the_metrics_read_whole_in_french() {
     }
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn each_broker_box_has_its_own_fail_and_restore_control() {
+    let app = mount(true).await;
+    advance(2_000).await;
+    click_element(&by_id("broker-2-power")).await;
+    assert!(class_of("broker-2").contains("down"), "failed from its box");
+    assert!(
+        !text("inspector").contains("Broker 2"),
+        "the control does not select the broker"
+    );
+    assert!(by_id("broker-2-power")
+        .get_attribute("aria-label")
+        .unwrap_or_default()
+        .contains("Restore"));
+    advance(1_000).await;
+    click_element(&by_id("broker-2-power")).await;
+    assert!(
+        !class_of("broker-2").contains("down"),
+        "restored from its box"
+    );
+    unmount(app).await;
+}

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::services::WorldSnapshot;
 use crate::sim::snapshot::{BrokerView, PartitionView, ReplicaRole, ReplicaView};
+use crate::sim::Command;
 use crate::ui::geometry::{partition_row, replica_cell, Rect, LABEL_H, ROW_H};
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -190,6 +191,41 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             }
         })
         .collect();
+    // Its own fail / restore control, so that failing a broker needs no trip to the inspector
+    // (a click elsewhere in the box selects a partition).
+    let command = if b.online {
+        Command::FailBroker { broker: id }
+    } else {
+        Command::RestoreBroker { broker: id }
+    };
+    let power_tip = format!(
+        "{} {}",
+        if b.online {
+            t.fail_broker
+        } else {
+            t.restore_broker
+        },
+        id.0
+    );
+    let power = {
+        let cb = p.on_action.clone();
+        let command = command.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            cb.emit(Action::Command(command.clone()))
+        })
+    };
+    let power_key = {
+        let cb = p.on_action.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                e.stop_propagation();
+                cb.emit(Action::Command(command.clone()))
+            }
+        })
+    };
+    let (px, py) = (r.right() - 62.0, r.y + 12.0);
     let selected = p.selected == Selection::Broker(b.id);
     // Partitions drawn here that this broker leads (hidden internal ones are not counted).
     let led = p
@@ -208,6 +244,12 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
             <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
             <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
+            <g id={format!("broker-{}-power", id.0)} class={classes!("power", (!b.online).then_some("off"))}
+                tabindex="0" role="button" aria-label={power_tip.clone()} onclick={power} onkeydown={power_key}>
+                <title>{ power_tip }</title>
+                <circle class="power-hit" cx={f(px)} cy={f(py)} r="8" />
+                <path d={format!("M{:.1} {:.1}a4.6 4.6 0 1 0 5.2 0M{px:.1} {:.1}v5", px - 2.6, py - 2.2, py - 5.5)} />
+            </g>
             <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
                 { p.lang.pick(format!("leader of {led} · metadata @{}", b.metadata_offset), format!("leader de {led} · métadonnées @{}", b.metadata_offset)) }
             </text>
