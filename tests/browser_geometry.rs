@@ -216,3 +216,19 @@ fn partition_lists_read_as_ranges() {
     assert_eq!(ranges([3, 3].into_iter()), "3");
     assert_eq!(ranges(std::iter::empty()), "");
 }
+
+#[wasm_bindgen_test]
+fn the_event_log_exports_as_csv_with_quotes_doubled() {
+    use kafka_sandbox::ui::components::panels::log_csv;
+    let csv = log_csv(
+        [
+            (1_200, "nodes", "broker 1 crashed"),
+            (61_000, "orders", "Order #1: \"paid\", then shipped"),
+        ]
+        .into_iter(),
+    );
+    assert_eq!(
+        csv,
+        "time_ms,time,category,event\n1200,00:01.2,nodes,\"broker 1 crashed\"\n61000,01:01.0,orders,\"Order #1: \"\"paid\"\", then shipped\"\n"
+    );
+}

@@ -1018,3 +1018,23 @@ async fn each_broker_box_has_its_own_fail_and_restore_control() {
     );
     unmount(app).await;
 }
+
+#[wasm_bindgen_test]
+async fn the_event_log_can_be_searched_and_jumps_to_an_events_time() {
+    let app = mount(true).await;
+    advance(2_000).await;
+    click_element(&by_id("broker-3-power")).await;
+    advance(3_000).await;
+    type_into("log-search", "CRASHED").await;
+    let rows = query_all("#event-log li.log-row");
+    assert_eq!(rows.len(), 1, "only the crash matches, in any case");
+    assert!(rows[0].text_content().unwrap().contains("broker 3 crashed"));
+    // Clicking the line goes back to that moment.
+    click_element(&rows[0]).await;
+    assert!(exists("to-present"), "in the past");
+    assert_eq!(text("sim-clock"), "00:02.0");
+    type_into("log-search", "no such event").await;
+    assert!(query_all("#event-log li.log-row").is_empty());
+    assert!(text("event-log").contains("No event matches."));
+    unmount(app).await;
+}

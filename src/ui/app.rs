@@ -19,7 +19,7 @@ use super::components::sequence::{sequence_view, SequenceProps};
 use super::components::settings::Settings;
 use super::components::story::Story;
 use super::components::toolbar::Toolbar;
-use super::dom::{DocumentListener, FrameLoop};
+use super::dom::{download, DocumentListener, FrameLoop};
 use super::state::{Action, Selection, State, View, DEFAULT_SEED};
 
 thread_local! {
@@ -85,21 +85,7 @@ fn publish_share(fragment: &str) -> Option<String> {
 /// Offers the run as a scenario file download.
 fn download_scenario(s: &State) {
     let json = crate::scenario::share::scenario_file_text(&s.recording());
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(anchor) = doc.create_element("a") else {
-        return;
-    };
-    let href = format!(
-        "data:application/json;charset=utf-8,{}",
-        js_sys::encode_uri_component(&json)
-    );
-    let _ = anchor.set_attribute("href", &href);
-    let _ = anchor.set_attribute("download", "kafka-sandbox-scenario.json");
-    if let Some(a) = anchor.dyn_ref::<web_sys::HtmlElement>() {
-        a.click();
-    }
+    download("kafka-sandbox-scenario.json", "application/json", &json);
 }
 
 /// Properties of [`App`].

@@ -1,11 +1,30 @@
 //! Browser plumbing with owned handles: the animation-frame loop and document event listeners
-//! stop when their handle is dropped (nothing is leaked with `forget`).
+//! stop when their handle is dropped (nothing is leaked with `forget`); file downloads.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+
+/// Offers `text` as a file named `name` of type `mime` (a link to a data URL, clicked).
+pub fn download(name: &str, mime: &str, text: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(anchor) = doc.create_element("a") else {
+        return;
+    };
+    let href = format!(
+        "data:{mime};charset=utf-8,{}",
+        js_sys::encode_uri_component(text)
+    );
+    let _ = anchor.set_attribute("href", &href);
+    let _ = anchor.set_attribute("download", name);
+    if let Some(a) = anchor.dyn_ref::<web_sys::HtmlElement>() {
+        a.click();
+    }
+}
 
 /// Wall-clock milliseconds (`performance.now()`), 0 when unavailable.
 pub fn wall_ms() -> f64 {

@@ -46,31 +46,82 @@ pub fn event_log(p: &EventLogProps) -> Html {
             }
         })
         .collect();
-    let rows: Html = p
+    // Search: the entries whose sentence holds the query (any case).
+    let query = use_state(String::new);
+    let needle = query.trim().to_lowercase();
+    let shown: Vec<(&LogEntry, String)> = p
         .entries
         .iter()
         .filter(|e| p.filter.contains(e.category()))
+        .map(|e| (e, log_entry(e, &p.names, p.lang)))
+        .filter(|(_, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
+        .collect();
+    let rows: Html = shown
+        .iter()
         .take(80)
-        .map(|e| {
+        .map(|(e, text)| {
             let cat = e.category();
+            let cb = p.on_action.clone();
+            let at = e.at;
             html! {
-                <li class={classes!("log-row", format!("cat-{cat}"))}>
+                <li class={classes!("log-row", "clickable", format!("cat-{cat}"))} title={p.lang.pick("Go to this moment", "Aller à cet instant")}
+                    onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::TravelTo(at)))}>
                     <span class="at">{ format_clock(e.at) }</span>
                     <span class="cat">{ category(cat, p.lang) }</span>
-                    <span class="text">{ log_entry(e, &p.names, p.lang) }</span>
+                    <span class="text">{ text.clone() }</span>
                 </li>
             }
         })
         .collect();
+    let on_search = {
+        let query = query.clone();
+        Callback::from(move |e: InputEvent| {
+            query.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            )
+        })
+    };
+    let csv = log_csv(
+        shown
+            .iter()
+            .rev()
+            .map(|(e, text)| (e.at, e.category(), text.as_str())),
+    );
+    let on_export = Callback::from(move |_: MouseEvent| {
+        crate::ui::dom::download("kafka-sandbox-events.csv", "text/csv", &csv)
+    });
     html! {
         <section class="panel log-panel">
-            <header><h2>{ t.event_log }</h2><div class="chips">{ chips }</div></header>
-            <ul id="event-log" class="panel-body log">
+            <header>
+                <h2>{ t.event_log }</h2>
+                <div class="chips">{ chips }</div>
+                <input id="log-search" class="log-search" type="search" value={(*query).clone()} oninput={on_search}
+                    placeholder={p.lang.pick("Search", "Chercher")} aria-label={p.lang.pick("Search the event log", "Chercher dans le journal")} />
+                <button id="log-export" class="btn small" title={p.lang.pick("Download the events shown as CSV", "Télécharger les événements affichés en CSV")}
+                    onclick={on_export}>{ "CSV" }</button>
+            </header>
+            <ul id="event-log" class="panel-body log" data-shown={shown.len().to_string()}>
                 if p.entries.is_empty() { <li class="muted">{ t.none_yet }</li> }
+                if !p.entries.is_empty() && shown.is_empty() { <li class="muted">{ p.lang.pick("No event matches.", "Aucun événement ne correspond.") }</li> }
                 { rows }
             </ul>
         </section>
     }
+}
+
+/// Event log lines as CSV, oldest first: time in ms, time, category, sentence (quoted, its
+/// quotes doubled).
+pub fn log_csv<'a>(rows: impl Iterator<Item = (u64, &'a str, &'a str)>) -> String {
+    let mut out = String::from("time_ms,time,category,event\n");
+    for (at, category, text) in rows {
+        out.push_str(&format!(
+            "{at},{},{category},\"{}\"\n",
+            format_clock(at),
+            text.replace('"', "\"\"")
+        ));
+    }
+    out
 }
 
 /// Properties of [`Orders`].
