@@ -82,15 +82,23 @@ pub fn event_log(p: &EventLogProps) -> Html {
             )
         })
     };
-    let csv = log_csv(
-        shown
-            .iter()
-            .rev()
-            .map(|(e, text)| (e.at, e.category(), text.as_str())),
-    );
-    let on_export = Callback::from(move |_: MouseEvent| {
-        crate::ui::dom::download("kafka-sandbox-events.csv", "text/csv", &csv)
-    });
+    // The CSV is built when asked for, not on every redraw of the log.
+    let on_export = {
+        let (entries, filter, names, lang) =
+            (p.entries.clone(), p.filter.clone(), p.names.clone(), p.lang);
+        let needle = needle.clone();
+        Callback::from(move |_: MouseEvent| {
+            let lines: Vec<(u64, &str, String)> = entries
+                .iter()
+                .rev()
+                .filter(|e| filter.contains(e.category()))
+                .map(|e| (e.at, e.category(), log_entry(e, &names, lang)))
+                .filter(|(_, _, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
+                .collect();
+            let csv = log_csv(lines.iter().map(|(at, c, t)| (*at, *c, t.as_str())));
+            crate::ui::dom::download("kafka-sandbox-events.csv", "text/csv", &csv)
+        })
+    };
     html! {
         <section class="panel log-panel">
             <header>
