@@ -75,14 +75,117 @@ async fn leader_failover_lesson_tells_its_story_and_fails_broker_1_on_time() {
 #[wasm_bindgen_test]
 async fn a_lesson_pauses_at_its_end() {
     let app = mount_with(None).await;
-    dispatch(Action::LoadLesson(Some(lesson_index("calm-order-chain")))).await;
-    // Frames at 2x for 20 wall seconds would pass the 30 s end: the run stops there.
-    for i in 0..=200 {
+    dispatch(Action::LoadLesson(Some(lesson_index("leader-failover")))).await;
+    // Played straight through, frames at 2x for 40 wall seconds would pass the 60 s end: the
+    // run stops there.
+    click("lesson-autopause").await;
+    assert!(!checked("lesson-autopause"));
+    dispatch(Action::SetPaused(false)).await;
+    for i in 0..=400 {
         testing::frame(f64::from(i) * 100.0);
     }
     settle().await;
-    assert_eq!(testing::now_ms(), Some(30_000));
+    assert_eq!(testing::now_ms(), Some(60_000));
     assert!(text("pause").contains("Run"), "paused at the end");
+    unmount(app).await;
+}
+
+fn checked(id: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    by_id(id)
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .map(|i| i.checked())
+        .unwrap_or(false)
+}
+
+/// Runs frames of 100 wall ms until the page pauses (at most `frames`); returns the frames run.
+async fn frames_until_paused(wall: &mut f64, frames: u32) -> u32 {
+    for i in 0..frames {
+        testing::frame(*wall);
+        *wall += 100.0;
+        settle().await;
+        if text("pause").contains("Run") {
+            return i;
+        }
+    }
+    frames
+}
+
+fn leader_of(tp: &str) -> Vec<String> {
+    query_all(&format!("g.replica.leader[data-tp='{tp}']"))
+        .iter()
+        .filter_map(|e| e.get_attribute("data-broker"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_lesson_player_waits_on_each_step_until_its_event_happens() {
+    let app = mount_with(None).await;
+    dispatch(Action::LoadLesson(Some(lesson_index("acks1-lost-write")))).await;
+    // It waits on its first step, paused.
+    assert!(
+        text("lesson-step").starts_with("Step 1 / 6"),
+        "{}",
+        text("lesson-step")
+    );
+    assert!(text("lesson-caption-text").contains("broker 1 leads"));
+    assert!(text("pause").contains("Run"), "paused on the first step");
+    assert!(checked("lesson-autopause"));
+    let mut wall = 0.0;
+    // Next runs to the next step's event, and the run pauses there.
+    click("lesson-next").await;
+    assert!(text("lesson-next").contains("Running"));
+    frames_until_paused(&mut wall, 200).await;
+    assert_eq!(
+        testing::now_ms(),
+        Some(5_000),
+        "brokers 2 and 3 cut off at 5 s"
+    );
+    assert!(
+        text("lesson-step").starts_with("Step 2 / 6 · 00:05.0"),
+        "{}",
+        text("lesson-step")
+    );
+    assert!(text("lesson-caption-text").contains("cut off"));
+    assert!(
+        text("story-current").contains("cut off"),
+        "the list follows"
+    );
+    // The N key works as the button does.
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("n");
+    init.set_bubbles(true);
+    let n = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    doc().body().unwrap().dispatch_event(&n).unwrap();
+    settle().await;
+    frames_until_paused(&mut wall, 200).await;
+    let acked = testing::now_ms().unwrap();
+    assert!(
+        (5_100..5_200).contains(&acked),
+        "m1 acknowledged at {acked}"
+    );
+    assert!(text("lesson-caption-text").contains("m1 is appended"));
+    click("lesson-next").await;
+    frames_until_paused(&mut wall, 200).await;
+    assert_eq!(testing::now_ms(), Some(6_000));
+    assert!(text("lesson-caption-text").contains("crashes"));
+    // The election step shows when the controller elects broker 2, not at a guessed time;
+    // broker 2 leads as soon as it reads the metadata record, a few ms later.
+    assert!(
+        leader_of("t-0").is_empty(),
+        "its leader is down, none elected yet"
+    );
+    click("lesson-next").await;
+    frames_until_paused(&mut wall, 400).await;
+    let elected = testing::now_ms().unwrap();
+    assert!((15_000..17_000).contains(&elected), "elected at {elected}");
+    assert!(text("lesson-caption-text").contains("elects broker 2"));
+    advance(100).await;
+    assert_eq!(leader_of("t-0"), vec!["2".to_string()]);
+    // A step already shown travels back to its instant.
+    click("story-step-1").await;
+    assert_eq!(testing::now_ms(), Some(5_000));
+    assert!(text("lesson-step").starts_with("Step 2 / 6"));
     unmount(app).await;
 }
 

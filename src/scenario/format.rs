@@ -87,7 +87,7 @@ pub struct Localized {
     pub fr: String,
 }
 
-/// One narration step: what to say from `at_ms` on.
+/// One narration step: what to say once its event has happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NarrationStep {
@@ -97,6 +97,10 @@ pub struct NarrationStep {
     pub en: String,
     /// French text.
     pub fr: String,
+    /// The event the step describes: it is shown when that event happens (at `at_ms` or
+    /// later), and right at `at_ms` when it names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<super::cue::Cue>,
 }
 
 /// Reads `expect`: an object of report fields.
@@ -209,11 +213,6 @@ impl Scenario {
     /// The name, or a placeholder.
     pub fn title(&self) -> &str {
         self.name.as_deref().unwrap_or("untitled scenario")
-    }
-
-    /// The narration step showing at time `t`: the last one starting at or before `t`.
-    pub fn narration_at(&self, t: SimTime) -> Option<&NarrationStep> {
-        self.narration.iter().rev().find(|s| s.at_ms <= t)
     }
 
     /// Number of brokers.

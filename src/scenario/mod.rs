@@ -11,6 +11,7 @@
 //! - `links`: link faults by the names scenarios give their ends, and the report's `links`.
 //! - [`run`]: the [`Runner`] that applies actions at their times and steps the engine, and
 //!   [`Recording`] for time travel by replay.
+//! - [`cue`]: the events narration steps wait for, and the tracker that finds them in a run.
 //! - [`report`]: the final report and the `expect` comparison.
 //! - [`share`]: share links (base64url JSON).
 //! - [`presets`]: the example scenarios shipped in `scenarios/`.
@@ -22,6 +23,7 @@ pub mod action;
 mod action_json;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod cue;
 mod decode;
 pub mod format;
 mod links;

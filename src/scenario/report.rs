@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::sim::{LeaderEpoch, Offset, SimTime};
 
 /// Names of the report's top-level fields (what `expect` may name).
-pub const REPORT_FIELDS: [&str; 21] = [
+pub const REPORT_FIELDS: [&str; 22] = [
     "name",
     "seed",
     "ended_at_ms",
@@ -29,6 +29,7 @@ pub const REPORT_FIELDS: [&str; 21] = [
     "dropped_by_actions",
     "records_truncated",
     "links",
+    "narration",
     "events",
 ];
 
@@ -280,6 +281,9 @@ pub struct Report {
     pub invariant_violations: Vec<String>,
     /// Actions the world refused while running.
     pub action_errors: Vec<String>,
+    /// When each narration step was shown (its event happened), null for a step whose event
+    /// never happened.
+    pub narration: Vec<Option<SimTime>>,
     /// Expectations that did not hold.
     pub expect_failures: Vec<String>,
     /// Every engine event (only with `--trace`).

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::cue::CueTracker;
 use super::format::{parse_node, Action, Scenario, ScenarioError, TimedAction};
 use super::links::{link_reports, on_links};
 use super::report::*;
@@ -40,6 +41,7 @@ pub fn build_world(scenario: &Scenario) -> Result<World, ScenarioError> {
     let mut world = World::new(scenario.world_config(), scenario.seed())
         .map_err(|e| ScenarioError::new("cluster", e.to_string()))?;
     world.record_events = Some(Vec::new());
+    world.record_service_events = Some(Vec::new());
     Ok(world)
 }
 
@@ -84,6 +86,10 @@ pub struct RunnerState {
     describe: Option<fn(SimTime, &EventKind) -> TraceEvent>,
     /// Engine steps processed.
     pub steps: u64,
+    /// When each narration step is shown.
+    pub cues: CueTracker,
+    /// Narration steps shown by the events read since the runner last looked.
+    cues_reached: usize,
     /// Whether [`InvariantChecker::check`] runs after every engine step (on for runs, off for
     /// time-travel replays: the checks cost about 20 times the engine's own work and never
     /// change the state, so a replay reaches the same world either way). The page's build
@@ -115,9 +121,19 @@ impl RunnerState {
         }
     }
 
-    /// Reads the events the world recorded since the last call: acknowledgements of raw sends
-    /// and the trace.
+    /// Reads the events the world recorded since the last call: acknowledgements of raw sends,
+    /// narration cues and the trace.
     pub fn observe(&mut self, world: &mut World) {
+        self.observe_engine(world);
+        // The services' entries come from the engine events just read (or from an action).
+        if let Some(entries) = world.record_service_events.as_mut() {
+            for entry in std::mem::take(entries) {
+                self.cues_reached += self.cues.service_event(&entry);
+            }
+        }
+    }
+
+    fn observe_engine(&mut self, world: &mut World) {
         let Some(events) = world.record_events.as_mut() else {
             world.record_events = Some(Vec::new());
             return;
@@ -127,6 +143,7 @@ impl RunnerState {
         }
         let events = std::mem::take(events);
         for event in events {
+            self.cues_reached += self.cues.engine_event(event.at, &event.kind);
             match &event.kind {
                 EventKind::ProduceAcked {
                     send, tp, offset, ..
@@ -364,6 +381,9 @@ pub struct Runner {
     scenario: Scenario,
     next_action: usize,
     stalled: bool,
+    /// [`Runner::advance_to`] stops at the instant a narration step is shown (the lesson
+    /// player pauses there).
+    pub stop_at_narration: bool,
 }
 
 impl Runner {
@@ -382,12 +402,15 @@ impl Runner {
         // Same-time actions keep file order: a stable sort.
         scenario.actions.sort_by_key(|a| a.at_ms);
         let world = build_world(&scenario)?;
+        let mut state = state;
+        state.cues = CueTracker::new(&scenario.narration, |name| world.sim.topic_by_name(name));
         Ok(Runner {
             world,
             state,
             scenario,
             next_action: 0,
             stalled: false,
+            stop_at_narration: false,
         })
     }
 
@@ -406,8 +429,14 @@ impl Runner {
         &self.scenario.actions[self.next_action..]
     }
 
-    /// Steps the engine through every event due at or before `t`, one at a time.
-    fn step_to(&mut self, t: SimTime) {
+    /// Whether to stop now: a narration step was just shown and the runner stops at them.
+    fn narration_stop(&self) -> bool {
+        self.stop_at_narration && self.state.cues_reached > 0
+    }
+
+    /// Steps the engine through every event due at or before `t`, one at a time; returns
+    /// early (true) where [`Runner::narration_stop`] says.
+    fn step_to(&mut self, t: SimTime) -> bool {
         let mut steps = 0u64;
         while let Some(next) = self.world.next_event_time() {
             if next > t {
@@ -421,37 +450,58 @@ impl Runner {
                         "at {at} ms: the world did not settle after {RUNNER_STEPS_MAX} steps"
                     ));
                 }
-                return;
+                return false;
             }
             self.world.step();
             self.state.after_step(&mut self.world);
             steps += 1;
+            if self.narration_stop() {
+                return true;
+            }
         }
         self.world.advance_to(t);
         self.state.observe(&mut self.world);
+        self.state.cues_reached += self.state.cues.reach_time(t);
+        self.narration_stop()
     }
 
-    /// Runs to time `t`, applying every scheduled action with `at_ms <= t` at its time.
-    pub fn advance_to(&mut self, t: SimTime) {
+    /// Runs to time `t`, applying every scheduled action with `at_ms <= t` at its time. With
+    /// [`Runner::stop_at_narration`] it stops earlier, right where the next narration step is
+    /// shown, and returns true.
+    pub fn advance_to(&mut self, t: SimTime) -> bool {
+        self.state.cues_reached = 0;
+        let t = match (self.stop_at_narration, self.state.cues.next_timed()) {
+            (true, Some(at)) => t.min(at.max(self.world.now())),
+            _ => t,
+        };
         while let Some(next) = self.scenario.actions.get(self.next_action) {
             if next.at_ms > t {
                 break;
             }
             let TimedAction { at_ms, action } = next.clone();
-            self.step_to(at_ms.max(self.world.now()));
+            if self.step_to(at_ms.max(self.world.now())) {
+                return true;
+            }
             self.next_action += 1;
             if let Err(e) = apply_action(&mut self.world, &action, &mut self.state) {
                 self.state
                     .note_error(format!("at {at_ms} ms, {}: {e}", action.name()));
             }
+            // What the action did (a crash, an isolation) is an event of its instant.
+            self.state.observe(&mut self.world);
+            if self.narration_stop() {
+                return true;
+            }
         }
-        self.step_to(t);
+        self.step_to(t)
     }
 
     /// Applies `action` now and records it (at the current time) so replays do the same.
     pub fn apply_now(&mut self, action: Action) -> Result<(), String> {
         let now = self.world.now();
+        let stop = std::mem::replace(&mut self.stop_at_narration, false);
         self.advance_to(now);
+        self.stop_at_narration = stop;
         self.scenario.actions.insert(
             self.next_action,
             TimedAction {
@@ -713,6 +763,7 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
         dropped_by_actions: state.dropped_by_actions,
         invariant_violations: state.violations.clone(),
         action_errors: state.action_errors.clone(),
+        narration: state.cues.shown_at.clone(),
         expect_failures: Vec::new(),
         events: state.trace.clone(),
     }

@@ -228,6 +228,12 @@ impl Scenario {
                     format!("{} is after run_until_ms ({run_until})", step.at_ms),
                 ));
             }
+            if let Some(Err((field, message))) = step.on.as_ref().map(|c| c.check()) {
+                return Err(ScenarioError::new(
+                    format!("narration[{i}].on.{field}"),
+                    message,
+                ));
+            }
         }
         if let Some(r) = self.services.payment_failure_rate {
             if !(0.0..=1.0).contains(&r) {

@@ -17,7 +17,7 @@ use super::components::panels::{EventLog, Orders, Outbox};
 use super::components::scenario_bar::ScenarioBar;
 use super::components::sequence::{sequence_view, SequenceProps};
 use super::components::settings::Settings;
-use super::components::story::Story;
+use super::components::story::{caption, CaptionProps, Story};
 use super::components::toolbar::Toolbar;
 use super::dom::{download, DocumentListener, FrameLoop};
 use super::state::{Action, Selection, State, View, DEFAULT_SEED};
@@ -224,6 +224,7 @@ pub fn app(props: &AppProps) -> Html {
                         e.prevent_default();
                         cb.emit(Action::Step);
                     }
+                    "n" | "N" => cb.emit(Action::NextStep),
                     _ => {}
                 }
             });
@@ -325,11 +326,16 @@ pub fn app(props: &AppProps) -> Html {
                                 selection={s.selection.clone()} lang={s.lang} on_action={on_action.clone()} />
                         }
                     </div>
+                    { caption(&CaptionProps { scenario: &s.base, current: s.caption(),
+                        at: s.caption().and_then(|i| s.narration_shown.get(i).copied().flatten()),
+                        more_reached: s.player_on() && s.seen < s.narration_shown.iter().filter(|t| t.is_some()).count(),
+                        player: s.player, running: !s.paused, ended: s.ended, large: false,
+                        lang: s.lang, on_action: &on_action }) }
                 </section>
                 <aside class="side">
                     if show_story {
-                        <Story scenario={s.base.clone()} lesson={s.lesson} now={now} head_ms={s.head_ms}
-                            lang={s.lang} on_action={on_action.clone()} />
+                        <Story scenario={s.base.clone()} lesson={s.lesson} shown={s.narration_shown.clone()}
+                            current={s.caption()} lang={s.lang} on_action={on_action.clone()} />
                     }
                     <Inspector selection={s.selection.clone()} snap={s.snap.clone()} names={s.names.clone()}
                         order={selected_order} focus={s.focus.clone()} lang={s.lang} on_action={on_action.clone()} />

@@ -205,6 +205,12 @@ pub struct State {
     pub notice: Option<Rc<str>>,
     /// Settings panel open.
     pub settings_open: bool,
+    /// The lesson player pauses the run at each narration step.
+    pub player: bool,
+    /// Narration steps the learner has been shown (the caption shows the last of them).
+    pub seen: usize,
+    /// When each narration step was shown in this run (`None`: its event has not happened).
+    pub narration_shown: Rc<Vec<Option<SimTime>>>,
 }
 
 impl PartialEq for State {
@@ -225,6 +231,9 @@ impl PartialEq for State {
             && self.log_filter == other.log_filter
             && self.notice == other.notice
             && self.settings_open == other.settings_open
+            && self.player == other.player
+            && self.seen == other.seen
+            && Rc::ptr_eq(&self.narration_shown, &other.narration_shown)
     }
 }
 
@@ -296,6 +305,11 @@ pub enum Action {
     TravelTo(SimTime),
     /// Show a message.
     Notify(String),
+    /// The lesson player's "Next step": show the next step already reached, else run on to
+    /// the next one.
+    NextStep,
+    /// Pause at each narration step (true) or play straight through.
+    SetPlayer(bool),
 }
 
 impl State {
@@ -337,7 +351,11 @@ impl State {
             log_filter: Rc::new(CATEGORIES.into_iter().collect()),
             notice: None,
             settings_open: false,
+            player: true,
+            seen: 0,
+            narration_shown: Rc::default(),
         };
+        s.sync_player();
         s.refresh();
         s
     }
@@ -392,6 +410,35 @@ impl State {
         self.head_ms = self.head_ms.max(snap.sim.now);
         self.snap = Rc::new(snap);
         self.refresh_focus();
+        let runner = self.runner.borrow();
+        let cues = &runner.state.cues;
+        if *self.narration_shown != cues.shown_at {
+            self.narration_shown = Rc::new(cues.shown_at.clone());
+        }
+        let reached = cues.reached;
+        drop(runner);
+        if !self.player_on() || self.seen > reached {
+            self.seen = reached;
+        }
+    }
+
+    /// Whether the lesson player pauses at the steps: it is on and there is a narration.
+    pub fn player_on(&self) -> bool {
+        self.player && !self.base.narration.is_empty()
+    }
+
+    /// Tells the runner whether to stop at narration steps; after a new runner, every step
+    /// it already reached counts as seen.
+    fn sync_player(&mut self) {
+        let on = self.player_on();
+        let mut runner = self.runner.borrow_mut();
+        runner.stop_at_narration = on;
+        self.seen = runner.state.cues.reached;
+    }
+
+    /// The narration step the caption shows.
+    pub fn caption(&self) -> Option<usize> {
+        self.seen.checked_sub(1)
     }
 
     /// The order followed: the selected one (or the one of the selected step), else in the
@@ -436,15 +483,17 @@ impl State {
         self.history = Rc::default();
         self.selection = Selection::None;
         self.notice = None;
+        self.sync_player();
         Ok(())
     }
 
-    /// Loads a scenario from its start, running at its default speed.
+    /// Loads a scenario from its start, running at its default speed; with the lesson
+    /// player it waits on its first step.
     fn start_scenario(&mut self, base: Scenario) -> Result<(), ScenarioError> {
         let speed = default_speed(&base);
         self.load(base, Vec::new(), 0)?;
         self.speed = speed;
-        self.paused = false;
+        self.paused = self.player_on();
         Ok(())
     }
 
@@ -496,16 +545,25 @@ impl State {
     fn run_to(&mut self, target: SimTime) {
         let now = self.now();
         let mut target = target;
+        let mut ends = false;
         if let Some(end) = self.scenario_end() {
             if !self.ended && now < end && target >= end {
-                self.ended = true;
-                self.paused = true;
-                self.last_wall = None;
-                self.sim_clock = end as f64;
+                ends = true;
                 target = end;
             }
         }
-        self.runner.borrow_mut().advance_to(target);
+        if self.runner.borrow_mut().advance_to(target) {
+            // A narration step was shown: the player waits on it.
+            self.paused = true;
+            self.last_wall = None;
+            self.sim_clock = self.now() as f64;
+            self.seen += 1;
+        } else if ends {
+            self.ended = true;
+            self.paused = true;
+            self.last_wall = None;
+            self.sim_clock = target as f64;
+        }
     }
 
     /// Where a lesson or an imported scenario ends (the free sandbox has no end).
@@ -530,6 +588,7 @@ impl State {
         match Recording::new(merged(&self.base, &user)).runner_at(t) {
             Ok(runner) => {
                 self.runner = Rc::new(RefCell::new(runner));
+                self.sync_player();
                 self.head_ms = head;
                 self.paused = true;
                 self.last_wall = None;
@@ -710,7 +769,14 @@ impl Reducible for State {
             Action::AdvanceBy(ms) => {
                 s.fork_if_in_past();
                 let target = s.now().saturating_add(ms.min(3_600_000));
-                s.runner.borrow_mut().advance_to(target);
+                // At once: the player does not stop on the way.
+                let mut runner = s.runner.borrow_mut();
+                let stop = std::mem::replace(&mut runner.stop_at_narration, false);
+                runner.advance_to(target);
+                runner.stop_at_narration = stop;
+                // Jumping shows every step passed on the way.
+                s.seen = runner.state.cues.reached;
+                drop(runner);
                 s.sim_clock = target as f64;
                 s.refresh();
             }
@@ -882,6 +948,23 @@ impl Reducible for State {
                 s.refresh();
             }
             Action::Notify(m) => s.notice = Some(m.into()),
+            Action::NextStep => {
+                let reached = s.runner.borrow().state.cues.reached;
+                if s.seen < reached {
+                    s.seen += 1;
+                } else if !s.ended {
+                    s.fork_if_in_past();
+                    s.paused = false;
+                    s.last_wall = None;
+                }
+            }
+            Action::SetPlayer(on) => {
+                s.player = on;
+                s.runner.borrow_mut().stop_at_narration = s.player_on();
+                if !s.player_on() {
+                    s.refresh();
+                }
+            }
         }
         Rc::new(s)
     }

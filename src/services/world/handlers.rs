@@ -133,6 +133,11 @@ impl World {
     }
 
     fn push_log(&mut self, entry: LogEntry) {
+        if let Some(rec) = self.record_service_events.as_mut() {
+            if !matches!(entry.event, LogEvent::Engine { .. }) {
+                rec.push(entry.clone());
+            }
+        }
         if self.log.len() >= LOG_KEPT_MAX {
             self.log.pop_front();
         }

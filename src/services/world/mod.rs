@@ -92,6 +92,9 @@ pub struct World {
     last_stuck_check: SimTime,
     /// Every engine event is also kept here when a recorder wants them (scenario traces).
     pub record_events: Option<Vec<Event>>,
+    /// The services' own log entries (order stages, duplicates ignored) are also kept here
+    /// when a recorder wants them (narration cues).
+    pub record_service_events: Option<Vec<LogEntry>>,
 }
 
 impl World {
@@ -118,6 +121,7 @@ impl World {
             order_rate_per_s: 0.0,
             last_stuck_check: 0,
             record_events: None,
+            record_service_events: None,
             config,
         };
         if world.config.services.enabled {

@@ -1,6 +1,6 @@
-//! The lesson panel beside the diagram: the scenario's title and description, and its
-//! step-by-step narration in the page language with the current step highlighted. A past
-//! step can be clicked to travel back to it.
+//! The lesson panel beside the diagram (the scenario's title and description, its narration
+//! with the step shown highlighted; a step already shown can be clicked to travel back to it),
+//! and the lesson player's caption over the diagram: the step shown, large, with "Next step".
 
 use std::rc::Rc;
 
@@ -24,10 +24,10 @@ pub struct StoryProps {
     pub scenario: Rc<Scenario>,
     /// The lesson loaded (index in the presets), for its translated title.
     pub lesson: Option<usize>,
-    /// Simulated time shown.
-    pub now: SimTime,
-    /// The timeline's end (later steps cannot be travelled to).
-    pub head_ms: SimTime,
+    /// When each step was shown (`None`: its event has not happened yet).
+    pub shown: Rc<Vec<Option<SimTime>>>,
+    /// The step the caption shows.
+    pub current: Option<usize>,
     /// Language.
     pub lang: Lang,
     /// Dispatches actions.
@@ -47,7 +47,7 @@ pub fn story(p: &StoryProps) -> Html {
         .description
         .as_ref()
         .map(|d| p.lang.pick(&d.en, &d.fr).clone());
-    let current = s.narration.iter().rposition(|n| n.at_ms <= p.now);
+    let current = p.current;
     let body = use_node_ref();
     // Keep the current step in view (its list scrolls, the page does not).
     {
@@ -77,16 +77,18 @@ pub fn story(p: &StoryProps) -> Html {
                             Some(c) if i < c => "done",
                             _ => "future",
                         };
-                        let reachable = step.at_ms <= p.head_ms;
+                        let shown = p.shown.get(i).copied().flatten();
+                        let reachable = shown.is_some();
                         let onclick = {
-                            let (cb, at) = (p.on_action.clone(), step.at_ms);
-                            Callback::from(move |_: MouseEvent| if reachable { cb.emit(Action::TravelTo(at)) })
+                            let cb = p.on_action.clone();
+                            Callback::from(move |_: MouseEvent| if let Some(at) = shown { cb.emit(Action::TravelTo(at)) })
                         };
+                        let waits = step.on.as_ref().map(|c| c.event.as_str()).unwrap_or("");
                         html! {
                             <li id={if state == "current" { "story-current".to_string() } else { format!("story-step-{i}") }}
                                 class={classes!("story-step", state, reachable.then_some("reachable"))}
-                                title={if reachable { t.step_at_tip } else { "" }} {onclick}>
-                                <span class="story-time">{ format_clock(step.at_ms) }</span>
+                                title={if reachable { t.step_at_tip.to_string() } else { format!("{} {waits}", p.lang.pick("Waits for", "Attend")) }} {onclick}>
+                                <span class="story-time">{ shown.map_or_else(|| "…".to_string(), format_clock) }</span>
                                 <span class="story-text">{ p.lang.pick(&step.en, &step.fr).clone() }</span>
                             </li>
                         }
@@ -94,5 +96,91 @@ pub fn story(p: &StoryProps) -> Html {
                 </ol>
             </div>
         </section>
+    }
+}
+
+/// What the caption needs.
+pub struct CaptionProps<'a> {
+    /// The scenario loaded.
+    pub scenario: &'a Scenario,
+    /// The step shown, if any.
+    pub current: Option<usize>,
+    /// When it was shown.
+    pub at: Option<SimTime>,
+    /// Whether steps already happened wait to be shown (Next shows them without running).
+    pub more_reached: bool,
+    /// The player pauses at each step.
+    pub player: bool,
+    /// Time runs.
+    pub running: bool,
+    /// The run has ended.
+    pub ended: bool,
+    /// Large text (classroom mode).
+    pub large: bool,
+    /// Language.
+    pub lang: Lang,
+    /// Dispatches actions.
+    pub on_action: &'a Callback<Action>,
+}
+
+/// The lesson player's caption over the diagram: "Step 3 / 7 · 00:16.0", the step's text,
+/// "Next step" (the N key) and whether to pause at each step.
+pub fn caption(p: &CaptionProps) -> Html {
+    let lang = p.lang;
+    let total = p.scenario.narration.len();
+    let Some(i) = p.current else {
+        return html! {};
+    };
+    let Some(step) = p.scenario.narration.get(i) else {
+        return html! {};
+    };
+    let next = {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::NextStep))
+    };
+    let toggle = {
+        let (cb, on) = (p.on_action.clone(), p.player);
+        Callback::from(move |_: Event| cb.emit(Action::SetPlayer(!on)))
+    };
+    let last = i + 1 >= total;
+    let (label, enabled) = if p.more_reached {
+        (lang.pick("Next step ▶", "Étape suivante ▶"), true)
+    } else if p.ended || (last && !p.running) {
+        (lang.pick("End of the lesson", "Fin de la leçon"), false)
+    } else if p.running {
+        (
+            lang.pick(
+                "Running to the next step…",
+                "En route vers l'étape suivante…",
+            ),
+            false,
+        )
+    } else if last {
+        (
+            lang.pick("Run to the end ▶", "Jouer jusqu'à la fin ▶"),
+            true,
+        )
+    } else {
+        (lang.pick("Next step ▶", "Étape suivante ▶"), true)
+    };
+    html! {
+        <div id="lesson-caption" class={classes!("caption", p.large.then_some("large"))} role="status" aria-live="polite">
+            <div class="caption-head">
+                <span id="lesson-step" class="caption-step">
+                    { format!("{} {} / {total}", lang.pick("Step", "Étape"), i + 1) }
+                    if let Some(at) = p.at { { format!(" · {}", format_clock(at)) } }
+                </span>
+                <label class="toggle" title={lang.pick("Pause the run at each step of the narration", "Mettre en pause à chaque étape du récit")}>
+                    <input id="lesson-autopause" type="checkbox" checked={p.player} onchange={toggle} />
+                    { lang.pick("Pause at each step", "Pause à chaque étape") }
+                </label>
+            </div>
+            <p id="lesson-caption-text" class="caption-text">{ lang.pick(&step.en, &step.fr).clone() }</p>
+            <div class="caption-actions">
+                <button id="lesson-next" class="btn primary" disabled={!enabled} onclick={next}
+                    title={lang.pick("Show the next step (key N)", "Afficher l'étape suivante (touche N)")}>{ label }</button>
+                <span class="muted caption-key">{ lang.pick("key N", "touche N") }</span>
+            </div>
+        </div>
     }
 }
