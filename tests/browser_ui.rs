@@ -1038,3 +1038,237 @@ async fn the_event_log_can_be_searched_and_jumps_to_an_events_time() {
     assert!(text("event-log").contains("No event matches."));
     unmount(app).await;
 }
+
+fn input_value(id: &str) -> String {
+    use wasm_bindgen::JsCast;
+    by_id(id)
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+async fn choose(id: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    let select = by_id(id).dyn_into::<web_sys::HtmlSelectElement>().unwrap();
+    select.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&e).unwrap();
+    settle().await;
+}
+
+fn shown(id: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    doc()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|e| e.offset_parent().is_some())
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_without_services_draws_its_producer_and_its_records_by_name() {
+    let app = mount(true).await;
+    let lesson = kafka_sandbox::scenario::PRESETS
+        .iter()
+        .position(|(id, _)| *id == "acks1-lost-write")
+        .unwrap();
+    dispatch(Action::LoadLesson(Some(lesson))).await;
+    // The producer the narration talks about has its box, with its settings.
+    assert!(exists("producer"), "{}", text("diagram"));
+    assert!(text("producer").contains("acks=1"), "{}", text("producer"));
+    assert!(query_all("[id^='service-']").is_empty(), "no service boxes");
+    advance(5_300).await;
+    // m1 is on broker 1 only, above the high watermark (its followers are cut off).
+    let cells = |b: u32| {
+        query_all(&format!("#broker-{b} g.replica[data-tp='t-0'] g.cell"))
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}{}",
+                    c.get_attribute("data-label").unwrap_or_default(),
+                    if c.get_attribute("class")
+                        .unwrap_or_default()
+                        .contains("committed")
+                    {
+                        "+"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cells(1), vec!["m1".to_string()]);
+    assert!(cells(2).is_empty() && cells(3).is_empty());
+    // Its leader's box names the partition with its epoch and ISR; the row says the epoch.
+    assert!(
+        text("broker-1-sub").contains("leads t-0"),
+        "{}",
+        text("broker-1-sub")
+    );
+    assert!(text("broker-1-sub").contains("ISR {1,2,3}"));
+    assert!(text("broker-1").contains("P0 e0"));
+    // Broker 1 crashes at 6 s: once its heartbeats are late its box counts down to its
+    // fencing, then the new leader's box says epoch 1.
+    advance(4_000).await;
+    assert!(
+        text("broker-1-sub").contains("fenced in"),
+        "{}",
+        text("broker-1-sub")
+    );
+    advance(11_000).await;
+    assert!(!text("broker-1-sub").contains("fenced in"));
+    assert!(
+        text("broker-2-sub").contains("epoch 1"),
+        "{}",
+        text("broker-2-sub")
+    );
+    // Back at 30 s, broker 1 truncates m1: no replica holds it any more.
+    advance(12_000).await;
+    for b in 1..=3 {
+        assert!(cells(b).is_empty(), "broker {b}: {:?}", cells(b));
+    }
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_preferred_leader_election_gives_a_partition_back_to_its_first_replica() {
+    let app = mount(true).await;
+    advance(1_000).await;
+    assert_eq!(leader_of("order.created-0").as_deref(), Some("1"));
+    click_element(&by_id("broker-1-power")).await;
+    advance(8_000).await;
+    assert_ne!(leader_of("order.created-0").as_deref(), Some("1"));
+    click_element(&by_id("broker-1-power")).await;
+    advance(5_000).await;
+    // Back in the ISR, broker 1 is still a follower: its partition says who it prefers.
+    click_element(&query_all("#broker-2 g.replica[data-tp='order.created-0']")[0]).await;
+    assert!(
+        text("preferred-note").contains("broker 1"),
+        "{}",
+        text("preferred-note")
+    );
+    assert_eq!(leader_of("order.created-0").as_deref(), Some("2"));
+    click("elect-preferred").await;
+    // The record commits in the quorum, then broker 1 reads it and leads.
+    for _ in 0..30 {
+        if leader_of("order.created-0").as_deref() == Some("1") {
+            break;
+        }
+        advance(200).await;
+    }
+    assert_eq!(
+        leader_of("order.created-0").as_deref(),
+        Some("1"),
+        "{}",
+        text("event-log")
+    );
+    assert!(!exists("preferred-note"));
+    assert!(
+        text("event-log").contains("preferred leader election"),
+        "{}",
+        text("event-log")
+    );
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_settings_show_the_timings_behind_each_preset_and_let_them_be_edited() {
+    let app = mount(true).await;
+    click("settings-open").await;
+    assert_eq!(input_value("set-broker-session"), "3000", "the sandbox's");
+    assert_eq!(input_value("set-lag-time"), "6000");
+    assert!(
+        text("settings").contains("Kafka 9000"),
+        "the Kafka default beside it"
+    );
+    choose("set-timing", "kafka").await;
+    assert_eq!(input_value("set-broker-session"), "9000");
+    assert_eq!(input_value("set-request-timeout"), "30000");
+    assert_eq!(input_value("set-consumer-session"), "45000");
+    type_into("set-broker-session", "soon").await;
+    click("settings-apply").await;
+    assert!(
+        text("settings-error").contains("broker.session.timeout.ms"),
+        "{}",
+        text("settings-error")
+    );
+    type_into("set-broker-session", "1500").await;
+    click("settings-apply").await;
+    assert!(
+        text("settings-error").contains("broker.heartbeat.interval.ms"),
+        "{}",
+        text("settings-error")
+    );
+    type_into("set-broker-session", "5000").await;
+    click("settings-apply").await;
+    click("settings-confirm").await;
+    assert!(!exists("settings"));
+    click("settings-open").await;
+    assert_eq!(input_value("set-broker-session"), "5000", "kept");
+    click("settings-cancel").await;
+    // A failed broker is fenced 5 s after its last heartbeat.
+    advance(4_000).await;
+    click_element(&by_id("broker-2-power")).await;
+    advance(3_500).await;
+    let sub = text("broker-2-sub");
+    let secs: f64 = sub
+        .split("fenced in ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("countdown in {sub}"));
+    assert!(secs > 0.0 && secs <= 2.0, "{sub}");
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn classroom_mode_gives_the_diagram_the_page_and_sizes_its_text() {
+    // The page's styles (the test page has none of its own) hide and size things here.
+    let style = doc().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../style/main.css")));
+    doc().head().unwrap().append_child(&style).unwrap();
+    let app = mount(true).await;
+    advance(2_000).await;
+    assert!(shown("inspector"));
+    click("presentation-mode").await;
+    assert!(by_id("app")
+        .get_attribute("class")
+        .unwrap()
+        .contains("classroom"));
+    assert!(!shown("inspector"), "panels hidden");
+    assert!(!shown("event-log"));
+    assert_eq!(text("text-size"), "125%", "one size up for the class");
+    // The diagram is drawn that much larger (its text with it).
+    let font_px = || f64::from(by_id("diagram").client_width());
+    let before = font_px();
+    click("text-size-up").await;
+    assert_eq!(text("text-size"), "150%");
+    let after = font_px();
+    assert!(after > before * 1.15, "text grows: {before} -> {after}");
+    click("classroom-panels").await;
+    assert!(shown("inspector"), "panels on demand");
+    // Escape leaves the mode.
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    doc().body().unwrap().dispatch_event(&escape).unwrap();
+    settle().await;
+    assert!(!by_id("app")
+        .get_attribute("class")
+        .unwrap()
+        .contains("classroom"));
+    assert_eq!(text("text-size"), "100%");
+    // The legend explains what is drawn, and the diagram downloads as a styled SVG.
+    assert!(text("legend-more").contains("high watermark"));
+    let svg = kafka_sandbox::ui::dom::diagram_svg().expect("drawn");
+    assert!(svg.starts_with("<?xml"));
+    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains("<style><![CDATA["), "styles inside");
+    assert!(svg.contains(".replica") && svg.contains("Broker 1"));
+    unmount(app).await;
+    style.remove();
+}

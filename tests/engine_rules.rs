@@ -681,3 +681,58 @@ fn restored_leader_with_an_empty_log_rejoins_the_isr() {
         );
     }
 }
+
+#[test]
+fn a_silent_broker_shows_when_its_session_runs_out_and_the_preferred_election_brings_it_back() {
+    let (mut sim, t) = cluster(1, 3, 2, 21);
+    let tp = tp0(t);
+    let mut check = InvariantChecker::new();
+    run_to(&mut sim, &mut check, 5000);
+    let due = |sim: &Simulation, b: u32| {
+        sim.snapshot()
+            .brokers
+            .iter()
+            .find(|v| v.id == BrokerId(b))
+            .unwrap()
+            .fence_due
+    };
+    assert_eq!(due(&sim, 1), None, "heartbeating: no countdown");
+    sim.handle(Command::FailBroker {
+        broker: BrokerId(1),
+    })
+    .unwrap();
+    let cluster = sim.config().cluster.clone();
+    // Its heartbeats stop; once one and a half intervals pass, the countdown shows.
+    run_to(
+        &mut sim,
+        &mut check,
+        5000 + cluster.broker_heartbeat_interval_ms * 2,
+    );
+    let at = due(&sim, 1).expect("late heartbeats show the fencing instant");
+    assert!(
+        at > sim.now() && at <= 5000 + cluster.broker_session_timeout_ms,
+        "{at}"
+    );
+    assert_eq!(due(&sim, 2), None);
+    // The controller fences it at the first session check past that instant.
+    run_to(&mut sim, &mut check, at + 1100);
+    assert!(sim.broker_fenced(BrokerId(1)));
+    assert_eq!(due(&sim, 1), None, "fenced: no countdown");
+    assert_eq!(sim.partition_view(tp).leader, Some(BrokerId(2)));
+    // Back and in sync, broker 1 does not lead again by itself before the imbalance check...
+    sim.handle(Command::RestoreBroker {
+        broker: BrokerId(1),
+    })
+    .unwrap();
+    run_to(&mut sim, &mut check, at + 20_000);
+    let view = sim.partition_view(tp);
+    assert!(view.isr.contains(&BrokerId(1)), "{:?}", view.isr);
+    assert_eq!(view.leader, Some(BrokerId(2)));
+    // ...but a preferred leader election hands the partition back, in a new epoch.
+    let epoch = view.leader_epoch;
+    sim.handle(Command::ElectPreferredLeaders).unwrap();
+    run_to(&mut sim, &mut check, at + 21_000);
+    let view = sim.partition_view(tp);
+    assert_eq!(view.leader, Some(BrokerId(1)));
+    assert_eq!(view.leader_epoch, epoch + 1);
+}

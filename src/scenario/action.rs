@@ -216,6 +216,10 @@ pub enum Action {
         /// The chance that a message is lost, 0 to 1.
         drop_rate: f64,
     },
+    /// Ask the active controller to move each partition's leadership back to its preferred
+    /// replica (the first of its assignment) where that replica is in the ISR and not fenced,
+    /// as `kafka-leader-election --election-type PREFERRED` does.
+    ElectPreferredLeaders,
 }
 
 impl Action {
@@ -244,12 +248,13 @@ impl Action {
             Action::HealLink { .. } => "heal_link",
             Action::SlowLink { .. } => "slow_link",
             Action::LossyLink { .. } => "lossy_link",
+            Action::ElectPreferredLeaders => "elect_preferred_leaders",
         }
     }
 }
 
 /// Every `do` name.
-pub const ACTION_NAMES: [&str; 22] = [
+pub const ACTION_NAMES: [&str; 23] = [
     "create_order",
     "produce",
     "fail_broker",
@@ -272,6 +277,7 @@ pub const ACTION_NAMES: [&str; 22] = [
     "heal_link",
     "slow_link",
     "lossy_link",
+    "elect_preferred_leaders",
 ];
 
 /// An action and when it happens.
@@ -357,6 +363,7 @@ mod tests {
                 b: "broker-3".into(),
                 drop_rate: 0.25,
             },
+            Action::ElectPreferredLeaders,
         ]
     }
 

@@ -283,6 +283,7 @@ pub fn apply_action(
             world.handle(Command::HealBroker { broker: broker(*b) })
         }
         Action::HealNetwork => world.handle(Command::HealNetwork),
+        Action::ElectPreferredLeaders => world.handle(Command::ElectPreferredLeaders),
         Action::FailController { controller } => world.handle(Command::FailController {
             controller: controller.map(|c| ControllerId(c as u32)),
         }),

@@ -20,7 +20,8 @@ use super::components::settings::Settings;
 use super::components::story::{caption, CaptionProps, Story};
 use super::components::toolbar::Toolbar;
 use super::dom::{download, DocumentListener, FrameLoop};
-use super::state::{Action, Selection, State, View, DEFAULT_SEED};
+use super::i18n::Lang;
+use super::state::{Action, Selection, State, View, DEFAULT_SEED, TEXT_ZOOMS};
 
 thread_local! {
     /// Dispatchers of the mounted apps, latest last, for [`super::testing`].
@@ -147,6 +148,84 @@ impl Default for AppProps {
             advance_ms: 0,
             share: None,
         }
+    }
+}
+
+/// What the scenario's own producer box says, in a world without services: its settings.
+fn producer_label(config: &crate::services::WorldConfig, lang: Lang) -> Option<Rc<str>> {
+    if config.services.enabled {
+        return None;
+    }
+    let p = &config.sim.producer;
+    let acks = match p.acks {
+        crate::sim::Acks::None => "0",
+        crate::sim::Acks::Leader => "1",
+        crate::sim::Acks::All => "all",
+    };
+    let idem = if p.enable_idempotence {
+        lang.pick("idempotent", "idempotent")
+    } else {
+        lang.pick("not idempotent", "non idempotent")
+    };
+    Some(
+        format!(
+            "acks={acks} · {idem} · request.timeout.ms {}",
+            p.request_timeout_ms
+        )
+        .into(),
+    )
+}
+
+/// `00m05.3s` for a file name.
+fn clock_file_name(ms: u64) -> String {
+    format!(
+        "{:02}m{:02}.{}s",
+        ms / 60_000,
+        ms / 1000 % 60,
+        ms / 100 % 10
+    )
+}
+
+/// The classroom mode switch, its panels switch, the diagram's SVG download and the text size
+/// buttons.
+fn classroom_controls(s: &State, on_action: &Callback<Action>) -> Html {
+    let lang = s.lang;
+    let emit = |a: Action| {
+        let cb = on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
+    };
+    let zoom = TEXT_ZOOMS[s.text_zoom];
+    let now = s.snap.sim.now;
+    html! {
+        <span class="classroom-controls">
+            <button id="presentation-mode" class={classes!("btn", "small", s.classroom.then_some("primary"))}
+                aria-pressed={s.classroom.to_string()} onclick={emit(Action::SetClassroom(!s.classroom))}
+                title={lang.pick("Classroom mode: the diagram on the whole page, the caption large, the panels hidden (Escape leaves it)",
+                    "Mode classe : le schéma sur toute la page, la légende en grand, les panneaux masqués (Échap pour en sortir)")}>
+                { lang.pick("▣ Classroom", "▣ Mode classe") }</button>
+            if s.classroom {
+                <label class="toggle" title={lang.pick("Show the lesson, inspector, metrics and log panels", "Afficher les panneaux leçon, inspecteur, métriques et journal")}>
+                    <input id="classroom-panels" type="checkbox" checked={s.classroom_panels}
+                        onchange={{ let cb = on_action.clone(); let on = s.classroom_panels; Callback::from(move |_: Event| cb.emit(Action::SetClassroomPanels(!on))) }} />
+                    { lang.pick("panels", "panneaux") }
+                </label>
+            }
+            if s.view == View::Physical {
+                <button id="diagram-export" class="btn small" onclick={Callback::from(move |_: MouseEvent| {
+                    if let Some(svg) = super::dom::diagram_svg() {
+                        download(&format!("kafka-sandbox-{}.svg", clock_file_name(now)), "image/svg+xml", &svg);
+                    }
+                })} title={lang.pick("Download the diagram as an SVG picture, as it is now", "Télécharger le schéma en image SVG, tel qu'il est")}>
+                    { lang.pick("⤓ SVG", "⤓ SVG") }</button>
+            }
+            <span class="text-size" title={lang.pick("Text size of the diagram (above 100% it scrolls)", "Taille du texte du schéma (au-delà de 100 % il défile)")}>
+                <button id="text-size-down" class="btn small" disabled={s.text_zoom == 0} onclick={emit(Action::TextSize(-1))}
+                    aria-label={lang.pick("Smaller text", "Texte plus petit")}>{ "A−" }</button>
+                <span id="text-size" class="muted">{ format!("{:.0}%", zoom * 100.0) }</span>
+                <button id="text-size-up" class="btn small" disabled={s.text_zoom + 1 >= TEXT_ZOOMS.len()} onclick={emit(Action::TextSize(1))}
+                    aria-label={lang.pick("Larger text", "Texte plus grand")}>{ "A+" }</button>
+            </span>
+        </span>
     }
 }
 
@@ -281,7 +360,8 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(Action::DismissNotice))
     };
     html! {
-        <div id="app" class="app" lang={s.lang.code()}>
+        <div id="app" class={classes!("app", s.classroom.then_some("classroom"), (s.classroom && s.classroom_panels).then_some("panels-shown"))}
+            lang={s.lang.code()} style={format!("--text-zoom:{}", TEXT_ZOOMS[s.text_zoom])}>
             <Toolbar paused={s.paused} speed={s.speed} now={s.snap.sim.now} rate={s.snap.order_rate_per_s}
                 seed={s.seed} lang={s.lang} on_action={on_action.clone()} />
             <ScenarioBar lesson={s.lesson} now={now} head_ms={s.head_ms} recorded={s.user_actions.len()}
@@ -307,6 +387,7 @@ pub fn app(props: &AppProps) -> Html {
                             <input id="show-internal" type="checkbox" checked={s.show_internal} onchange={toggle_internal} />
                             { t.show_internal }
                         </label>
+                        { classroom_controls(s, &on_action) }
                         <Legend lang={s.lang} />
                     </div>
                     <div class="stage-body">
@@ -314,22 +395,27 @@ pub fn app(props: &AppProps) -> Html {
                             { if s.fps > 0.0 { format!("{:.0} fps · {:.1} ms", s.fps, s.sim_ms) } else { String::new() } }
                         </span>
                         if s.view == View::Logical {
+                            <div class="zoomed">
                             <Logical snap={s.snap.clone()} show_internal={s.show_internal} selection={s.selection.clone()}
                                 lang={s.lang} on_action={on_action.clone()} />
+                            </div>
                         } else if s.view == View::Sequence {
+                            <div class="zoomed">
                             { sequence_view(&SequenceProps { focus: s.focus.clone(), order: focus_order, names: s.names.clone(),
                                 unfold_followers: s.unfold_followers, selection: s.selection.clone(), now,
                                 lang: s.lang, on_action: on_action.clone() }) }
+                            </div>
                         } else {
                             <Diagram snap={s.snap.clone()} names={s.names.clone()} show_internal={s.show_internal}
                                 focus={if matches!(s.selection, Selection::Order(_) | Selection::Step(..)) { s.focus.clone() } else { Rc::new(None) }}
-                                selection={s.selection.clone()} lang={s.lang} on_action={on_action.clone()} />
+                                selection={s.selection.clone()} producer={producer_label(&s.config, s.lang)} zoom={TEXT_ZOOMS[s.text_zoom]}
+                                lang={s.lang} on_action={on_action.clone()} />
                         }
                     </div>
                     { caption(&CaptionProps { scenario: &s.base, current: s.caption(),
                         at: s.caption().and_then(|i| s.narration_shown.get(i).copied().flatten()),
                         more_reached: s.player_on() && s.seen < s.narration_shown.iter().filter(|t| t.is_some()).count(),
-                        player: s.player, running: !s.paused, ended: s.ended, large: false,
+                        player: s.player, running: !s.paused, ended: s.ended, large: s.classroom,
                         lang: s.lang, on_action: &on_action }) }
                 </section>
                 <aside class="side">

@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Offers `text` as a file named `name` of type `mime` (a link to a data URL, clicked).
 pub fn download(name: &str, mime: &str, text: &str) {
@@ -24,6 +24,60 @@ pub fn download(name: &str, mime: &str, text: &str) {
     if let Some(a) = anchor.dyn_ref::<web_sys::HtmlElement>() {
         a.click();
     }
+}
+
+/// The text of every CSS rule of the page's style sheets.
+fn page_css() -> String {
+    use js_sys::Reflect;
+    let get =
+        |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return String::new();
+    };
+    let sheets = get(&doc.into(), "styleSheets");
+    let mut css = String::new();
+    let n = get(&sheets, "length").as_f64().unwrap_or(0.0) as u32;
+    for i in 0..n {
+        let sheet = Reflect::get_u32(&sheets, i).unwrap_or(JsValue::UNDEFINED);
+        // A sheet from another origin cannot be read: it is skipped.
+        let rules = get(&sheet, "cssRules");
+        let m = get(&rules, "length").as_f64().unwrap_or(0.0) as u32;
+        for j in 0..m {
+            let rule = Reflect::get_u32(&rules, j).unwrap_or(JsValue::UNDEFINED);
+            if let Some(text) = get(&rule, "cssText").as_string() {
+                css.push_str(&text);
+                css.push('\n');
+            }
+        }
+    }
+    css
+}
+
+/// The physical diagram as a standalone SVG file: its markup with the page's styles inside
+/// (none when it is not drawn).
+pub fn diagram_svg() -> Option<String> {
+    let doc = web_sys::window()?.document()?;
+    let svg = doc.get_element_by_id("diagram")?;
+    Some(standalone_svg(&svg.outer_html(), &page_css()))
+}
+
+/// `markup` (an inline `<svg ...>`) made a file of its own: the SVG namespace declared, the
+/// styles inside, a white background.
+pub fn standalone_svg(markup: &str, css: &str) -> String {
+    let Some(open_end) = markup.find('>') else {
+        return markup.to_string();
+    };
+    let (open, rest) = markup.split_at(open_end);
+    let xmlns = if open.contains("xmlns=") {
+        ""
+    } else {
+        " xmlns=\"http://www.w3.org/2000/svg\""
+    };
+    let css = css.replace("]]>", "]]]]><![CDATA[>");
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{open}{xmlns}>\n<style><![CDATA[\n{css}svg {{ background: #fff; }}\n]]></style>{}",
+        &rest[1..]
+    )
 }
 
 /// Wall-clock milliseconds (`performance.now()`), 0 when unavailable.

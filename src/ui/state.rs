@@ -211,7 +211,17 @@ pub struct State {
     pub seen: usize,
     /// When each narration step was shown in this run (`None`: its event has not happened).
     pub narration_shown: Rc<Vec<Option<SimTime>>>,
+    /// Classroom mode: the diagram full width, the caption large, the panels hidden.
+    pub classroom: bool,
+    /// In classroom mode, the panels shown anyway.
+    pub classroom_panels: bool,
+    /// The diagram's text size, an index into [`TEXT_ZOOMS`].
+    pub text_zoom: usize,
 }
+
+/// The diagram's text sizes: 1 fits the diagram in the stage; above, it is drawn larger and
+/// the stage scrolls.
+pub const TEXT_ZOOMS: [f64; 6] = [1.0, 1.25, 1.5, 1.75, 2.0, 2.5];
 
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
@@ -234,6 +244,9 @@ impl PartialEq for State {
             && self.player == other.player
             && self.seen == other.seen
             && Rc::ptr_eq(&self.narration_shown, &other.narration_shown)
+            && self.classroom == other.classroom
+            && self.classroom_panels == other.classroom_panels
+            && self.text_zoom == other.text_zoom
     }
 }
 
@@ -310,6 +323,12 @@ pub enum Action {
     NextStep,
     /// Pause at each narration step (true) or play straight through.
     SetPlayer(bool),
+    /// Classroom mode on or off.
+    SetClassroom(bool),
+    /// In classroom mode, show the panels (true) or hide them.
+    SetClassroomPanels(bool),
+    /// The diagram's text one size larger (+1) or smaller (-1).
+    TextSize(i32),
 }
 
 impl State {
@@ -354,6 +373,9 @@ impl State {
             player: true,
             seen: 0,
             narration_shown: Rc::default(),
+            classroom: false,
+            classroom_panels: false,
+            text_zoom: 0,
         };
         s.sync_player();
         s.refresh();
@@ -653,6 +675,7 @@ fn command_action(c: Command) -> Option<scenario::Action> {
         Command::IsolateBroker { broker } => A::IsolateBroker { broker: broker.0 },
         Command::HealBroker { broker } => A::HealBroker { broker: broker.0 },
         Command::HealNetwork => A::HealNetwork,
+        Command::ElectPreferredLeaders => A::ElectPreferredLeaders,
         Command::FailController { controller } => A::FailController {
             controller: controller.map(|c| c.0 as usize),
         },
@@ -909,6 +932,10 @@ impl Reducible for State {
             }
             Action::OpenSettings(o) => s.settings_open = o,
             Action::Escape if s.settings_open => s.settings_open = false,
+            Action::Escape if s.classroom && s.selection == Selection::None => {
+                s.classroom = false;
+                s.text_zoom = 0;
+            }
             Action::Escape => {
                 s.selection = Selection::None;
                 s.refresh_focus();
@@ -957,6 +984,17 @@ impl Reducible for State {
                     s.paused = false;
                     s.last_wall = None;
                 }
+            }
+            Action::SetClassroom(on) => {
+                s.classroom = on;
+                s.classroom_panels = false;
+                // The class reads from afar: the text starts one size up.
+                s.text_zoom = if on { s.text_zoom.max(1) } else { 0 };
+            }
+            Action::SetClassroomPanels(on) => s.classroom_panels = on,
+            Action::TextSize(d) => {
+                let i = s.text_zoom as i64 + i64::from(d.signum());
+                s.text_zoom = i.clamp(0, TEXT_ZOOMS.len() as i64 - 1) as usize;
             }
             Action::SetPlayer(on) => {
                 s.player = on;

@@ -196,6 +196,16 @@ impl Controller {
             .flatten()
     }
 
+    /// When this controller, if active, last heard a heartbeat from `b` (none: not active, or
+    /// `b` is fenced in its image).
+    pub fn last_heartbeat(&self, b: BrokerId) -> Option<SimTime> {
+        let active = self.active.as_ref()?;
+        if active.image.broker_fenced(b) {
+            return None;
+        }
+        active.heartbeats.get(&b).copied()
+    }
+
     /// The end offset of its copy of the metadata log.
     pub fn metadata_end_offset(&self) -> Offset {
         self.quorum.log().end_offset()
@@ -351,6 +361,16 @@ impl Controller {
                 out.set_timer(interval, ControllerTimer::ImbalanceCheck);
             }
         }
+        self.sync(now, out);
+    }
+
+    /// An admin preferred leader election: every partition whose preferred replica (the first
+    /// of its assignment) is in the ISR and eligible, but does not lead, is handed to it.
+    pub fn elect_preferred_leaders(&mut self, now: SimTime, out: &mut Outbox<ControllerTimer>) {
+        if !self.online {
+            return;
+        }
+        self.elect_preferred();
         self.sync(now, out);
     }
 

@@ -274,4 +274,25 @@ impl Controller {
             self.change_partition(state, false, "preferred leader");
         }
     }
+
+    /// Hands every partition to its preferred replica where it is in the ISR and eligible
+    /// (an admin election: no imbalance threshold).
+    pub(super) fn elect_preferred(&mut self) {
+        let Some(image) = self.image() else { return };
+        let moves: Vec<PartitionState> = image
+            .partitions()
+            .map(|(_, p)| p)
+            .filter(|p| {
+                let preferred = p.replicas[0];
+                p.leader != Some(preferred)
+                    && p.isr.contains(&preferred)
+                    && image.broker_eligible(preferred)
+            })
+            .cloned()
+            .collect();
+        for mut state in moves {
+            state.leader = Some(state.replicas[0]);
+            self.change_partition(state, false, "preferred leader election");
+        }
+    }
 }

@@ -340,3 +340,62 @@ fn a_follower_controller_neither_answers_brokers_nor_acts_on_timers() {
     let _ = f.feed(&mut c, 11, NodeId::Controller(ControllerId(1)), answer);
     assert_eq!(c.metadata_high_watermark(), 8);
 }
+
+#[test]
+fn a_preferred_leader_election_hands_a_partition_back_to_its_first_replica_once_in_sync() {
+    let f = Fixture::new();
+    let (mut c, _) = f.controller(1, 1);
+    let timeout = f.config.cluster.broker_session_timeout_ms;
+    for b in [2, 3] {
+        let _ = f.feed(&mut c, timeout - 100, broker(b), beat());
+    }
+    // Broker 1 is fenced: partition 0 (preferred replica 1) moves to broker 2.
+    let _ = f.timer(&mut c, timeout + 1, ControllerTimer::SessionCheck);
+    assert_eq!(
+        c.metadata().partitions().next().unwrap().1.leader,
+        Some(BrokerId(2))
+    );
+    let elect = |c: &mut Controller, now| {
+        let mut out = Outbox::new(now, 100);
+        c.elect_preferred_leaders(now, &mut out);
+        out.take()
+    };
+    // Fenced and out of the ISR, broker 1 cannot lead: the election moves nothing.
+    assert!(events(&elect(&mut c, timeout + 10)).is_empty());
+    // It comes back (a new incarnation registers, then is unfenced once caught up) and the
+    // leader adds it to the ISR again.
+    let now = timeout + 100;
+    let back = |offset| Payload::BrokerHeartbeat {
+        incarnation: 2,
+        metadata_offset: offset,
+    };
+    let _ = f.feed(&mut c, now, broker(1), back(1));
+    let caught_up = c.metadata_high_watermark();
+    let _ = f.feed(&mut c, now + 1, broker(1), back(caught_up));
+    assert!(!c.metadata().broker_fenced(BrokerId(1)));
+    let expand = Payload::AlterPartition {
+        tp: tp(0),
+        leader_epoch: 1,
+        partition_epoch: 1,
+        new_isr: vec![BrokerId(2), BrokerId(3), BrokerId(1)],
+    };
+    let _ = f.feed(&mut c, now + 2, broker(2), expand);
+    // Now the election hands partition 0 back to broker 1, in a new leader epoch; partitions
+    // 1 and 2 already have their preferred leaders.
+    let effects = elect(&mut c, now + 3);
+    assert_eq!(
+        events(&effects),
+        vec![EventKind::LeaderChanged {
+            tp: tp(0),
+            leader: Some(BrokerId(1)),
+            previous: Some(BrokerId(2)),
+            leader_epoch: 2,
+            unclean: false,
+            reason: "preferred leader election"
+        }]
+    );
+    assert!(
+        events(&elect(&mut c, now + 4)).is_empty(),
+        "nothing left to move"
+    );
+}

@@ -107,6 +107,9 @@ pub enum Command {
         /// The chance that a message is lost, 0 to 1.
         drop_rate: f64,
     },
+    /// The admin request `kafka-leader-election --election-type PREFERRED --all-topic-partitions`,
+    /// handed to the active controller (its trip over the network is not drawn).
+    ElectPreferredLeaders,
 }
 
 /// Most extra latency a link can get, in ms (ten minutes).
@@ -145,6 +148,15 @@ impl Simulation {
                 self.emit(EventKind::NodeHealed {
                     node: NodeId::Broker(broker),
                 });
+            }
+            Command::ElectPreferredLeaders => {
+                let Some(active) = self.active_controller() else {
+                    return Err(
+                        "there is no active controller to run a preferred leader election".into(),
+                    );
+                };
+                let now = self.now;
+                self.with_controller(active, |c, _, out| c.elect_preferred_leaders(now, out));
             }
             Command::HealNetwork => {
                 let nodes: Vec<NodeId> = self.links.isolated().collect();
@@ -411,6 +423,7 @@ fn command_code(c: &Command) -> u64 {
         Command::LossyLink { a, b, drop_rate } => 16u64
             .wrapping_mul(link_code(*a, *b) ^ drop_rate.to_bits())
             .wrapping_add(0x10_000),
+        Command::ElectPreferredLeaders => 0x10_001,
     }
 }
 

@@ -19,6 +19,8 @@ use crate::sim::types::{
 
 /// Records per partition the snapshot carries.
 pub const RECENT_RECORDS_MAX: usize = 12;
+/// Most records a replica's log may hold for the snapshot to list them one by one.
+pub const REPLICA_CELLS_MAX: usize = 8;
 
 /// The whole picture.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -120,6 +122,10 @@ pub struct BrokerView {
     pub metadata_offset: Offset,
     /// Groups it coordinates.
     pub coordinates: Vec<Rc<str>>,
+    /// When the active controller will find its session expired and fence it, while its
+    /// heartbeats are missing (none when it is fenced, heartbeating, or no controller is
+    /// active).
+    pub fence_due: Option<SimTime>,
 }
 
 /// A topic.
@@ -168,6 +174,10 @@ pub struct ReplicaView {
     pub log_start_offset: Offset,
     /// Latest epoch in its leader-epoch cache.
     pub latest_epoch: Option<LeaderEpoch>,
+    /// Its own records, when its log is small (at most [`REPLICA_CELLS_MAX`], from offset 0,
+    /// not an internal topic): the page draws them one by one. `committed` is below this
+    /// replica's high watermark.
+    pub cells: Vec<RecordView>,
 }
 
 /// A record as drawn.
@@ -297,6 +307,19 @@ pub struct Metrics {
 }
 
 impl Simulation {
+    /// When `b`'s session runs out, if its heartbeats are late (more than one and a half
+    /// heartbeat intervals since the last one the active controller heard).
+    fn fence_due(&self, b: BrokerId) -> Option<SimTime> {
+        let cluster = &self.config.cluster;
+        let last = self
+            .controllers
+            .iter()
+            .find(|c| c.is_active())?
+            .last_heartbeat(b)?;
+        let late = self.now.saturating_sub(last) * 2 > cluster.broker_heartbeat_interval_ms * 3;
+        late.then_some(last + cluster.broker_session_timeout_ms)
+    }
+
     /// The picture of the world now.
     pub fn snapshot(&self) -> Snapshot {
         let brokers = self
@@ -313,6 +336,7 @@ impl Simulation {
                     .filter(|(_, p)| p.leader == Some(b.id()))
                     .count(),
                 metadata_offset: b.metadata_offset(),
+                fence_due: self.fence_due(b.id()),
                 coordinates: if b.online() {
                     b.coordinator().group_names().cloned().collect()
                 } else {
@@ -488,6 +512,10 @@ impl Simulation {
                     high_watermark: r.map_or(0, |r| r.log().high_watermark()),
                     log_start_offset: r.map_or(0, |r| r.log().log_start_offset()),
                     latest_epoch: r.and_then(|r| r.log().latest_epoch()),
+                    cells: match r {
+                        Some(r) if !topic.internal => small_log(r.log()),
+                        _ => Vec::new(),
+                    },
                 }
             })
             .collect();
@@ -688,4 +716,23 @@ impl Simulation {
             }
         })
     }
+}
+
+/// A log's records when it is small enough to draw one by one, else none.
+fn small_log(log: &crate::sim::log::PartitionLog) -> Vec<RecordView> {
+    let records = log.records();
+    if records.len() > REPLICA_CELLS_MAX || log.log_start_offset() > 0 {
+        return Vec::new();
+    }
+    let hw = log.high_watermark();
+    records
+        .iter()
+        .map(|rec| RecordView {
+            offset: rec.offset,
+            leader_epoch: rec.leader_epoch,
+            key: rec.data.key.clone(),
+            value: rec.data.value.clone(),
+            committed: rec.offset < hw,
+        })
+        .collect()
 }

@@ -131,6 +131,11 @@ pub struct BrokerBoxProps {
     pub lines: Rc<Vec<Line>>,
     /// Replica cells per line.
     pub cols: usize,
+    /// Simulated ms until the controller fences this broker, while its heartbeats are late.
+    pub fence_in: Option<u64>,
+    /// Small logs are drawn record by record (a world without services: a lesson's records
+    /// have names).
+    pub record_cells: bool,
     /// The partitions of its replica lines, in line order.
     pub partitions: Rc<Vec<PartitionView>>,
     /// The followed order's records (none: nothing is followed).
@@ -164,6 +169,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
     } else {
         t.online
     };
+
     let mut part_iter = p.partitions.iter();
     let mut y = 0.0;
     let rows: Html = p
@@ -225,14 +231,48 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             }
         })
     };
-    let (px, py) = (r.right() - 62.0, r.y + 12.0);
+    // Left of the status word, whatever its length ("online", "isolated", "fenced").
+    let (px, py) = (
+        r.right() - 22.0 - STATUS_CHAR_W * status.chars().count() as f64,
+        r.y + 12.0,
+    );
     let selected = p.selected == Selection::Broker(b.id);
     // Partitions drawn here that this broker leads (hidden internal ones are not counted).
-    let led = p
+    let led: Vec<&PartitionView> = p
         .partitions
         .iter()
         .filter(|pv| pv.leader == Some(b.id))
-        .count();
+        .collect();
+    // Leading a single partition (a lesson's), the box names it with its epoch and ISR; while
+    // its heartbeats are missing, the countdown to its fencing.
+    let sub = match (p.fence_in, led.as_slice()) {
+        (Some(ms), _) => format!(
+            "⏱ {} {:.1} s (broker.session.timeout.ms)",
+            p.lang.pick("fenced in", "écarté dans"),
+            ms as f64 / 1000.0
+        ),
+        (None, [pv]) => format!(
+            "{} {}-{} · {} {} · ISR {{{}}}",
+            p.lang.pick("leads", "leader de"),
+            pv.topic,
+            pv.tp.partition,
+            p.lang.pick("epoch", "époque"),
+            pv.leader_epoch,
+            pv.isr
+                .iter()
+                .map(|b| b.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        (None, _) => p.lang.pick(
+            format!("leader of {} · metadata @{}", led.len(), b.metadata_offset),
+            format!(
+                "leader de {} · métadonnées @{}",
+                led.len(),
+                b.metadata_offset
+            ),
+        ),
+    };
     html! {
         <g id={format!("broker-{}", b.id.0)}
             class={classes!("broker", (!b.online).then_some("down"), b.isolated.then_some("isolated"),
@@ -243,15 +283,15 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             <title>{ t.broker_tip }</title>
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
             <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
-            <text class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
+            <text id={format!("broker-{}-status", b.id.0)} class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
             <g id={format!("broker-{}-power", id.0)} class={classes!("power", (!b.online).then_some("off"))}
                 tabindex="0" role="button" aria-label={power_tip.clone()} onclick={power} onkeydown={power_key}>
                 <title>{ power_tip }</title>
                 <circle class="power-hit" cx={f(px)} cy={f(py)} r="8" />
                 <path d={format!("M{:.1} {:.1}a4.6 4.6 0 1 0 5.2 0M{px:.1} {:.1}v5", px - 2.6, py - 2.2, py - 5.5)} />
             </g>
-            <text class="sub" x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
-                { p.lang.pick(format!("leader of {led} · metadata @{}", b.metadata_offset), format!("leader de {led} · métadonnées @{}", b.metadata_offset)) }
+            <text id={format!("broker-{}-sub", b.id.0)} class={classes!("sub", p.fence_in.is_some().then_some("countdown"))} x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
+                { sub }
             </text>
             { rows }
         </g>
@@ -293,9 +333,26 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         _ => false,
     };
     let mut tip_text = format!(
-        "{}-{} · {} · LEO {} · HW {}",
-        pv.topic, tp.partition, tip, rep.log_end_offset, rep.high_watermark
+        "{}-{} · {} · LEO {} · HW {} · {} {} · ISR {{{}}}",
+        pv.topic,
+        tp.partition,
+        tip,
+        rep.log_end_offset,
+        rep.high_watermark,
+        p.lang.pick("leader epoch", "époque du leader"),
+        pv.leader_epoch,
+        pv.isr
+            .iter()
+            .map(|b| b.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     );
+    // The leader's row carries the partition's leader epoch (`P0 e1`).
+    let pname = if leader {
+        format!("P{} e{}", tp.partition, pv.leader_epoch)
+    } else {
+        format!("P{}", tp.partition)
+    };
     if !rep.in_isr {
         tip_text.push_str(" · ");
         tip_text.push_str(t.out_of_sync_tip);
@@ -333,6 +390,17 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
             }
         })
         .collect();
+    let pname_len = pname.len();
+    let cells = (p.record_cells && rep.cells.len() as u64 == rep.log_end_offset).then(|| {
+        let x0 = rr.x + 21.0 + 6.0 * pname.len() as f64;
+        record_cells(
+            rr,
+            x0,
+            pv,
+            rep,
+            squeeze.unwrap_or(nums.len() as f64 * NUM_CHAR_W),
+        )
+    });
     let focus_label = followed
         .iter()
         .map(|o| format!("@{o}"))
@@ -351,16 +419,20 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
             <rect class="row-bg" x={f(rr.x)} y={f(rr.y)} width={f(rr.w)} height={f(rr.h)} rx="3" />
             <rect class={classes!("badge", badge_class(rep.role))} x={f(rr.x + 2.0)} y={f(rr.y + 1.5)} width="12" height="10" rx="2" />
             <text class="badge-text" x={f(rr.x + 8.0)} y={f(rr.y + 9.8)} text-anchor="middle">{ badge }</text>
-            <text class="pname" x={f(rr.x + 17.0)} y={f(rr.y + 10.0)}>{ format!("P{}", tp.partition) }</text>
+            <text class="pname" x={f(rr.x + 17.0)} y={f(rr.y + 10.0)}>{ pname }</text>
             <text class="nums" x={f(rr.right() - 3.0)} y={f(rr.y + 10.0)} text-anchor="end"
                 textLength={squeeze.map(f)} lengthAdjust={squeeze.map(|_| "spacingAndGlyphs")}>
                 { nums }
             </text>
+            if let Some(cells) = cells {
+                { cells }
+            } else {
             <rect class="bar-track" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(bar_w)} height="2.6" />
             <rect class="bar-leo" x={f(bar_x)} y={f(rr.y + 12.2)} width={f(leo_w)} height="2.6" />
             <rect class="bar-hw" x={f(hw_x - 0.75)} y={f(rr.y + 11.2)} width="1.5" height="4.6" />
+            }
             if !followed.is_empty() {
-                <text class="focus-label" x={f(rr.x + 19.0 + 6.0 * (1 + tp.partition.to_string().len()) as f64)} y={f(rr.y + 10.0)}>{ focus_label }</text>
+                <text class="focus-label" x={f(rr.x + 19.0 + 6.0 * pname_len as f64)} y={f(rr.y + 10.0)}>{ focus_label }</text>
             }
             { marks }
         </g>
@@ -373,4 +445,46 @@ fn badge_class(role: ReplicaRole) -> &'static str {
         ReplicaRole::Follower => "badge-follower",
         ReplicaRole::Unknown => "badge-unknown",
     }
+}
+
+/// Width of a status letter (11 px bold), to place the power button beside the word.
+const STATUS_CHAR_W: f64 = 7.0;
+
+/// Widest record cell (px).
+const RECORD_CELL_W: f64 = 30.0;
+
+/// A record's short name in its cell: its value when short (`m1`), else its key (`p1`), else
+/// its offset.
+pub fn record_label(key: Option<&str>, value: &str, offset: u64) -> String {
+    if value.chars().count() <= 3 {
+        value.to_string()
+    } else {
+        match key {
+            Some(k) if k.chars().count() <= 4 => k.to_string(),
+            _ => format!("@{offset}"),
+        }
+    }
+}
+
+/// A small log drawn record by record between the partition name and the LEO/HW figures:
+/// committed records filled, the ones above this replica's high watermark hollow.
+fn record_cells(rr: Rect, x0: f64, pv: &PartitionView, rep: &ReplicaView, nums_w: f64) -> Html {
+    let room = (rr.right() - nums_w - 8.0 - x0).max(0.0);
+    let w = (room / crate::sim::snapshot::REPLICA_CELLS_MAX as f64).min(RECORD_CELL_W);
+    rep.cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let x = x0 + i as f64 * w;
+            let label = record_label(c.key.as_deref(), &c.value, c.offset);
+            html! {
+                <g class={classes!("cell", c.committed.then_some("committed"))} data-offset={c.offset.to_string()} data-label={label.clone()}>
+                    <title>{ format!("{}-{}@{} · key {} · {} · epoch {}", pv.topic, pv.tp.partition, c.offset,
+                        c.key.as_deref().unwrap_or("-"), c.value, c.leader_epoch) }</title>
+                    <rect x={f(x + 0.5)} y={f(rr.y + 1.5)} width={f(w - 1.5)} height={f(rr.h - 3.0)} rx="2" />
+                    <text x={f(x + w / 2.0)} y={f(rr.y + rr.h - 4.5)} text-anchor="middle">{ label }</text>
+                </g>
+            }
+        })
+        .collect()
 }

@@ -14,7 +14,7 @@ use crate::sim::NodeId;
 use crate::ui::describe::{message_class, phase, role_name, Names};
 use crate::ui::geometry::{
     broker_width, cells_per_line, content_height, fade, layout, message_path, point_at, progress,
-    Endpoint, Layout,
+    Endpoint, Layout, SERVICE_HEADER,
 };
 use crate::ui::i18n::Lang;
 use crate::ui::state::{Action, Selection};
@@ -37,11 +37,26 @@ pub struct DiagramProps {
     pub focus: Rc<Option<OrderFocus>>,
     /// Current selection.
     pub selection: Selection,
+    /// The scenario's own producer (a world without services): what its box says.
+    pub producer: Option<Rc<str>>,
+    /// Text size: 1 fits the stage; above, the diagram is drawn that much wider and scrolls.
+    pub zoom: f64,
     /// Language.
     pub lang: Lang,
     /// Dispatches actions.
     pub on_action: Callback<Action>,
 }
+
+/// A world without services draws its small logs record by record (at most this many
+/// partitions shown).
+const RECORD_CELLS_PARTITIONS_MAX: usize = 6;
+
+/// Width of the scenario's producer box (a world without services).
+const PRODUCER_BOX_W: f64 = 380.0;
+
+/// A group's lag drawn as a warning above this (records in flight keep a healthy group a few
+/// records behind).
+const LAG_WARN: u64 = 50;
 
 /// Where a node is drawn.
 pub fn endpoint(snap: &WorldSnapshot, names: &Names, n: NodeId) -> Option<Endpoint> {
@@ -58,10 +73,11 @@ pub fn endpoint(snap: &WorldSnapshot, names: &Names, n: NodeId) -> Option<Endpoi
             .iter()
             .position(|x| x.id == b)
             .map(Endpoint::Broker),
-        NodeId::Client(c) => names
-            .clients
-            .get(&c)
-            .map(|(s, i)| Endpoint::Instance(*s, *i)),
+        NodeId::Client(c) => match names.clients.get(&c) {
+            Some((s, i)) => Some(Endpoint::Instance(*s, *i)),
+            // Without services the only clients are the scenario's own: its producer's box.
+            None => snap.services.is_empty().then_some(Endpoint::Instance(0, 0)),
+        },
     }
 }
 
@@ -78,19 +94,44 @@ pub fn diagram_layout(snap: &WorldSnapshot, lines: &[Vec<Line>]) -> Layout {
     for (s, svc) in snap.services.iter().enumerate().take(4) {
         instances[s] = svc.instances.len();
     }
-    layout(
+    let mut l = layout(
         snap.sim.brokers.len(),
         snap.sim.controllers.len(),
         content,
         &instances,
-    )
+    );
+    if snap.services.is_empty() {
+        // The scenario's producer alone, in the middle of the clients' row.
+        if let (Some(r), Some(inst)) = (l.services.first_mut(), l.instances.first_mut()) {
+            // Wide enough for its settings line.
+            r.w = r.w.max(PRODUCER_BOX_W);
+            r.x = (l.width - r.w) / 2.0;
+            r.h = SERVICE_HEADER - 6.0;
+            if let Some(i) = inst.first_mut() {
+                *i = *r;
+            }
+        }
+    }
+    l
 }
 
 /// The physical view.
 #[function_component(Diagram)]
 pub fn diagram(p: &DiagramProps) -> Html {
     let snap = &p.snap;
-    let cols = cells_per_line(broker_width(snap.sim.brokers.len()));
+    let shown = snap
+        .sim
+        .partitions
+        .iter()
+        .filter(|pv| p.show_internal || !pv.internal)
+        .count();
+    let record_cells = snap.services.is_empty() && shown <= RECORD_CELLS_PARTITIONS_MAX;
+    // Record cells want the whole width of a line.
+    let cols = if record_cells {
+        1
+    } else {
+        cells_per_line(broker_width(snap.sim.brokers.len()))
+    };
     let lines = broker_lines(snap, p.show_internal, cols);
     let l = diagram_layout(snap, &lines);
     let t = p.lang.t();
@@ -153,20 +194,24 @@ pub fn diagram(p: &DiagramProps) -> Html {
         .enumerate()
         .map(|(i, b)| {
             html! {
-                <BrokerBox key={b.id.0} rect={l.brokers[i]} broker={b.clone()} lines={Rc::new(lines[i].clone())} cols={cols}
+                <BrokerBox key={b.id.0} rect={l.brokers[i]} broker={b.clone()} lines={Rc::new(lines[i].clone())} cols={cols} record_cells={record_cells}
+                    fence_in={b.fence_due.map(|at| at.saturating_sub(snap.sim.now))}
                     partitions={partitions_of(snap, &lines[i])} focus={focus_records.clone()}
                     selected={p.selection.clone()} lang={p.lang} on_action={p.on_action.clone()} />
             }
         })
         .collect();
 
-    let services: Html = snap
-        .services
-        .iter()
-        .enumerate()
-        .take(l.services.len())
-        .map(|(s, svc)| service_box(p, &l, s, svc.kind, select(Selection::Service(svc.kind))))
-        .collect();
+    let services: Html = if snap.services.is_empty() {
+        producer_box(p, &l)
+    } else {
+        snap.services
+            .iter()
+            .enumerate()
+            .take(l.services.len())
+            .map(|(s, svc)| service_box(p, &l, s, svc.kind, select(Selection::Service(svc.kind))))
+            .collect()
+    };
 
     let now = snap.sim.now;
     let selected_msg = match p.selection {
@@ -225,13 +270,36 @@ pub fn diagram(p: &DiagramProps) -> Html {
 
     html! {
         <svg id="diagram" class={classes!("diagram", focus.is_some().then_some("following"))} data-following={focus.map(|f| f.order_id.to_string())} viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
-            preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster">
+            preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster"
+            style={(p.zoom > 1.0).then(|| zoomed_size(p.zoom, l.width / l.height.max(1.0)))}>
             <g class="links">{ links }</g>
             { controllers }
             { brokers }
             { services }
             <g class="messages">{ dropped }{ messages }</g>
         </svg>
+    }
+}
+
+/// The diagram `zoom` times as large as when it fits the stage (whichever of the stage's width
+/// and height limits it), so the stage scrolls; `ratio` is its width over its height.
+fn zoomed_size(zoom: f64, ratio: f64) -> String {
+    format!("width:calc({zoom:.2} * min(100cqw, {ratio:.4} * 100cqh));height:auto;max-width:none")
+}
+
+/// The scenario's own producer, in a world without services.
+fn producer_box(p: &DiagramProps, l: &Layout) -> Html {
+    let (Some(label), Some(r)) = (p.producer.as_ref(), l.services.first()) else {
+        return Html::default();
+    };
+    html! {
+        <g id="producer" class="service producer">
+            <title>{ p.lang.pick("The scenario's producer client: its produce requests go to the partition leaders",
+                "Le client producteur du scénario : ses requêtes d'écriture vont aux leaders des partitions") }</title>
+            <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
+            <text class="title" x={f(r.x + 10.0)} y={f(r.y + 15.0)}>{ p.lang.pick("producer", "producteur") }</text>
+            <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + 29.0)}>{ label.to_string() }</text>
+        </g>
     }
 }
 
@@ -342,7 +410,7 @@ fn service_box(
             if !consumes_line.is_empty() { <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + 27.0)}>{ format!("← {consumes_line}") }</text> }
             <text class="sub flow" x={f(r.x + 10.0)} y={f(r.y + if consumes_line.is_empty() { 27.0 } else { 38.0 })}>{ format!("→ {publishes_line}") }</text>
             { instances }
-            <text class={classes!("sub", "footer", (svc.lag > 0).then_some("lagging"))} x={f(r.x + 10.0)} y={f(r.bottom() - 6.0)}>{ footer }</text>
+            <text class={classes!("sub", "footer", (svc.lag > LAG_WARN).then_some("lagging"))} x={f(r.x + 10.0)} y={f(r.bottom() - 6.0)}>{ footer }</text>
         </g>
     }
 }

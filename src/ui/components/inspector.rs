@@ -83,6 +83,23 @@ pub fn inspector(p: &InspectorProps) -> Html {
     }
 }
 
+/// "Preferred leader election": the active controller hands each partition back to its first
+/// replica where it is in sync (what `auto.leader.rebalance.enable` does by itself every
+/// `leader.imbalance.check.interval.ms` past an imbalance threshold).
+fn elect_preferred_button(p: &InspectorProps) -> Html {
+    button(
+        "elect-preferred".into(),
+        p.lang.pick("Preferred leader election", "Élection du leader préféré"),
+        p.lang.pick(
+            "Ask the controller to give each partition back to its preferred replica (the first of its assignment) where it is in the ISR, as kafka-leader-election --election-type PREFERRED does",
+            "Demander au contrôleur de rendre chaque partition à son réplica préféré (le premier de son affectation) s'il est dans l'ISR, comme kafka-leader-election --election-type PREFERRED",
+        ),
+        "",
+        &p.on_action,
+        Action::Command(Command::ElectPreferredLeaders),
+    )
+}
+
 fn kv(k: &str, v: impl Into<Html>) -> Html {
     html! { <tr><th>{ k.to_string() }</th><td>{ v.into() }</td></tr> }
 }
@@ -141,6 +158,7 @@ fn controller(p: &InspectorProps, id: ControllerId) -> Html {
                     { button("controller-isolate".into(), lang.pick("Isolate", "Isoler"), lang.pick("Cut every link of this controller (to the other controllers and to the brokers)", "Couper tous les liens de ce contrôleur (vers les autres contrôleurs et les brokers)"), "", &p.on_action, Action::Command(Command::IsolateController { controller: named })) }
                 }
                 { button("heal-network".into(), t.heal_network, t.heal_network_tip, "", &p.on_action, Action::Command(Command::HealNetwork)) }
+                { elect_preferred_button(p) }
             </div>
         </>
     }
@@ -244,6 +262,14 @@ fn partition(p: &InspectorProps, tp: TopicPartition) -> Html {
                     format!("Compacted topic: {} records kept of {} written. Below the HW the log cleaner keeps only the latest commit of each group and partition.", pv.retained_records, pv.log_end_offset),
                     format!("Topic compacté : {} records gardés sur {} écrits. Sous le HW, le nettoyeur ne garde que le dernier commit de chaque groupe et partition.", pv.retained_records, pv.log_end_offset),
                 ) }</p>
+            }
+            if let Some(preferred) = pv.replicas.first().filter(|b| pv.leader != Some(**b)) {
+                <p id="preferred-note" class="hint">
+                    { p.lang.pick(
+                        format!("Its preferred leader is broker {} (the first replica of its assignment). A preferred leader election hands it back once that replica is in the ISR.", preferred.0),
+                        format!("Son leader préféré est le broker {} (le premier réplica de son affectation). Une élection du leader préféré le lui rend dès que ce réplica est dans l'ISR.", preferred.0)) }
+                </p>
+                <div class="actions">{ elect_preferred_button(p) }</div>
             }
             <h4>{ t.replicas }</h4>
             <table class="grid" id="partition-replicas">

@@ -46,6 +46,28 @@ pub struct Draft {
     pub timing: TimingPreset,
     /// Payment failures in percent.
     pub payment_failures: String,
+    /// The timings behind the preset, editable: broker.session.timeout.ms,
+    /// replica.lag.time.max.ms, the producer's request.timeout.ms, the consumers'
+    /// session.timeout.ms.
+    pub timings: [String; 4],
+}
+
+/// The timings the form shows: (field id, Kafka name, tip EN, tip FR).
+const TIMINGS: [(&str, &str, &str, &str); 4] = [
+    ("set-broker-session", "broker.session.timeout.ms", "A broker without heartbeat for this long is fenced by the controller, which then elects new leaders for its partitions", "Un broker sans battement de cœur pendant ce délai est écarté par le contrôleur, qui élit de nouveaux leaders pour ses partitions"),
+    ("set-lag-time", "replica.lag.time.max.ms", "A follower not caught up with the leader for this long leaves the ISR", "Un follower qui n'a pas rattrapé le leader pendant ce délai quitte l'ISR"),
+    ("set-request-timeout", "request.timeout.ms", "A produce request unanswered for this long fails and is retried", "Une requête d'écriture sans réponse pendant ce délai échoue et est renvoyée"),
+    ("set-consumer-session", "session.timeout.ms", "A consumer without heartbeat for this long is removed from its group, which rebalances", "Un consommateur sans battement de cœur pendant ce délai est retiré de son groupe, qui se rééquilibre"),
+];
+
+/// The four timings of a configuration, in [`TIMINGS`] order.
+fn timings_of(c: &crate::sim::SimConfig) -> [u64; 4] {
+    [
+        c.cluster.broker_session_timeout_ms,
+        c.cluster.replica_lag_time_max_ms,
+        c.producer.request_timeout_ms,
+        c.consumer.session_timeout_ms,
+    ]
 }
 
 impl Draft {
@@ -61,6 +83,7 @@ impl Draft {
             unclean: c.sim.cluster.unclean_leader_election_enable,
             timing: c.sim.timing,
             payment_failures: format!("{:.0}", c.services.payment_failure_rate * 100.0),
+            timings: timings_of(&c.sim).map(|v| v.to_string()),
         }
     }
 
@@ -92,6 +115,44 @@ impl Draft {
         c.services.min_insync_replicas = min_isr;
         c.services.payment_failure_rate = failures as f64 / 100.0;
         c.services.instances = current.services.instances;
+        let mut timing = [0u64; 4];
+        for (i, (_, name, _, _)) in TIMINGS.iter().enumerate() {
+            timing[i] = match parse_u64(&self.timings[i]) {
+                Ok(Some(v)) if (1..=3_600_000).contains(&v) => v,
+                _ => {
+                    return Err(format!(
+                        "{name}: \"{}\" {}",
+                        self.timings[i].trim(),
+                        lang.pick(
+                            "is not a number of ms from 1 to 3600000",
+                            "n'est pas un nombre de ms de 1 à 3600000"
+                        )
+                    ))
+                }
+            };
+        }
+        [
+            c.sim.cluster.broker_session_timeout_ms,
+            c.sim.cluster.replica_lag_time_max_ms,
+            c.sim.producer.request_timeout_ms,
+            c.sim.consumer.session_timeout_ms,
+        ] = timing;
+        if c.sim.cluster.broker_session_timeout_ms <= c.sim.cluster.broker_heartbeat_interval_ms {
+            return Err(format!(
+                "broker.session.timeout.ms: {} {} broker.heartbeat.interval.ms ({})",
+                c.sim.cluster.broker_session_timeout_ms,
+                lang.pick("must be above", "doit dépasser"),
+                c.sim.cluster.broker_heartbeat_interval_ms
+            ));
+        }
+        if c.sim.consumer.session_timeout_ms <= c.sim.consumer.heartbeat_interval_ms {
+            return Err(format!(
+                "session.timeout.ms: {} {} heartbeat.interval.ms ({})",
+                c.sim.consumer.session_timeout_ms,
+                lang.pick("must be above", "doit dépasser"),
+                c.sim.consumer.heartbeat_interval_ms
+            ));
+        }
         c.validate().map_err(|e| e.to_string())?;
         Ok(c)
     }
@@ -185,6 +246,8 @@ pub fn settings(p: &SettingsProps) -> Html {
             } else {
                 TimingPreset::Sandbox
             };
+            // The values behind the preset fill the timing fields.
+            d.timings = timings_of(&WorldConfig::default_for(d.timing).sim).map(|v| v.to_string());
             draft.set(d);
             pending.set(None);
         })
@@ -256,6 +319,26 @@ pub fn settings(p: &SettingsProps) -> Html {
                             </select>
                             <span class="default">{ format!("{}: {}", t.kafka_default, t.timing_kafka) }</span>
                         </div>
+                        { for TIMINGS.iter().enumerate().map(|(i, (id, name, en, fr))| {
+                            let draft2 = draft.clone();
+                            let pending = pending.clone();
+                            let oninput = Callback::from(move |e: InputEvent| {
+                                let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                                let mut d = (*draft2).clone();
+                                d.timings[i] = v;
+                                draft2.set(d);
+                                pending.set(None);
+                            });
+                            let kafka = timings_of(&WorldConfig::default_for(TimingPreset::Kafka).sim)[i];
+                            let sandbox = timings_of(&WorldConfig::default_for(TimingPreset::Sandbox).sim)[i];
+                            html! {
+                                <div class="setting timing" title={p.lang.pick(*en, *fr).to_string()}>
+                                    <label for={*id}>{ *name }</label>
+                                    <input id={*id} type="text" inputmode="numeric" value={d.timings[i].clone()} oninput={oninput} />
+                                    <span class="default">{ format!("Kafka {kafka} · {} {sandbox}", p.lang.pick("sandbox", "bac à sable")) }</span>
+                                </div>
+                            }
+                        }) }
                         { text("set-payment-failures", t.payment_failures, p.lang.pick("Share of payments refused by payment_service (0 to 100)", "Part des paiements refusés par payment_service (0 à 100)"), "—", |d| &d.payment_failures, |d, v| d.payment_failures = v) }
                     </div>
                     if let Some(e) = (*error).clone() {
