@@ -4,7 +4,6 @@
 //! replay. Each test mounts the app with its frame clock off and drives simulated time
 //! through the test hook (`kafka_sandbox::ui::testing`).
 
-use kafka_sandbox::scenario::PRESETS;
 use kafka_sandbox::ui::state::Action;
 use kafka_sandbox::ui::{testing, App, AppProps};
 use wasm_bindgen_test::*;
@@ -37,17 +36,10 @@ fn broker_class(id: u32) -> String {
         .unwrap_or_default()
 }
 
-fn lesson_index(id: &str) -> usize {
-    PRESETS
-        .iter()
-        .position(|(p, _)| *p == id)
-        .expect("shipped lesson")
-}
-
 #[wasm_bindgen_test]
 async fn leader_failover_lesson_tells_its_story_and_fails_broker_1_on_time() {
     let app = mount_with(None).await;
-    dispatch(Action::LoadLesson(Some(lesson_index("leader-failover")))).await;
+    load_lesson("leader-failover").await;
     dispatch(Action::SetPaused(true)).await;
     assert!(text("story").contains("Leader failover"));
     assert!(text("story-description").contains("session timeout"));
@@ -75,7 +67,7 @@ async fn leader_failover_lesson_tells_its_story_and_fails_broker_1_on_time() {
 #[wasm_bindgen_test]
 async fn a_lesson_pauses_at_its_end() {
     let app = mount_with(None).await;
-    dispatch(Action::LoadLesson(Some(lesson_index("leader-failover")))).await;
+    load_lesson("leader-failover").await;
     // Played straight through, frames at 2x for 40 wall seconds would pass the 60 s end: the
     // run stops there.
     click("lesson-autopause").await;
@@ -121,7 +113,7 @@ fn leader_of(tp: &str) -> Vec<String> {
 #[wasm_bindgen_test]
 async fn the_lesson_player_waits_on_each_step_until_its_event_happens() {
     let app = mount_with(None).await;
-    dispatch(Action::LoadLesson(Some(lesson_index("acks1-lost-write")))).await;
+    load_lesson("acks1-lost-write").await;
     // It waits on its first step, paused.
     assert!(
         text("lesson-step").starts_with("Step 1 / 6"),
@@ -190,6 +182,39 @@ async fn the_lesson_player_waits_on_each_step_until_its_event_happens() {
 }
 
 #[wasm_bindgen_test]
+async fn a_lesson_picked_in_the_list_is_fetched_from_its_file() {
+    let app = mount_with(None).await;
+    advance(1_000).await;
+    // The page fetches the lesson's file (the test server serves the crate's files).
+    choose("lesson-select", &lesson_index("zombie-leader").to_string()).await;
+    for _ in 0..300 {
+        if exists("story") || exists("notice") {
+            break;
+        }
+        settle().await;
+    }
+    assert!(!exists("notice"), "{}", text("notice"));
+    assert!(
+        text("story").contains("A zombie leader"),
+        "{}",
+        text("story")
+    );
+    assert_eq!(testing::now_ms(), Some(0), "the lesson starts");
+    assert!(text("lesson-step").starts_with("Step 1 / 7"));
+    // A file that cannot be fetched is explained, and the lesson shown is kept.
+    let hash = testing::trace_hash();
+    dispatch(Action::LessonText(0, Err("404 Not Found".into()))).await;
+    assert!(
+        text("notice").contains("cannot be loaded: 404 Not Found"),
+        "{}",
+        text("notice")
+    );
+    assert_eq!(testing::trace_hash(), hash);
+    assert!(text("story").contains("A zombie leader"));
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_share_link_replays_the_same_run() {
     let app = mount_with(None).await;
     advance(4_000).await;
@@ -239,7 +264,7 @@ async fn importing_an_invalid_file_explains_and_keeps_the_world() {
     settle().await;
     assert!(text("notice").contains("cannot be loaded"));
     // A valid file loads, with its narration.
-    testing::import(PRESETS[lesson_index("leader-failover")].1);
+    testing::import(lesson_text("leader-failover"));
     settle().await;
     assert_eq!(testing::now_ms(), Some(0));
     assert!(by_id("story")

@@ -1047,17 +1047,6 @@ fn input_value(id: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn choose(id: &str, value: &str) {
-    use wasm_bindgen::JsCast;
-    let select = by_id(id).dyn_into::<web_sys::HtmlSelectElement>().unwrap();
-    select.set_value(value);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let e = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
-    select.dispatch_event(&e).unwrap();
-    settle().await;
-}
-
 fn shown(id: &str) -> bool {
     use wasm_bindgen::JsCast;
     doc()
@@ -1069,11 +1058,7 @@ fn shown(id: &str) -> bool {
 #[wasm_bindgen_test]
 async fn a_lesson_without_services_draws_its_producer_and_its_records_by_name() {
     let app = mount(true).await;
-    let lesson = kafka_sandbox::scenario::PRESETS
-        .iter()
-        .position(|(id, _)| *id == "acks1-lost-write")
-        .unwrap();
-    dispatch(Action::LoadLesson(Some(lesson))).await;
+    load_lesson("acks1-lost-write").await;
     // The producer the narration talks about has its box, with its settings.
     assert!(exists("producer"), "{}", text("diagram"));
     assert!(text("producer").contains("acks=1"), "{}", text("producer"));

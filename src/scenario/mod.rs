@@ -38,6 +38,8 @@ mod validate;
 pub use format::{
     parse_scenario, Action, Localized, NarrationStep, Scenario, ScenarioError, TimedAction,
 };
+pub use presets::LESSONS;
+#[cfg(any(test, not(target_arch = "wasm32")))]
 pub use presets::PRESETS;
 pub use report::Report;
 pub use run::{apply_action, build_world, run_scenario, Recording, Runner, RunnerState};

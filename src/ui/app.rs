@@ -19,9 +19,10 @@ use super::components::sequence::{sequence_view, SequenceProps};
 use super::components::settings::Settings;
 use super::components::story::{caption, CaptionProps, Story};
 use super::components::toolbar::Toolbar;
-use super::dom::{download, DocumentListener, FrameLoop};
+use super::dom::{download, fetch_text, DocumentListener, FrameLoop};
 use super::i18n::Lang;
 use super::state::{Action, Selection, State, View, DEFAULT_SEED, TEXT_ZOOMS};
+use crate::scenario::LESSONS;
 
 thread_local! {
     /// Dispatchers of the mounted apps, latest last, for [`super::testing`].
@@ -251,7 +252,16 @@ pub fn app(props: &AppProps) -> Html {
     let on_action = {
         let dispatcher = state.dispatcher();
         use_memo((), move |_| {
-            Callback::from(move |a: Action| dispatcher.dispatch(a))
+            Callback::from(move |a: Action| match a {
+                // A lesson's file is fetched first; its text (or the error) then loads it.
+                Action::LoadLesson(Some(i)) if i < LESSONS.len() => {
+                    let dispatcher = dispatcher.clone();
+                    fetch_text(format!("scenarios/{}", LESSONS[i].file), move |text| {
+                        dispatcher.dispatch(Action::LessonText(i, text))
+                    });
+                }
+                a => dispatcher.dispatch(a),
+            })
         })
     };
     let on_action: Callback<Action> = (*on_action).clone();

@@ -80,6 +80,30 @@ pub fn standalone_svg(markup: &str, css: &str) -> String {
     )
 }
 
+/// Fetches `url` (relative to the page) as text, then calls `done` with it or with what went
+/// wrong.
+pub fn fetch_text(url: String, done: impl FnOnce(Result<String, String>) + 'static) {
+    yew::platform::spawn_local(async move { done(fetch(&url).await) });
+}
+
+async fn fetch(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let js = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(js)?;
+    let response: web_sys::Response = response.dyn_into().map_err(js)?;
+    if !response.ok() {
+        return Err(format!("{} {}", response.status(), response.status_text()));
+    }
+    let text = JsFuture::from(response.text().map_err(js)?)
+        .await
+        .map_err(js)?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
+}
+
 /// Wall-clock milliseconds (`performance.now()`), 0 when unavailable.
 pub fn wall_ms() -> f64 {
     web_sys::window()

@@ -797,32 +797,3 @@ pub static FR: Texts = Texts {
     step_at_tip: "Aller à cette étape (rejeu jusqu'à son instant)",
     recorded_actions: "Vos actions",
 };
-
-/// The French title of a shipped lesson (`None` for an unknown id: its file's name is used).
-pub fn lesson_title_fr(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "calm-order-chain" => "La chaîne de commandes par temps calme",
-        "leader-failover" => "Bascule du leader",
-        "acks1-lost-write" => "acks=1 peut perdre une écriture acquittée",
-        "min-insync-refuses-writes" => "acks=all avec min.insync.replicas=2 refuse les écritures",
-        "unclean-election-loses-data" => "L'élection non propre perd des données",
-        "consumer-crash-redelivery" => {
-            "Un consommateur tombe avant de valider : relivraison absorbée"
-        }
-        "scale-payment-service" => "Passer payment_service à l'échelle : le rééquilibrage",
-        "network-partition-leader" => "Une partition réseau isole le leader",
-        "all-replicas-down-offline" => {
-            "Tous les réplicas de l'ISR tombent : la partition est hors ligne"
-        }
-        "retry-duplicates-without-idempotence" => {
-            "Une réponse perdue et un nouvel essai dupliquent un enregistrement (sans idempotence)"
-        }
-        "idempotent-retry-no-duplicate" => {
-            "Le producteur idempotent fait du même nouvel essai une seule copie"
-        }
-        "isr-shrinks-by-lag" => "L'ISR rétrécit par retard",
-        "zombie-leader" => "Un leader zombie",
-        "consumer-loses-coordinator" => "Un consommateur perd son coordinateur",
-        _ => return None,
-    })
-}

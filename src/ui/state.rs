@@ -17,7 +17,7 @@ use super::geometry::{sim_delta, SPEED_MAX, SPEED_MIN};
 use super::i18n::Lang;
 use crate::scenario::session::{default_scenario, default_speed, merged, parse_share_fragment};
 use crate::scenario::{
-    self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction, PRESETS,
+    self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction,
 };
 use crate::services::{
     Email, LogEntry, OrderFocus, OrderView, ServiceKind, World, WorldConfig, WorldSnapshot,
@@ -153,7 +153,7 @@ pub struct State {
     /// Latest simulated time of this branch (the timeline's end); later than now while the
     /// view shows the past.
     pub head_ms: SimTime,
-    /// The shipped lesson loaded (index in [`PRESETS`]).
+    /// The shipped lesson loaded (index in [`crate::scenario::LESSONS`]).
     pub lesson: Option<usize>,
     /// Whether the run already paused at the scenario's end.
     pub ended: bool,
@@ -308,8 +308,11 @@ pub enum Action {
     Escape,
     /// Hide the notice.
     DismissNotice,
-    /// Load a shipped lesson (index in [`PRESETS`]); `None` goes back to the free sandbox.
+    /// Load a shipped lesson (index in [`crate::scenario::LESSONS`]): the page fetches its file and sends
+    /// [`Action::LessonText`]; `None` goes back to the free sandbox.
     LoadLesson(Option<usize>),
+    /// A shipped lesson's file, fetched (or why it could not be).
+    LessonText(usize, Result<String, String>),
     /// Load a scenario file's text (an invalid one is explained, the world kept).
     Import(String),
     /// Replay a share fragment (`s=...&t=...`).
@@ -941,23 +944,29 @@ impl Reducible for State {
                 s.refresh_focus();
             }
             Action::DismissNotice => s.notice = None,
-            Action::LoadLesson(index) => {
-                match index.and_then(|i| PRESETS.get(i).map(|p| (i, p))) {
-                    Some((i, (_, text))) => {
-                        match parse_scenario(text).and_then(|sc| s.start_scenario(sc)) {
-                            Ok(()) => s.lesson = Some(i),
-                            Err(e) => s.notice = Some(e.to_string().into()),
-                        }
+            // The page fetches a lesson's file first (see `App`), then sends its text.
+            Action::LoadLesson(Some(_)) => {}
+            Action::LoadLesson(None) => {
+                let base = default_scenario(s.seed);
+                match s.load(base, Vec::new(), 0) {
+                    Ok(()) => {
+                        s.lesson = None;
+                        s.speed = 1.0;
                     }
-                    None => {
-                        let base = default_scenario(s.seed);
-                        match s.load(base, Vec::new(), 0) {
-                            Ok(()) => {
-                                s.lesson = None;
-                                s.speed = 1.0;
-                            }
-                            Err(e) => s.notice = Some(e.to_string().into()),
-                        }
+                    Err(e) => s.notice = Some(e.to_string().into()),
+                }
+                s.refresh();
+            }
+            Action::LessonText(i, text) => {
+                match text.and_then(|text| {
+                    parse_scenario(&text)
+                        .and_then(|sc| s.start_scenario(sc))
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(()) => s.lesson = Some(i),
+                    Err(e) => {
+                        let t = s.lang.t();
+                        s.notice = Some(format!("{}: {e}", t.import_failed).into());
                     }
                 }
                 s.refresh();

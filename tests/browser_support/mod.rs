@@ -114,3 +114,74 @@ pub async fn advance(ms: u64) {
     assert!(testing::advance(ms), "no app mounted");
     settle().await;
 }
+
+/// A shipped lesson's file, as the page fetches it (the test page serves no files).
+pub fn lesson_text(id: &str) -> &'static str {
+    match id {
+        "calm-order-chain" => include_str!("../../scenarios/01-calm-order-chain.json"),
+        "leader-failover" => include_str!("../../scenarios/02-leader-failover.json"),
+        "acks1-lost-write" => include_str!("../../scenarios/03-acks1-lost-write.json"),
+        "min-insync-refuses-writes" => {
+            include_str!("../../scenarios/04-min-insync-refuses-writes.json")
+        }
+        "unclean-election-loses-data" => {
+            include_str!("../../scenarios/05-unclean-election-loses-data.json")
+        }
+        "consumer-crash-redelivery" => {
+            include_str!("../../scenarios/06-consumer-crash-redelivery.json")
+        }
+        "scale-payment-service" => include_str!("../../scenarios/07-scale-payment-service.json"),
+        "network-partition-leader" => {
+            include_str!("../../scenarios/08-network-partition-leader.json")
+        }
+        "all-replicas-down-offline" => {
+            include_str!("../../scenarios/09-all-replicas-down-offline.json")
+        }
+        "retry-duplicates-without-idempotence" => {
+            include_str!("../../scenarios/10-retry-duplicates-without-idempotence.json")
+        }
+        "idempotent-retry-no-duplicate" => {
+            include_str!("../../scenarios/11-idempotent-retry-no-duplicate.json")
+        }
+        "isr-shrinks-by-lag" => include_str!("../../scenarios/12-isr-shrinks-by-lag.json"),
+        "zombie-leader" => include_str!("../../scenarios/13-zombie-leader.json"),
+        "consumer-loses-coordinator" => {
+            include_str!("../../scenarios/14-consumer-loses-coordinator.json")
+        }
+        "active-controller-fails" => {
+            include_str!("../../scenarios/15-active-controller-fails.json")
+        }
+        "quorum-loses-majority" => include_str!("../../scenarios/16-quorum-loses-majority.json"),
+        _ => panic!("no lesson {id}"),
+    }
+}
+
+/// A shipped lesson's index.
+pub fn lesson_index(id: &str) -> usize {
+    kafka_sandbox::scenario::LESSONS
+        .iter()
+        .position(|l| l.id == id)
+        .expect("shipped lesson")
+}
+
+/// Loads a shipped lesson as the page does once its file has arrived.
+#[allow(dead_code)]
+pub async fn load_lesson(id: &str) {
+    dispatch(Action::LessonText(
+        lesson_index(id),
+        Ok(lesson_text(id).to_string()),
+    ))
+    .await;
+}
+
+/// Picks `value` in the select `id`, as a user does.
+#[allow(dead_code)]
+pub async fn choose(id: &str, value: &str) {
+    let select = by_id(id).dyn_into::<web_sys::HtmlSelectElement>().unwrap();
+    select.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&e).unwrap();
+    settle().await;
+}

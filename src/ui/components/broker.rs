@@ -84,7 +84,7 @@ pub fn f(v: f64) -> String {
 }
 
 /// Width of one digit of the offsets (9.5 px monospace), to know when they need squeezing.
-const NUM_CHAR_W: f64 = 5.8;
+const NUM_CHAR_W: f64 = 6.1;
 
 /// Selects with the Enter key, for boxes reached with Tab.
 pub fn on_enter(cb: &Callback<Action>, sel: Selection) -> Callback<KeyboardEvent> {
@@ -247,7 +247,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
     // its heartbeats are missing, the countdown to its fencing.
     let sub = match (p.fence_in, led.as_slice()) {
         (Some(ms), _) => format!(
-            "⏱ {} {:.1} s (broker.session.timeout.ms)",
+            "⏱ {} {:.1} s",
             p.lang.pick("fenced in", "écarté dans"),
             ms as f64 / 1000.0
         ),
@@ -291,6 +291,10 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
                 <path d={format!("M{:.1} {:.1}a4.6 4.6 0 1 0 5.2 0M{px:.1} {:.1}v5", px - 2.6, py - 2.2, py - 5.5)} />
             </g>
             <text id={format!("broker-{}-sub", b.id.0)} class={classes!("sub", p.fence_in.is_some().then_some("countdown"))} x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
+                if p.fence_in.is_some() {
+                    <title>{ p.lang.pick("No heartbeat reached the active controller lately: it fences this broker once broker.session.timeout.ms has passed since the last one, then elects new leaders for what it led",
+                        "Aucun battement n'a atteint le contrôleur actif récemment : il écarte ce broker une fois broker.session.timeout.ms écoulé depuis le dernier, puis élit de nouveaux leaders pour ce qu'il menait") }</title>
+                }
                 { sub }
             </text>
             { rows }

@@ -6,10 +6,10 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::scenario::PRESETS;
+use crate::scenario::LESSONS;
 use crate::sim::SimTime;
 use crate::ui::geometry::format_clock;
-use crate::ui::i18n::{lesson_title_fr, Lang};
+use crate::ui::i18n::Lang;
 use crate::ui::state::Action;
 
 /// Wall delay before a timeline replay starts, so "replaying…" is drawn first (ms).
@@ -18,7 +18,7 @@ const REPLAY_DELAY_MS: u32 = 30;
 /// Properties of [`ScenarioBar`].
 #[derive(Properties, PartialEq)]
 pub struct ScenarioBarProps {
-    /// The lesson loaded (index in [`PRESETS`]).
+    /// The lesson loaded (index in [`LESSONS`]).
     pub lesson: Option<usize>,
     /// Simulated time shown.
     pub now: SimTime,
@@ -42,18 +42,9 @@ pub struct ScenarioBarProps {
 
 /// The title of lesson `index` in `lang`.
 pub fn lesson_title(index: usize, lang: Lang) -> String {
-    let Some((id, text)) = PRESETS.get(index) else {
-        return String::new();
-    };
-    if lang == Lang::Fr {
-        if let Some(title) = lesson_title_fr(id) {
-            return title.to_string();
-        }
-    }
-    crate::scenario::parse_scenario(text)
-        .ok()
-        .and_then(|s| s.name)
-        .unwrap_or_else(|| id.to_string())
+    LESSONS
+        .get(index)
+        .map_or_else(String::new, |l| lang.pick(l.en, l.fr).to_string())
 }
 
 /// Reads the first file of a file input and sends its text as [`Action::Import`].
@@ -152,7 +143,7 @@ pub fn scenario_bar(p: &ScenarioBarProps) -> Html {
                 <span>{ t.lessons }</span>
                 <select id="lesson-select" onchange={on_lesson}>
                     <option value="" selected={p.lesson.is_none()}>{ t.free_play }</option>
-                    { for (0..PRESETS.len()).map(|i| html! {
+                    { for (0..LESSONS.len()).map(|i| html! {
                         <option value={i.to_string()} selected={p.lesson == Some(i)}>
                             { format!("{}. {}", i + 1, lesson_title(i, p.lang)) }
                         </option>

@@ -341,6 +341,9 @@ pub fn settings(p: &SettingsProps) -> Html {
                         }) }
                         { text("set-payment-failures", t.payment_failures, p.lang.pick("Share of payments refused by payment_service (0 to 100)", "Part des paiements refusés par payment_service (0 à 100)"), "—", |d| &d.payment_failures, |d, v| d.payment_failures = v) }
                     </div>
+                    <p id="settings-commit-note" class="hint">{ p.lang.pick(
+                        "The services commit their offsets after processing, at most once a second (a batch of records per commit); the consumers' own auto-commit is off.",
+                        "Les services valident leurs offsets après traitement, au plus une fois par seconde (un lot d'enregistrements par validation) ; l'auto-commit des consommateurs est désactivé.") }</p>
                     if let Some(e) = (*error).clone() {
                         <p id="settings-error" class="alert bad" role="alert">{ e }</p>
                     }

@@ -175,11 +175,13 @@ pub fn caption(p: &CaptionProps) -> Html {
                     { lang.pick("Pause at each step", "Pause à chaque étape") }
                 </label>
             </div>
-            <p id="lesson-caption-text" class="caption-text">{ lang.pick(&step.en, &step.fr).clone() }</p>
-            <div class="caption-actions">
-                <button id="lesson-next" class="btn primary" disabled={!enabled} onclick={next}
-                    title={lang.pick("Show the next step (key N)", "Afficher l'étape suivante (touche N)")}>{ label }</button>
-                <span class="muted caption-key">{ lang.pick("key N", "touche N") }</span>
+            <div class="caption-row">
+                <p id="lesson-caption-text" class="caption-text">{ lang.pick(&step.en, &step.fr).clone() }</p>
+                <div class="caption-actions">
+                    <button id="lesson-next" class="btn primary" disabled={!enabled} onclick={next}
+                        title={lang.pick("Show the next step (key N)", "Afficher l'étape suivante (touche N)")}>{ label }</button>
+                    <span class="muted caption-key">{ lang.pick("key N", "touche N") }</span>
+                </div>
             </div>
         </div>
     }
