@@ -1224,12 +1224,16 @@ async fn classroom_mode_gives_the_diagram_the_page_and_sizes_its_text() {
         .contains("classroom"));
     assert!(!shown("inspector"), "panels hidden");
     assert!(!shown("event-log"));
-    assert_eq!(text("text-size"), "125%", "one size up for the class");
+    assert_eq!(
+        text("text-size"),
+        "100%",
+        "the diagram fits the page's width"
+    );
     // The diagram is drawn that much larger (its text with it).
     let font_px = || f64::from(by_id("diagram").client_width());
     let before = font_px();
     click("text-size-up").await;
-    assert_eq!(text("text-size"), "150%");
+    assert_eq!(text("text-size"), "125%");
     let after = font_px();
     assert!(after > before * 1.15, "text grows: {before} -> {after}");
     click("classroom-panels").await;
@@ -1246,6 +1250,7 @@ async fn classroom_mode_gives_the_diagram_the_page_and_sizes_its_text() {
         .get_attribute("class")
         .unwrap()
         .contains("classroom"));
+    click("text-size-down").await;
     assert_eq!(text("text-size"), "100%");
     // The legend explains what is drawn, and the diagram downloads as a styled SVG.
     assert!(text("legend-more").contains("high watermark"));

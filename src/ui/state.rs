@@ -219,8 +219,8 @@ pub struct State {
     pub text_zoom: usize,
 }
 
-/// The diagram's text sizes: 1 fits the diagram in the stage; above, it is drawn larger and
-/// the stage scrolls.
+/// The diagram's text sizes: 1 fits the diagram to the stage's width; above, it is drawn
+/// larger and the stage scrolls.
 pub const TEXT_ZOOMS: [f64; 6] = [1.0, 1.25, 1.5, 1.75, 2.0, 2.5];
 
 impl PartialEq for State {
@@ -935,10 +935,7 @@ impl Reducible for State {
             }
             Action::OpenSettings(o) => s.settings_open = o,
             Action::Escape if s.settings_open => s.settings_open = false,
-            Action::Escape if s.classroom && s.selection == Selection::None => {
-                s.classroom = false;
-                s.text_zoom = 0;
-            }
+            Action::Escape if s.classroom && s.selection == Selection::None => s.classroom = false,
             Action::Escape => {
                 s.selection = Selection::None;
                 s.refresh_focus();
@@ -995,10 +992,9 @@ impl Reducible for State {
                 }
             }
             Action::SetClassroom(on) => {
+                // The diagram then fits the page's width: its text is large already.
                 s.classroom = on;
                 s.classroom_panels = false;
-                // The class reads from afar: the text starts one size up.
-                s.text_zoom = if on { s.text_zoom.max(1) } else { 0 };
             }
             Action::SetClassroomPanels(on) => s.classroom_panels = on,
             Action::TextSize(d) => {

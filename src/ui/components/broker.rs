@@ -232,10 +232,17 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         })
     };
     // Left of the status word, whatever its length ("online", "isolated", "fenced").
-    let (px, py) = (
-        r.right() - 22.0 - STATUS_CHAR_W * status.chars().count() as f64,
-        r.y + 12.0,
-    );
+    let status_w: f64 = status
+        .chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                STATUS_UPPER_W
+            } else {
+                STATUS_CHAR_W
+            }
+        })
+        .sum();
+    let (px, py) = (r.right() - 22.0 - status_w, r.y + 12.0);
     let selected = p.selected == Selection::Broker(b.id);
     // Partitions drawn here that this broker leads (hidden internal ones are not counted).
     let led: Vec<&PartitionView> = p
@@ -247,7 +254,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
     // its heartbeats are missing, the countdown to its fencing.
     let sub = match (p.fence_in, led.as_slice()) {
         (Some(ms), _) => format!(
-            "⏱ {} {:.1} s",
+            "{} {:.1} s",
             p.lang.pick("fenced in", "écarté dans"),
             ms as f64 / 1000.0
         ),
@@ -452,7 +459,9 @@ fn badge_class(role: ReplicaRole) -> &'static str {
 }
 
 /// Width of a status letter (11 px bold), to place the power button beside the word.
-const STATUS_CHAR_W: f64 = 7.0;
+const STATUS_CHAR_W: f64 = 6.8;
+/// Width of a capital status letter.
+const STATUS_UPPER_W: f64 = 8.6;
 
 /// Widest record cell (px).
 const RECORD_CELL_W: f64 = 30.0;

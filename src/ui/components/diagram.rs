@@ -39,7 +39,8 @@ pub struct DiagramProps {
     pub selection: Selection,
     /// The scenario's own producer (a world without services): what its box says.
     pub producer: Option<Rc<str>>,
-    /// Text size: 1 fits the stage; above, the diagram is drawn that much wider and scrolls.
+    /// Text size: 1 fits the stage's width (the stage scrolls down if it must); above, the
+    /// diagram is drawn that much wider and the stage scrolls both ways.
     pub zoom: f64,
     /// Language.
     pub lang: Lang,
@@ -271,7 +272,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     html! {
         <svg id="diagram" class={classes!("diagram", focus.is_some().then_some("following"))} data-following={focus.map(|f| f.order_id.to_string())} viewBox={format!("0 0 {:.0} {:.0}", l.width, l.height)}
             preserveAspectRatio="xMidYMid meet" role="img" aria-label="Kafka cluster"
-            style={(p.zoom > 1.0).then(|| zoomed_size(p.zoom, l.width / l.height.max(1.0)))}>
+            style={(p.zoom > 1.0).then(|| format!("width:{:.0}%", p.zoom * 100.0))}>
             <g class="links">{ links }</g>
             { controllers }
             { brokers }
@@ -279,12 +280,6 @@ pub fn diagram(p: &DiagramProps) -> Html {
             <g class="messages">{ dropped }{ messages }</g>
         </svg>
     }
-}
-
-/// The diagram `zoom` times as large as when it fits the stage (whichever of the stage's width
-/// and height limits it), so the stage scrolls; `ratio` is its width over its height.
-fn zoomed_size(zoom: f64, ratio: f64) -> String {
-    format!("width:calc({zoom:.2} * min(100cqw, {ratio:.4} * 100cqh));height:auto;max-width:none")
 }
 
 /// The scenario's own producer, in a world without services.
