@@ -1164,6 +1164,7 @@ async fn the_settings_show_the_timings_behind_each_preset_and_let_them_be_edited
     click("settings-open").await;
     assert_eq!(input_value("set-broker-session"), "3000", "the sandbox's");
     assert_eq!(input_value("set-lag-time"), "6000");
+    assert_eq!(input_value("set-commit-interval"), "1000");
     assert!(
         text("settings").contains("Kafka 9000"),
         "the Kafka default beside it"
@@ -1186,12 +1187,21 @@ async fn the_settings_show_the_timings_behind_each_preset_and_let_them_be_edited
         "{}",
         text("settings-error")
     );
+    type_into("set-commit-interval", "90000").await;
+    click("settings-apply").await;
+    assert!(
+        text("settings-error").contains("commit interval"),
+        "{}",
+        text("settings-error")
+    );
+    type_into("set-commit-interval", "2000").await;
     type_into("set-broker-session", "5000").await;
     click("settings-apply").await;
     click("settings-confirm").await;
     assert!(!exists("settings"));
     click("settings-open").await;
     assert_eq!(input_value("set-broker-session"), "5000", "kept");
+    assert_eq!(input_value("set-commit-interval"), "2000", "kept");
     click("settings-cancel").await;
     // A failed broker is fenced 5 s after its last heartbeat.
     advance(4_000).await;

@@ -591,3 +591,56 @@ fn orders_are_followed_only_while_the_world_follows_them() {
         3
     );
 }
+
+#[test]
+fn the_services_commit_interval_sets_how_often_an_instance_commits() {
+    let commits = |interval: SimTime| {
+        let mut config = WorldConfig::default_for(TimingPreset::Kafka);
+        config.services.commit_interval_ms = interval;
+        let mut w = World::new(config, 3).expect("valid");
+        w.record_events = Some(Vec::new());
+        w.set_order_rate(20.0);
+        w.advance_to(5_000);
+        w.record_events = Some(Vec::new());
+        w.advance_to(35_000);
+        let payment = w
+            .snapshot()
+            .services
+            .iter()
+            .find(|s| s.kind == ServiceKind::PaymentService)
+            .and_then(|s| s.instances[0].consumer)
+            .unwrap();
+        let n = w
+            .record_events
+            .take()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                matches!(&e.kind, EventKind::OffsetsCommitted { consumer, .. } if *consumer == payment)
+            })
+            .count();
+        w.set_order_rate(0.0);
+        w.advance_to(80_000);
+        assert_chain_complete(&w, w.order_totals().created);
+        n
+    };
+    // 30 s of steady orders: about one commit a second by default, one every 5 s at 5000.
+    let (default, slow) = (
+        commits(kafka_sandbox::services::world::COMMIT_INTERVAL_MS),
+        commits(5_000),
+    );
+    assert!((25..=31).contains(&default), "{default}");
+    assert!((5..=7).contains(&slow), "{slow}");
+    // A world refuses a zero interval, a scenario one out of range, naming the field.
+    let mut config = WorldConfig::default_for(TimingPreset::Kafka);
+    config.services.commit_interval_ms = 0;
+    assert!(World::new(config, 1).is_err());
+    let err = kafka_sandbox::scenario::parse_scenario(
+        r#"{"services": {"commit_interval_ms": 90000}, "actions": []}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with("services.commit_interval_ms"),
+        "{err}"
+    );
+}

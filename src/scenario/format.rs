@@ -264,6 +264,9 @@ impl Scenario {
         if let Some(r) = s.payment_failure_rate {
             services.payment_failure_rate = r;
         }
+        if let Some(ms) = s.commit_interval_ms {
+            services.commit_interval_ms = ms;
+        }
         for (i, n) in [s.payment_instances, s.shipping_instances, s.email_instances]
             .into_iter()
             .enumerate()
@@ -337,6 +340,8 @@ impl Scenario {
         services.payment_failure_rate = (have.payment_failure_rate
             != defaults.payment_failure_rate)
             .then_some(have.payment_failure_rate);
+        services.commit_interval_ms = (have.commit_interval_ms != defaults.commit_interval_ms)
+            .then_some(have.commit_interval_ms);
         let slots = [
             &mut services.payment_instances,
             &mut services.shipping_instances,

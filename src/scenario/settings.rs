@@ -194,6 +194,9 @@ pub struct ServicesSpec {
     /// Share of payments refused, 0 to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_failure_rate: Option<f64>,
+    /// Each instance commits its offsets at most this often, in ms (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_interval_ms: Option<SimTime>,
 }
 
 fn enabled_by_default() -> bool {
@@ -211,6 +214,7 @@ impl Default for ServicesSpec {
             replication_factor: None,
             min_insync_replicas: None,
             payment_failure_rate: None,
+            commit_interval_ms: None,
         }
     }
 }

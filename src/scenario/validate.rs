@@ -235,6 +235,15 @@ impl Scenario {
                 ));
             }
         }
+        if let Some(ms) = self.services.commit_interval_ms {
+            let max = crate::services::world::COMMIT_INTERVAL_MS_MAX;
+            if !(1..=max).contains(&ms) {
+                return Err(ScenarioError::new(
+                    "services.commit_interval_ms",
+                    format!("must be between 1 and {max} ms, not {ms}"),
+                ));
+            }
+        }
         if let Some(r) = self.services.payment_failure_rate {
             if !(0.0..=1.0).contains(&r) {
                 return Err(ScenarioError::new(

@@ -31,6 +31,8 @@ pub struct ServicesConfig {
     pub replication_factor: u32,
     /// min.insync.replicas of each chain topic.
     pub min_insync_replicas: u32,
+    /// Each instance commits its offsets at most this often, after processing (ms).
+    pub commit_interval_ms: SimTime,
 }
 
 impl ServicesConfig {
@@ -48,6 +50,7 @@ impl ServicesConfig {
             partitions: 3,
             replication_factor: 3,
             min_insync_replicas: 2,
+            commit_interval_ms: super::instance::COMMIT_INTERVAL_MS,
         }
     }
 }
@@ -98,6 +101,9 @@ impl WorldConfig {
             .any(|n| !(1..=INSTANCES_MAX as u32).contains(n))
         {
             return Err(ConfigError::ZeroTiming("service instances (1 to 4)"));
+        }
+        if self.services.commit_interval_ms == 0 {
+            return Err(ConfigError::ZeroTiming("services.commit_interval_ms"));
         }
         self.engine_config().validate()
     }

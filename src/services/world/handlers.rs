@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::instance::{InDoubt, Work, COMMIT_INTERVAL_MS, TOKEN_COMMIT_FLUSH};
+use super::instance::{InDoubt, Work, TOKEN_COMMIT_FLUSH};
 use super::views::{LOG_KEPT_MAX, OUTBOX_KEPT_MAX};
 use super::{LogEntry, LogEvent, World, TOKEN_AUTO_ORDER};
 use crate::services::model::*;
@@ -197,12 +197,13 @@ impl World {
         }
     }
 
-    /// Commits what is safe to commit, at most once per [`COMMIT_INTERVAL_MS`]; a flush timer
-    /// commits the rest.
+    /// Commits what is safe to commit, at most once per commit interval; a flush timer commits
+    /// the rest.
     fn maybe_commit(&mut self, kind: ServiceKind, i: usize) {
         let now = self.now();
+        let interval = self.config.services.commit_interval_ms;
         let inst = &mut self.instances.get_mut(&kind).expect("kind")[i];
-        if inst.flush_armed && now < inst.last_commit_at + COMMIT_INTERVAL_MS {
+        if inst.flush_armed && now < inst.last_commit_at + interval {
             // The flush timer will commit whatever is committable then.
             return;
         }
@@ -210,7 +211,7 @@ impl World {
         if offsets.is_empty() {
             return;
         }
-        let due = inst.last_commit_at + COMMIT_INTERVAL_MS;
+        let due = inst.last_commit_at + interval;
         if now < due {
             if !inst.flush_armed {
                 inst.flush_armed = true;

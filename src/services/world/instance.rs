@@ -34,8 +34,10 @@ pub(super) struct InDoubt {
     pub(super) value: String,
 }
 
-/// An instance commits at most this often (a poll loop's commit cadence).
-pub(super) const COMMIT_INTERVAL_MS: SimTime = 1000;
+/// An instance commits at most this often by default (a poll loop's commit cadence).
+pub const COMMIT_INTERVAL_MS: SimTime = 1000;
+/// Longest commit interval a world accepts.
+pub const COMMIT_INTERVAL_MS_MAX: SimTime = 60_000;
 /// App-timer token bit of an instance's commit flush.
 pub(super) const TOKEN_COMMIT_FLUSH: u64 = 1 << 62;
 

@@ -22,6 +22,7 @@ mod views;
 use std::collections::{BTreeMap, VecDeque};
 
 pub use config::{ServicesConfig, WorldConfig, INSTANCES_MAX};
+pub use instance::{COMMIT_INTERVAL_MS, COMMIT_INTERVAL_MS_MAX};
 pub use views::{
     InstanceView, LogEntry, LogEvent, OrderFocus, ServiceView, WorldSnapshot, LOG_KEPT_MAX,
     OUTBOX_KEPT_MAX,

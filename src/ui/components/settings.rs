@@ -48,25 +48,27 @@ pub struct Draft {
     pub payment_failures: String,
     /// The timings behind the preset, editable: broker.session.timeout.ms,
     /// replica.lag.time.max.ms, the producer's request.timeout.ms, the consumers'
-    /// session.timeout.ms.
-    pub timings: [String; 4],
+    /// session.timeout.ms and the services' commit interval.
+    pub timings: [String; 5],
 }
 
 /// The timings the form shows: (field id, Kafka name, tip EN, tip FR).
-const TIMINGS: [(&str, &str, &str, &str); 4] = [
+const TIMINGS: [(&str, &str, &str, &str); 5] = [
     ("set-broker-session", "broker.session.timeout.ms", "A broker without heartbeat for this long is fenced by the controller, which then elects new leaders for its partitions", "Un broker sans battement de cœur pendant ce délai est écarté par le contrôleur, qui élit de nouveaux leaders pour ses partitions"),
     ("set-lag-time", "replica.lag.time.max.ms", "A follower not caught up with the leader for this long leaves the ISR", "Un follower qui n'a pas rattrapé le leader pendant ce délai quitte l'ISR"),
     ("set-request-timeout", "request.timeout.ms", "A produce request unanswered for this long fails and is retried", "Une requête d'écriture sans réponse pendant ce délai échoue et est renvoyée"),
     ("set-consumer-session", "session.timeout.ms", "A consumer without heartbeat for this long is removed from its group, which rebalances", "Un consommateur sans battement de cœur pendant ce délai est retiré de son groupe, qui se rééquilibre"),
+    ("set-commit-interval", "commit interval (services)", "Each service instance commits its offsets after processing, at most this often (a consumer's auto.commit.interval.ms is 5000 by default; the services commit by hand): records processed since the last commit are delivered again after a crash", "Chaque instance de service valide ses offsets après traitement, au plus à ce rythme (auto.commit.interval.ms vaut 5000 par défaut ; les services valident eux-mêmes) : les enregistrements traités depuis la dernière validation sont relivrés après une panne"),
 ];
 
-/// The four timings of a configuration, in [`TIMINGS`] order.
-fn timings_of(c: &crate::sim::SimConfig) -> [u64; 4] {
+/// The timings of a configuration, in [`TIMINGS`] order.
+fn timings_of(c: &WorldConfig) -> [u64; 5] {
     [
-        c.cluster.broker_session_timeout_ms,
-        c.cluster.replica_lag_time_max_ms,
-        c.producer.request_timeout_ms,
-        c.consumer.session_timeout_ms,
+        c.sim.cluster.broker_session_timeout_ms,
+        c.sim.cluster.replica_lag_time_max_ms,
+        c.sim.producer.request_timeout_ms,
+        c.sim.consumer.session_timeout_ms,
+        c.services.commit_interval_ms,
     ]
 }
 
@@ -83,7 +85,7 @@ impl Draft {
             unclean: c.sim.cluster.unclean_leader_election_enable,
             timing: c.sim.timing,
             payment_failures: format!("{:.0}", c.services.payment_failure_rate * 100.0),
-            timings: timings_of(&c.sim).map(|v| v.to_string()),
+            timings: timings_of(c).map(|v| v.to_string()),
         }
     }
 
@@ -115,7 +117,7 @@ impl Draft {
         c.services.min_insync_replicas = min_isr;
         c.services.payment_failure_rate = failures as f64 / 100.0;
         c.services.instances = current.services.instances;
-        let mut timing = [0u64; 4];
+        let mut timing = [0u64; 5];
         for (i, (_, name, _, _)) in TIMINGS.iter().enumerate() {
             timing[i] = match parse_u64(&self.timings[i]) {
                 Ok(Some(v)) if (1..=3_600_000).contains(&v) => v,
@@ -136,7 +138,16 @@ impl Draft {
             c.sim.cluster.replica_lag_time_max_ms,
             c.sim.producer.request_timeout_ms,
             c.sim.consumer.session_timeout_ms,
+            c.services.commit_interval_ms,
         ] = timing;
+        let max = crate::services::world::COMMIT_INTERVAL_MS_MAX;
+        if c.services.commit_interval_ms > max {
+            return Err(format!(
+                "{}: {} {max}",
+                TIMINGS[4].1,
+                lang.pick("at most", "au plus")
+            ));
+        }
         if c.sim.cluster.broker_session_timeout_ms <= c.sim.cluster.broker_heartbeat_interval_ms {
             return Err(format!(
                 "broker.session.timeout.ms: {} {} broker.heartbeat.interval.ms ({})",
@@ -247,7 +258,7 @@ pub fn settings(p: &SettingsProps) -> Html {
                 TimingPreset::Sandbox
             };
             // The values behind the preset fill the timing fields.
-            d.timings = timings_of(&WorldConfig::default_for(d.timing).sim).map(|v| v.to_string());
+            d.timings = timings_of(&WorldConfig::default_for(d.timing)).map(|v| v.to_string());
             draft.set(d);
             pending.set(None);
         })
@@ -329,8 +340,8 @@ pub fn settings(p: &SettingsProps) -> Html {
                                 draft2.set(d);
                                 pending.set(None);
                             });
-                            let kafka = timings_of(&WorldConfig::default_for(TimingPreset::Kafka).sim)[i];
-                            let sandbox = timings_of(&WorldConfig::default_for(TimingPreset::Sandbox).sim)[i];
+                            let kafka = timings_of(&WorldConfig::default_for(TimingPreset::Kafka))[i];
+                            let sandbox = timings_of(&WorldConfig::default_for(TimingPreset::Sandbox))[i];
                             html! {
                                 <div class="setting timing" title={p.lang.pick(*en, *fr).to_string()}>
                                     <label for={*id}>{ *name }</label>
@@ -342,8 +353,8 @@ pub fn settings(p: &SettingsProps) -> Html {
                         { text("set-payment-failures", t.payment_failures, p.lang.pick("Share of payments refused by payment_service (0 to 100)", "Part des paiements refusés par payment_service (0 à 100)"), "—", |d| &d.payment_failures, |d, v| d.payment_failures = v) }
                     </div>
                     <p id="settings-commit-note" class="hint">{ p.lang.pick(
-                        "The services commit their offsets after processing, at most once a second (a batch of records per commit); the consumers' own auto-commit is off.",
-                        "Les services valident leurs offsets après traitement, au plus une fois par seconde (un lot d'enregistrements par validation) ; l'auto-commit des consommateurs est désactivé.") }</p>
+                        "The services commit their offsets by hand after processing, a batch per commit interval; the consumers' own auto-commit is off.",
+                        "Les services valident leurs offsets eux-mêmes après traitement, un lot par intervalle ; l'auto-commit des consommateurs est désactivé.") }</p>
                     if let Some(e) = (*error).clone() {
                         <p id="settings-error" class="alert bad" role="alert">{ e }</p>
                     }
