@@ -82,14 +82,6 @@ async fn a_lesson_pauses_at_its_end() {
     unmount(app).await;
 }
 
-fn checked(id: &str) -> bool {
-    use wasm_bindgen::JsCast;
-    by_id(id)
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .map(|i| i.checked())
-        .unwrap_or(false)
-}
-
 /// Runs frames of 100 wall ms until the page pauses (at most `frames`); returns the frames run.
 async fn frames_until_paused(wall: &mut f64, frames: u32) -> u32 {
     for i in 0..frames {

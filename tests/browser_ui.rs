@@ -1039,22 +1039,6 @@ async fn the_event_log_can_be_searched_and_jumps_to_an_events_time() {
     unmount(app).await;
 }
 
-fn input_value(id: &str) -> String {
-    use wasm_bindgen::JsCast;
-    by_id(id)
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
-
-fn shown(id: &str) -> bool {
-    use wasm_bindgen::JsCast;
-    doc()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        .is_some_and(|e| e.offset_parent().is_some())
-}
-
 #[wasm_bindgen_test]
 async fn a_lesson_without_services_draws_its_producer_and_its_records_by_name() {
     let app = mount(true).await;

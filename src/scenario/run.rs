@@ -41,7 +41,10 @@ pub fn build_world(scenario: &Scenario) -> Result<World, ScenarioError> {
     let mut world = World::new(scenario.world_config(), scenario.seed())
         .map_err(|e| ScenarioError::new("cluster", e.to_string()))?;
     world.record_events = Some(Vec::new());
-    world.record_service_events = Some(Vec::new());
+    // The services' own entries matter only to narration cues.
+    if !scenario.narration.is_empty() {
+        world.record_service_events = Some(Vec::new());
+    }
     Ok(world)
 }
 

@@ -185,3 +185,30 @@ pub async fn choose(id: &str, value: &str) {
     select.dispatch_event(&e).unwrap();
     settle().await;
 }
+
+/// Whether the checkbox `id` is ticked.
+#[allow(dead_code)]
+pub fn checked(id: &str) -> bool {
+    by_id(id)
+        .dyn_into::<HtmlInputElement>()
+        .map(|i| i.checked())
+        .unwrap_or(false)
+}
+
+/// The value of the input `id`.
+#[allow(dead_code)]
+pub fn input_value(id: &str) -> String {
+    by_id(id)
+        .dyn_into::<HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// Whether `id` is on the page and laid out (not hidden by its styles).
+#[allow(dead_code)]
+pub fn shown(id: &str) -> bool {
+    doc()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        .is_some_and(|e| e.offset_parent().is_some())
+}

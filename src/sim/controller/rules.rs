@@ -269,9 +269,14 @@ impl Controller {
             })
             .cloned()
             .collect();
+        self.hand_to_preferred(moves, "preferred leader");
+    }
+
+    /// Gives each partition of `moves` to its preferred replica.
+    fn hand_to_preferred(&mut self, moves: Vec<PartitionState>, reason: &'static str) {
         for mut state in moves {
             state.leader = Some(state.replicas[0]);
-            self.change_partition(state, false, "preferred leader");
+            self.change_partition(state, false, reason);
         }
     }
 
@@ -290,9 +295,6 @@ impl Controller {
             })
             .cloned()
             .collect();
-        for mut state in moves {
-            state.leader = Some(state.replicas[0]);
-            self.change_partition(state, false, "preferred leader election");
-        }
+        self.hand_to_preferred(moves, "preferred leader election");
     }
 }

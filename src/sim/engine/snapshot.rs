@@ -530,13 +530,7 @@ impl Simulation {
                 let recent = records
                     .iter()
                     .skip(skip)
-                    .map(|rec| RecordView {
-                        offset: rec.offset,
-                        leader_epoch: rec.leader_epoch,
-                        key: rec.data.key.clone(),
-                        value: rec.data.value.clone(),
-                        committed: rec.offset < hw,
-                    })
+                    .map(|rec| record_view(rec, hw))
                     .collect();
                 (hw, r.log().log_end_offset(), recent, records.len())
             }
@@ -725,14 +719,16 @@ fn small_log(log: &crate::sim::log::PartitionLog) -> Vec<RecordView> {
         return Vec::new();
     }
     let hw = log.high_watermark();
-    records
-        .iter()
-        .map(|rec| RecordView {
-            offset: rec.offset,
-            leader_epoch: rec.leader_epoch,
-            key: rec.data.key.clone(),
-            value: rec.data.value.clone(),
-            committed: rec.offset < hw,
-        })
-        .collect()
+    records.iter().map(|rec| record_view(rec, hw)).collect()
+}
+
+/// A record as drawn, committed when below `hw`.
+fn record_view(rec: &crate::sim::log::LogRecord, hw: Offset) -> RecordView {
+    RecordView {
+        offset: rec.offset,
+        leader_epoch: rec.leader_epoch,
+        key: rec.data.key.clone(),
+        value: rec.data.value.clone(),
+        committed: rec.offset < hw,
+    }
 }

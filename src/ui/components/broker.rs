@@ -265,11 +265,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             pv.tp.partition,
             p.lang.pick("epoch", "époque"),
             pv.leader_epoch,
-            pv.isr
-                .iter()
-                .map(|b| b.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
+            isr_list(pv)
         ),
         (None, _) => p.lang.pick(
             format!("leader of {} · metadata @{}", led.len(), b.metadata_offset),
@@ -352,11 +348,7 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         rep.high_watermark,
         p.lang.pick("leader epoch", "époque du leader"),
         pv.leader_epoch,
-        pv.isr
-            .iter()
-            .map(|b| b.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
+        isr_list(pv)
     );
     // The leader's row carries the partition's leader epoch (`P0 e1`).
     let pname = if leader {
@@ -456,6 +448,15 @@ fn badge_class(role: ReplicaRole) -> &'static str {
         ReplicaRole::Follower => "badge-follower",
         ReplicaRole::Unknown => "badge-unknown",
     }
+}
+
+/// A partition's ISR as `1,2,3`.
+fn isr_list(pv: &PartitionView) -> String {
+    pv.isr
+        .iter()
+        .map(|b| b.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Width of a status letter (11 px bold), to place the power button beside the word.

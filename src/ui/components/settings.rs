@@ -148,21 +148,28 @@ impl Draft {
                 lang.pick("at most", "au plus")
             ));
         }
-        if c.sim.cluster.broker_session_timeout_ms <= c.sim.cluster.broker_heartbeat_interval_ms {
-            return Err(format!(
-                "broker.session.timeout.ms: {} {} broker.heartbeat.interval.ms ({})",
+        // A session must outlast the heartbeats that keep it.
+        let sessions = [
+            (
+                "broker.session.timeout.ms",
                 c.sim.cluster.broker_session_timeout_ms,
-                lang.pick("must be above", "doit dépasser"),
-                c.sim.cluster.broker_heartbeat_interval_ms
-            ));
-        }
-        if c.sim.consumer.session_timeout_ms <= c.sim.consumer.heartbeat_interval_ms {
-            return Err(format!(
-                "session.timeout.ms: {} {} heartbeat.interval.ms ({})",
+                "broker.heartbeat.interval.ms",
+                c.sim.cluster.broker_heartbeat_interval_ms,
+            ),
+            (
+                "session.timeout.ms",
                 c.sim.consumer.session_timeout_ms,
-                lang.pick("must be above", "doit dépasser"),
-                c.sim.consumer.heartbeat_interval_ms
-            ));
+                "heartbeat.interval.ms",
+                c.sim.consumer.heartbeat_interval_ms,
+            ),
+        ];
+        for (name, session, beat, every) in sessions {
+            if session <= every {
+                return Err(format!(
+                    "{name}: {session} {} {beat} ({every})",
+                    lang.pick("must be above", "doit dépasser")
+                ));
+            }
         }
         c.validate().map_err(|e| e.to_string())?;
         Ok(c)
