@@ -52,13 +52,13 @@ pub struct Draft {
     pub timings: [String; 5],
 }
 
-/// The timings the form shows: (field id, Kafka name, tip EN, tip FR).
-const TIMINGS: [(&str, &str, &str, &str); 5] = [
-    ("set-broker-session", "broker.session.timeout.ms", "A broker without heartbeat for this long is fenced by the controller, which then elects new leaders for its partitions", "Un broker sans battement de cœur pendant ce délai est écarté par le contrôleur, qui élit de nouveaux leaders pour ses partitions"),
-    ("set-lag-time", "replica.lag.time.max.ms", "A follower not caught up with the leader for this long leaves the ISR", "Un follower qui n'a pas rattrapé le leader pendant ce délai quitte l'ISR"),
-    ("set-request-timeout", "request.timeout.ms", "A produce request unanswered for this long fails and is retried", "Une requête d'écriture sans réponse pendant ce délai échoue et est renvoyée"),
-    ("set-consumer-session", "session.timeout.ms", "A consumer without heartbeat for this long is removed from its group, which rebalances", "Un consommateur sans battement de cœur pendant ce délai est retiré de son groupe, qui se rééquilibre"),
-    ("set-commit-interval", "commit interval (services)", "Each service instance commits its offsets after processing, at most this often (a consumer's auto.commit.interval.ms is 5000 by default; the services commit by hand): records processed since the last commit are delivered again after a crash", "Chaque instance de service valide ses offsets après traitement, au plus à ce rythme (auto.commit.interval.ms vaut 5000 par défaut ; les services valident eux-mêmes) : les enregistrements traités depuis la dernière validation sont relivrés après une panne"),
+/// The timings the form shows: (field id, name EN, name FR, tip EN, tip FR).
+const TIMINGS: [(&str, &str, &str, &str, &str); 5] = [
+    ("set-broker-session", "broker.session.timeout.ms", "broker.session.timeout.ms", "A broker without heartbeat for this long is fenced by the controller, which then elects new leaders for its partitions", "Un broker sans battement de cœur pendant ce délai est écarté par le contrôleur, qui élit de nouveaux leaders pour ses partitions"),
+    ("set-lag-time", "replica.lag.time.max.ms", "replica.lag.time.max.ms", "A follower not caught up with the leader for this long leaves the ISR", "Un follower qui n'a pas rattrapé le leader pendant ce délai quitte l'ISR"),
+    ("set-request-timeout", "request.timeout.ms", "request.timeout.ms", "A produce request unanswered for this long fails and is retried", "Une requête d'écriture sans réponse pendant ce délai échoue et est renvoyée"),
+    ("set-consumer-session", "session.timeout.ms", "session.timeout.ms", "A consumer without heartbeat for this long is removed from its group, which rebalances", "Un consommateur sans battement de cœur pendant ce délai est retiré de son groupe, qui se rééquilibre"),
+    ("set-commit-interval", "commit interval (services)", "intervalle de validation (services)", "Each service instance commits its offsets after processing, at most this often (a consumer's auto.commit.interval.ms is 5000 by default; the services commit by hand): records processed since the last commit are delivered again after a crash", "Chaque instance de service valide ses offsets après traitement, au plus à ce rythme (auto.commit.interval.ms vaut 5000 par défaut ; les services valident eux-mêmes) : les enregistrements traités depuis la dernière validation sont relivrés après une panne"),
 ];
 
 /// The timings of a configuration, in [`TIMINGS`] order.
@@ -118,7 +118,8 @@ impl Draft {
         c.services.payment_failure_rate = failures as f64 / 100.0;
         c.services.instances = current.services.instances;
         let mut timing = [0u64; 5];
-        for (i, (_, name, _, _)) in TIMINGS.iter().enumerate() {
+        for (i, (_, en, fr, _, _)) in TIMINGS.iter().enumerate() {
+            let name = lang.pick(*en, *fr);
             timing[i] = match parse_u64(&self.timings[i]) {
                 Ok(Some(v)) if (1..=3_600_000).contains(&v) => v,
                 _ => {
@@ -144,7 +145,7 @@ impl Draft {
         if c.services.commit_interval_ms > max {
             return Err(format!(
                 "{}: {} {max}",
-                TIMINGS[4].1,
+                lang.pick(TIMINGS[4].1, TIMINGS[4].2),
                 lang.pick("at most", "au plus")
             ));
         }
@@ -337,7 +338,7 @@ pub fn settings(p: &SettingsProps) -> Html {
                             </select>
                             <span class="default">{ format!("{}: {}", t.kafka_default, t.timing_kafka) }</span>
                         </div>
-                        { for TIMINGS.iter().enumerate().map(|(i, (id, name, en, fr))| {
+                        { for TIMINGS.iter().enumerate().map(|(i, (id, name_en, name_fr, en, fr))| {
                             let draft2 = draft.clone();
                             let pending = pending.clone();
                             let oninput = Callback::from(move |e: InputEvent| {
@@ -351,7 +352,7 @@ pub fn settings(p: &SettingsProps) -> Html {
                             let sandbox = timings_of(&WorldConfig::default_for(TimingPreset::Sandbox))[i];
                             html! {
                                 <div class="setting timing" title={p.lang.pick(*en, *fr).to_string()}>
-                                    <label for={*id}>{ *name }</label>
+                                    <label for={*id}>{ p.lang.pick(*name_en, *name_fr) }</label>
                                     <input id={*id} type="text" inputmode="numeric" value={d.timings[i].clone()} oninput={oninput} />
                                     <span class="default">{ format!("Kafka {kafka} · {} {sandbox}", p.lang.pick("sandbox", "bac à sable")) }</span>
                                 </div>
