@@ -136,12 +136,7 @@ async fn the_lesson_player_waits_on_each_step_until_its_event_happens() {
         "the list follows"
     );
     // The N key works as the button does.
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key("n");
-    init.set_bubbles(true);
-    let n = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    doc().body().unwrap().dispatch_event(&n).unwrap();
-    settle().await;
+    press("n", None).await;
     frames_until_paused(&mut wall, 200).await;
     let acked = testing::now_ms().unwrap();
     assert!(

@@ -905,18 +905,11 @@ async fn escape_closes_the_settings_from_a_field_and_a_down_brokers_replicas_kee
         .query_selector("#settings input[type='text']")
         .unwrap()
         .expect("a settings field");
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key("Escape");
-    init.set_bubbles(true);
-    let escape =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    field.dispatch_event(&escape).unwrap();
-    settle().await;
+    press("Escape", Some(&field)).await;
     assert!(!exists("settings"), "Escape closed the settings");
     click_element(&by_id("broker-2")).await;
     assert!(text("inspector").contains("Broker 2"));
-    doc().body().unwrap().dispatch_event(&escape).unwrap();
-    settle().await;
+    press("Escape", None).await;
     assert!(
         !text("inspector").contains("Broker 2"),
         "Escape cleared the selection"
@@ -1233,13 +1226,7 @@ async fn classroom_mode_gives_the_diagram_the_page_and_sizes_its_text() {
     click("classroom-panels").await;
     assert!(shown("inspector"), "panels on demand");
     // Escape leaves the mode.
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key("Escape");
-    init.set_bubbles(true);
-    let escape =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    doc().body().unwrap().dispatch_event(&escape).unwrap();
-    settle().await;
+    press("Escape", None).await;
     assert!(!by_id("app")
         .get_attribute("class")
         .unwrap()

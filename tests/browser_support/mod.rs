@@ -212,3 +212,17 @@ pub fn shown(id: &str) -> bool {
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())
         .is_some_and(|e| e.offset_parent().is_some())
 }
+
+/// Presses `key` on `target` (the page's body when none), as the keyboard does.
+#[allow(dead_code)]
+pub async fn press(key: &str, target: Option<&Element>) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let e = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    match target {
+        Some(el) => el.dispatch_event(&e).unwrap(),
+        None => doc().body().unwrap().dispatch_event(&e).unwrap(),
+    };
+    settle().await;
+}
