@@ -15,6 +15,10 @@
 //!   an offset reset restarts it exactly where the reset says. A commit never passes what was
 //!   delivered nor the high watermark. Once healed, the consumer reads every committed record.
 //!
+//! A second sweep adds live cluster operations to the faults: brokers added (up to 5) and
+//! partitions reassigned to random sets of three brokers, sometimes throttled, while the
+//! faults go on; the same verdict holds.
+//!
 //! The engine's invariant checker runs after every event as well, and its lost-record figure
 //! (what the page shows) must agree with the ledger. `CHAOS_SEEDS=n` sets how many seeds run
 //! (200 by default); a failing run names its seed.
@@ -74,6 +78,9 @@ struct Tally {
     acked: u64,
     delivered: u64,
     resumed: u64,
+    /// Cluster operations the cluster accepted, and reassignments it completed.
+    operations: u64,
+    reassigned: u64,
 }
 
 /// The test's ledger: what it sent, how each send ended, what the consumer got.
@@ -85,17 +92,35 @@ struct Ledger {
     /// What the consumer read at each position.
     delivered: BTreeMap<(TopicPartition, Offset), SendId>,
     streams: BTreeMap<TopicPartition, Stream>,
+    /// The highest high watermark seen on each partition so far.
+    hw_seen: BTreeMap<TopicPartition, Offset>,
     tally: Tally,
 }
 
-/// The high watermark the cluster has reached on `tp` as far as any replica knows: every replica
-/// learns it from a leader, so what lies below it is committed (unclean election is off).
-fn known_high_watermark(sim: &Simulation, tp: TopicPartition) -> Offset {
+/// The high watermark the cluster has reached on `tp` as far as any replica knows, now or
+/// earlier (`seen`): every replica learns it from a leader, so what lies below it is committed
+/// (unclean election is off), and stays so even once a reassignment deleted that replica.
+fn known_high_watermark(
+    sim: &Simulation,
+    seen: &BTreeMap<TopicPartition, Offset>,
+    tp: TopicPartition,
+) -> Offset {
     let view = sim.partition_view(tp);
     view.replica_states
         .iter()
         .map(|r| r.high_watermark)
         .fold(view.high_watermark, Offset::max)
+        .max(seen.get(&tp).copied().unwrap_or(0))
+}
+
+/// The highest high watermark any broker's replica of `tp` holds now (assigned or not yet
+/// deleted).
+fn highest_replica_hw(sim: &Simulation, tp: TopicPartition) -> Offset {
+    sim.brokers()
+        .filter_map(|b| b.replica(tp))
+        .map(|r| r.log().high_watermark())
+        .max()
+        .unwrap_or(0)
 }
 
 impl Ledger {
@@ -107,6 +132,7 @@ impl Ledger {
             outcomes: BTreeMap::new(),
             delivered: BTreeMap::new(),
             streams: BTreeMap::new(),
+            hw_seen: BTreeMap::new(),
             tally: Tally::default(),
         }
     }
@@ -123,6 +149,17 @@ impl Ledger {
     /// Drains the events emitted since the last call; the simulation is read at the instant
     /// they happened (the caller drains after every step).
     fn observe(&mut self, sim: &mut Simulation) -> Result<(), String> {
+        if let Some(t) = sim.topic_by_name("t") {
+            for partition in 0..PARTITIONS {
+                let tp = TopicPartition {
+                    topic: t,
+                    partition,
+                };
+                let hw = highest_replica_hw(sim, tp);
+                let seen = self.hw_seen.entry(tp).or_default();
+                *seen = (*seen).max(hw);
+            }
+        }
         let events: Vec<Event> = sim.drain_events().collect();
         for e in events {
             match e.kind {
@@ -163,7 +200,7 @@ impl Ledger {
                 }
                 EventKind::OffsetsCommitted { consumer, offsets } if consumer == self.consumer => {
                     for (tp, offset) in offsets {
-                        let hw = known_high_watermark(sim, tp);
+                        let hw = known_high_watermark(sim, &self.hw_seen, tp);
                         let stream = self.streams.entry(tp).or_default();
                         if offset > stream.undelivered() || offset > hw {
                             return Err(format!(
@@ -212,7 +249,7 @@ impl Ledger {
         };
         let tp = first.tp;
         let name = format!("t-{}", tp.partition);
-        let hw = known_high_watermark(sim, tp);
+        let hw = known_high_watermark(sim, &self.hw_seen, tp);
         let stream = self.streams.entry(tp).or_default();
         if !stream.assigned {
             return Err(format!("at {at} ms {name} delivered while not assigned"));
@@ -436,7 +473,7 @@ impl Ledger {
     }
 }
 
-fn chaos_run(seed: u64) -> Result<Tally, String> {
+fn chaos_run(seed: u64, operations: bool) -> Result<Tally, String> {
     let mut cfg = SimConfig::preset(TimingPreset::Kafka);
     cfg.topics.push(TopicConfig {
         name: "t".into(),
@@ -467,6 +504,7 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
         ledger.observe(sim)
     };
     let mut i = 0u64;
+    let mut ops_done = 0;
     let mut now = 1000;
     while now < CHAOS_MS {
         let value = format!("v{seed}-{i}");
@@ -532,6 +570,9 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
             };
             sim.handle(command)?;
         }
+        if operations && rng.chance(0.02) && operate(&mut sim, &mut rng, t) {
+            ops_done += 1;
+        }
         ledger.observe(&mut sim)?;
         now += 100;
         while sim.next_event_time().is_some_and(|n| n <= now) {
@@ -546,7 +587,7 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
             controller: Some(ControllerId(c)),
         })?;
     }
-    for b in 1..=3 {
+    for b in 1..=sim.brokers().count() as u32 {
         sim.handle(Command::RestoreBroker {
             broker: BrokerId(b),
         })?;
@@ -581,11 +622,63 @@ fn chaos_run(seed: u64) -> Result<Tally, String> {
             "the ledger finds nothing lost, the engine reports {lost:?}"
         ));
     }
+    ledger.tally.operations = ops_done;
+    // Every reassignment finished once the faults healed.
+    for p in 0..PARTITIONS {
+        let tp = TopicPartition {
+            topic: t,
+            partition: p,
+        };
+        let state = sim.partition_state(tp).ok_or("partition")?;
+        if state.reassigning() {
+            return Err(format!("{tp:?} is still reassigning: {state:?}"));
+        }
+        if state.replicas
+            != [BrokerId(1), BrokerId(2), BrokerId(3)][p as usize..]
+                .iter()
+                .chain(&[BrokerId(1), BrokerId(2), BrokerId(3)][..p as usize])
+                .copied()
+                .collect::<Vec<_>>()
+        {
+            ledger.tally.reassigned += 1;
+        }
+    }
     Ok(ledger.tally)
+}
+
+/// One live cluster operation: add a broker (up to 5), or move a partition to three random
+/// brokers, a quarter of the time under a replication throttle. An operation the cluster
+/// refuses now (no active controller in the chaos) is simply not done.
+fn operate(sim: &mut Simulation, rng: &mut SimRng, t: TopicId) -> bool {
+    let brokers = sim.brokers().count() as u32;
+    let command = if brokers < 5 && rng.chance(0.3) {
+        Command::AddBroker { rack: None }
+    } else {
+        let mut replicas: Vec<BrokerId> = Vec::new();
+        while replicas.len() < 3 {
+            let b = BrokerId(1 + rng.below(u64::from(brokers)) as u32);
+            if !replicas.contains(&b) {
+                replicas.push(b);
+            }
+        }
+        Command::Reassign {
+            tp: TopicPartition {
+                topic: t,
+                partition: rng.below(u64::from(PARTITIONS)) as u32,
+            },
+            replicas,
+            throttle_bytes_per_sec: rng.chance(0.25).then_some(20_000),
+        }
+    };
+    sim.handle(command).is_ok()
 }
 
 /// Runs the seeds `s < CHAOS_SEEDS` (default 200) with `s % shards == shard`.
 fn sweep(shard: u64, shards: u64) {
+    sweep_with(shard, shards, false)
+}
+
+fn sweep_with(shard: u64, shards: u64, operations: bool) {
     let total: u64 = std::env::var("CHAOS_SEEDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -594,12 +687,14 @@ fn sweep(shard: u64, shards: u64) {
     let mut sum = Tally::default();
     let seeds: Vec<u64> = (0..total).filter(|s| s % shards == shard).collect();
     for &seed in &seeds {
-        match chaos_run(seed) {
+        match chaos_run(seed, operations) {
             Ok(t) => {
                 sum.sent += t.sent;
                 sum.acked += t.acked;
                 sum.delivered += t.delivered;
                 sum.resumed += t.resumed;
+                sum.operations += t.operations;
+                sum.reassigned += t.reassigned;
             }
             Err(e) => failures.push(format!("seed {seed}: {e}")),
         }
@@ -630,6 +725,21 @@ fn sweep(shard: u64, shards: u64) {
         sum.resumed,
         seeds.len()
     );
+    if operations {
+        assert!(
+            sum.operations > seeds.len() as u64 && sum.reassigned > seeds.len() as u64 / 2,
+            "{} operations accepted and {} partitions moved in {} runs",
+            sum.operations,
+            sum.reassigned,
+            seeds.len()
+        );
+        eprintln!(
+            "{} runs: {} operations accepted, {} partitions moved for good",
+            seeds.len(),
+            sum.operations,
+            sum.reassigned
+        );
+    }
 }
 
 #[test]
@@ -640,4 +750,14 @@ fn chaos_loses_no_acks_all_record_duplicates_none_and_consumers_read_committed_i
 #[test]
 fn chaos_loses_no_acks_all_record_duplicates_none_and_consumers_read_committed_in_order_shard_1() {
     sweep(1, 2);
+}
+
+#[test]
+fn chaos_with_reassignments_and_added_brokers_loses_nothing_shard_0() {
+    sweep_with(0, 2, true);
+}
+
+#[test]
+fn chaos_with_reassignments_and_added_brokers_loses_nothing_shard_1() {
+    sweep_with(1, 2, true);
 }

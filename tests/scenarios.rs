@@ -45,8 +45,8 @@ fn parse_err(text: &str) -> String {
 const MINIMAL: &str = r#"{"services": false, "topics": [{"name": "t"}], "actions": []}"#;
 
 #[test]
-fn the_sixteen_presets_are_the_files_of_scenarios_in_teaching_order() {
-    assert_eq!(PRESETS.len(), 16);
+fn the_twenty_presets_are_the_files_of_scenarios_in_teaching_order() {
+    assert_eq!(PRESETS.len(), 20);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .expect("scenarios/")
@@ -610,4 +610,96 @@ fn expectations_compare_objects_by_the_fields_given() {
             "partitions[1].leader: expected 1, got 2".to_string(),
         ]
     );
+}
+
+#[test]
+fn invalid_cluster_operations_are_refused_at_load_naming_the_field() {
+    let with = |cluster: &str, actions: &str| {
+        format!(
+            r#"{{"services": false, "cluster": {cluster}, "topics": [{{"name": "t", "partitions": 2, "replication_factor": 1}}], "actions": [{actions}]}}"#
+        )
+    };
+    let three = r#"{"brokers": 3}"#;
+    let cases = [
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "reassign", "topic": "t", "partition": 0, "replicas": [1, 1]}"#,
+            ),
+            "actions[0].replicas: broker 1 is listed twice",
+        ),
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "reassign", "topic": "t", "partition": 0, "replicas": [4]}"#,
+            ),
+            "actions[0].replicas: there is no broker 4 (brokers are 1 to 3)",
+        ),
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "reassign", "topic": "t", "partition": 2, "replicas": [1]}"#,
+            ),
+            "actions[0].partition: t has partitions 0 to 1",
+        ),
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "add_partitions", "topic": "t", "count": 2}"#,
+            ),
+            "actions[0].count: t has 2 partitions",
+        ),
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "add_partitions", "topic": "u", "count": 3}"#,
+            ),
+            "actions[0].topic: there is no topic \"u\"",
+        ),
+        (
+            // t-0 is on broker 1 only (RF 1).
+            with(three, r#"{"at_ms": 1, "do": "remove_broker", "broker": 1}"#),
+            "actions[0].broker: broker 1 holds the last replica of t-0",
+        ),
+        (
+            with(
+                three,
+                r#"{"at_ms": 1, "do": "set_topic_config", "topic": "t", "min_insync_replicas": 2}"#,
+            ),
+            "actions[0].min_insync_replicas: must be between 1 and the replication factor (1)",
+        ),
+        (
+            with(
+                r#"{"brokers": 2, "racks": ["a", "b"]}"#,
+                r#"{"at_ms": 1, "do": "add_broker"}"#,
+            ),
+            "actions[0].rack: the brokers have racks",
+        ),
+        (
+            with(r#"{"brokers": 2, "racks": ["a"]}"#, ""),
+            "cluster: racks: 1 rack names for 2 brokers",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = parse_err(&text);
+        assert!(err.contains(want), "{err}\nwanted: {want}");
+        let (code, _, stderr) = cli(&["run", "-"], text.as_bytes());
+        assert_eq!(code, 2, "{stderr}");
+    }
+    // Added brokers count for the actions after them; moved away, a broker may go.
+    let ok = with(
+        three,
+        r#"{"at_ms": 1, "do": "add_broker"}, {"at_ms": 2, "do": "reassign", "topic": "t", "partition": 0, "replicas": [4]}, {"at_ms": 1000, "do": "reassign", "topic": "t", "partition": 0, "replicas": [4]}, {"at_ms": 3000, "do": "remove_broker", "broker": 1}"#,
+    );
+    let scenario = parse_scenario(&ok).expect("valid");
+    let report = run_scenario(&scenario, false).expect("runs");
+    // At 2 ms broker 4 has not registered yet: the controller refuses, as Kafka's does.
+    assert_eq!(report.action_errors.len(), 1, "{:?}", report.action_errors);
+    assert!(
+        report.action_errors[0].contains("not registered"),
+        "{:?}",
+        report.action_errors
+    );
+    let states: Vec<&str> = report.brokers.iter().map(|b| b.state).collect();
+    assert_eq!(states, ["removed", "online", "online", "online"]);
 }

@@ -220,6 +220,51 @@ pub enum Action {
     /// replica (the first of its assignment) where that replica is in the ISR and not fenced,
     /// as `kafka-leader-election --election-type PREFERRED` does.
     ElectPreferredLeaders,
+    /// Start a new broker with the next id (at most 7); it hosts nothing until partitions are
+    /// reassigned to it.
+    AddBroker {
+        /// Its rack (required when the brokers have racks).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rack: Option<String>,
+    },
+    /// Remove a broker: a controlled shutdown (its leaderships move first), then it leaves.
+    RemoveBroker {
+        /// Broker number, from 1.
+        broker: u32,
+    },
+    /// Move a partition to new replicas (KIP-455: the new ones catch up first).
+    Reassign {
+        /// Topic name.
+        topic: String,
+        /// Partition number.
+        partition: u32,
+        /// The target replicas, the preferred leader first.
+        replicas: Vec<u32>,
+        /// The replication throttle while it runs, in bytes per second.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        throttle_bytes_per_sec: Option<u64>,
+    },
+    /// Raise or lower a topic's replication factor (a reassignment of each partition).
+    SetReplicationFactor {
+        /// Topic name.
+        topic: String,
+        /// The new replication factor.
+        replication_factor: u32,
+    },
+    /// Create partitions up to `count` in all, as `kafka-topics --alter --partitions` does.
+    AddPartitions {
+        /// Topic name.
+        topic: String,
+        /// The new total.
+        count: u32,
+    },
+    /// Change a topic's configuration while it runs.
+    SetTopicConfig {
+        /// Topic name.
+        topic: String,
+        /// The new `min.insync.replicas`.
+        min_insync_replicas: u32,
+    },
 }
 
 impl Action {
@@ -249,12 +294,18 @@ impl Action {
             Action::SlowLink { .. } => "slow_link",
             Action::LossyLink { .. } => "lossy_link",
             Action::ElectPreferredLeaders => "elect_preferred_leaders",
+            Action::AddBroker { .. } => "add_broker",
+            Action::RemoveBroker { .. } => "remove_broker",
+            Action::Reassign { .. } => "reassign",
+            Action::SetReplicationFactor { .. } => "set_replication_factor",
+            Action::AddPartitions { .. } => "add_partitions",
+            Action::SetTopicConfig { .. } => "set_topic_config",
         }
     }
 }
 
 /// Every `do` name.
-pub const ACTION_NAMES: [&str; 23] = [
+pub const ACTION_NAMES: [&str; 29] = [
     "create_order",
     "produce",
     "fail_broker",
@@ -278,6 +329,12 @@ pub const ACTION_NAMES: [&str; 23] = [
     "slow_link",
     "lossy_link",
     "elect_preferred_leaders",
+    "add_broker",
+    "remove_broker",
+    "reassign",
+    "set_replication_factor",
+    "add_partitions",
+    "set_topic_config",
 ];
 
 /// An action and when it happens.
@@ -364,6 +421,28 @@ mod tests {
                 drop_rate: 0.25,
             },
             Action::ElectPreferredLeaders,
+            Action::AddBroker {
+                rack: Some("eu-1b".into()),
+            },
+            Action::RemoveBroker { broker: 2 },
+            Action::Reassign {
+                topic: "t".into(),
+                partition: 1,
+                replicas: vec![4, 2, 3],
+                throttle_bytes_per_sec: Some(5000),
+            },
+            Action::SetReplicationFactor {
+                topic: "t".into(),
+                replication_factor: 2,
+            },
+            Action::AddPartitions {
+                topic: "t".into(),
+                count: 6,
+            },
+            Action::SetTopicConfig {
+                topic: "t".into(),
+                min_insync_replicas: 2,
+            },
         ]
     }
 

@@ -65,6 +65,9 @@ pub struct Cue {
     /// The service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceKind>,
+    /// The partition's replicas, in order (for a reassignment: the target once it completed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Vec<u32>>,
 }
 
 // One bit per fact a cue may ask for.
@@ -84,11 +87,12 @@ const GENERATION: u32 = 1 << 12;
 const ORDER: u32 = 1 << 13;
 const STAGE: u32 = 1 << 14;
 const SERVICE: u32 = 1 << 15;
+const REPLICAS: u32 = 1 << 16;
 const TP: u32 = TOPIC | PARTITION;
 const NODE: u32 = BROKER | CONTROLLER | CLIENT;
 
 /// Every event a cue can wait for, with the facts it carries.
-pub const CUE_EVENTS: [(&str, u32); 30] = [
+pub const CUE_EVENTS: [(&str, u32); 38] = [
     ("message_dropped", 0),
     ("node_crashed", NODE),
     ("node_restarted", NODE),
@@ -98,6 +102,14 @@ pub const CUE_EVENTS: [(&str, u32); 30] = [
     ("broker_registered", BROKER),
     ("broker_fenced", BROKER),
     ("broker_unfenced", BROKER),
+    ("broker_controlled_shutdown", BROKER),
+    ("broker_unregistered", BROKER),
+    ("broker_stopped", BROKER),
+    ("broker_added", BROKER),
+    ("topic_config_changed", TOPIC),
+    ("partition_created", TP | REPLICAS),
+    ("replicas_changed", TP | REPLICAS),
+    ("replica_deleted", TP | BROKER),
     ("quorum_role_changed", CONTROLLER | ROLE | EPOCH),
     ("quorum_voted", CONTROLLER | EPOCH),
     ("controller_activated", CONTROLLER | EPOCH),
@@ -167,6 +179,43 @@ fn engine_facts(kind: &EventKind) -> Option<Cue> {
         K::BrokerUnfenced { broker } => {
             f.broker = Some(broker.0);
             "broker_unfenced"
+        }
+        K::BrokerControlledShutdown { broker } => {
+            f.broker = Some(broker.0);
+            "broker_controlled_shutdown"
+        }
+        K::BrokerUnregistered { broker } => {
+            f.broker = Some(broker.0);
+            "broker_unregistered"
+        }
+        K::BrokerStopped { broker } => {
+            f.broker = Some(broker.0);
+            "broker_stopped"
+        }
+        K::BrokerAdded { broker, .. } => {
+            f.broker = Some(broker.0);
+            "broker_added"
+        }
+        K::TopicConfigChanged { topic, .. } => {
+            f.topic = Some(topic_key(*topic));
+            "topic_config_changed"
+        }
+        K::PartitionCreated { tp: p, replicas } => {
+            tp(&mut f, p);
+            f.replicas = Some(replicas.iter().map(|b| b.0).collect());
+            "partition_created"
+        }
+        K::ReplicasChanged {
+            tp: p, replicas, ..
+        } => {
+            tp(&mut f, p);
+            f.replicas = Some(replicas.iter().map(|b| b.0).collect());
+            "replicas_changed"
+        }
+        K::ReplicaDeleted { broker, tp: p, .. } => {
+            tp(&mut f, p);
+            f.broker = Some(broker.0);
+            "replica_deleted"
         }
         K::QuorumRoleChanged {
             controller,
@@ -396,10 +445,11 @@ impl Cue {
             && same(&self.order, &f.order)
             && same(&self.stage, &f.stage)
             && same(&self.service, &f.service)
+            && same(&self.replicas, &f.replicas)
     }
 
     /// The facts this cue asks for, as bits, with their names.
-    fn asked(&self) -> [(bool, u32, &'static str); 16] {
+    fn asked(&self) -> [(bool, u32, &'static str); 17] {
         [
             (self.topic.is_some(), TOPIC, "topic"),
             (self.partition.is_some(), PARTITION, "partition"),
@@ -417,6 +467,7 @@ impl Cue {
             (self.order.is_some(), ORDER, "order"),
             (self.stage.is_some(), STAGE, "stage"),
             (self.service.is_some(), SERVICE, "service"),
+            (self.replicas.is_some(), REPLICAS, "replicas"),
         ]
     }
 

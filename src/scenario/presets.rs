@@ -16,7 +16,7 @@ pub struct Lesson {
 }
 
 /// Every lesson, in teaching order.
-pub const LESSONS: [Lesson; 16] = [
+pub const LESSONS: [Lesson; 20] = [
     Lesson {
         id: "calm-order-chain",
         file: "01-calm-order-chain.json",
@@ -113,6 +113,30 @@ pub const LESSONS: [Lesson; 16] = [
         en: "The quorum loses its majority",
         fr: "Le quorum perd sa majorité",
     },
+    Lesson {
+        id: "scale-out-reassignment",
+        file: "17-scale-out-reassignment.json",
+        en: "Scale out: a new broker takes over a partition",
+        fr: "Montée en charge : un nouveau broker reprend une partition",
+    },
+    Lesson {
+        id: "add-partitions-moves-keys",
+        file: "18-add-partitions-moves-keys.json",
+        en: "More partitions move keys",
+        fr: "Plus de partitions déplacent les clés",
+    },
+    Lesson {
+        id: "lose-a-rack",
+        file: "19-lose-a-rack.json",
+        en: "Losing a whole rack",
+        fr: "Perdre un rack entier",
+    },
+    Lesson {
+        id: "controlled-shutdown-or-crash",
+        file: "20-controlled-shutdown-or-crash.json",
+        en: "Controlled shutdown or crash",
+        fr: "Arrêt contrôlé ou plantage",
+    },
 ];
 
 /// Every preset: (id, JSON text), in teaching order (native builds and unit tests).
@@ -181,6 +205,22 @@ pub const PRESETS: &[(&str, &str)] = &[
     (
         "quorum-loses-majority",
         include_str!("../../scenarios/16-quorum-loses-majority.json"),
+    ),
+    (
+        "scale-out-reassignment",
+        include_str!("../../scenarios/17-scale-out-reassignment.json"),
+    ),
+    (
+        "add-partitions-moves-keys",
+        include_str!("../../scenarios/18-add-partitions-moves-keys.json"),
+    ),
+    (
+        "lose-a-rack",
+        include_str!("../../scenarios/19-lose-a-rack.json"),
+    ),
+    (
+        "controlled-shutdown-or-crash",
+        include_str!("../../scenarios/20-controlled-shutdown-or-crash.json"),
     ),
 ];
 

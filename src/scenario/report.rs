@@ -62,8 +62,11 @@ pub struct ControllerReport {
 pub struct BrokerReport {
     /// Broker number.
     pub id: u32,
-    /// "online", "failed" or "isolated".
+    /// "online", "failed", "isolated" or "removed".
     pub state: &'static str,
+    /// Its rack, when the brokers have racks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rack: Option<String>,
 }
 
 /// One replica's offsets.
@@ -105,6 +108,10 @@ pub struct PartitionReport {
     pub replicas: Vec<u32>,
     /// In-sync replicas.
     pub isr: Vec<u32>,
+    /// Replicas a running reassignment adds (empty when none runs).
+    pub adding: Vec<u32>,
+    /// Replicas a running reassignment removes.
+    pub removing: Vec<u32>,
     /// The leader's high watermark (the most complete replica's when offline).
     pub high_watermark: Offset,
     /// Per replica.

@@ -22,7 +22,7 @@ use super::validate::NodeNames;
 use crate::services::{ServiceKind, World};
 use crate::sim::{
     BrokerId, ClientId, Command, ControllerId, EventKind, InvariantChecker, MessageId, MessageKind,
-    NodeId, SendId, SimTime, TopicPartition,
+    NodeId, SendId, SimTime, TopicId, TopicPartition,
 };
 
 /// Most engine steps one [`Runner::advance_to`] call processes before giving up (a bound on
@@ -230,6 +230,14 @@ fn trace_event(at: SimTime, kind: &EventKind) -> TraceEvent {
     }
 }
 
+/// The id of the topic called `name`.
+fn topic_named(world: &World, name: &str) -> Result<TopicId, String> {
+    world
+        .sim
+        .topic_by_name(name)
+        .ok_or_else(|| format!("there is no topic {name:?}"))
+}
+
 /// Applies one action to the world now. Errors (a service instance that does not exist, the
 /// order service down...) are returned and the world is left as it was.
 pub fn apply_action(
@@ -287,6 +295,53 @@ pub fn apply_action(
         }
         Action::HealNetwork => world.handle(Command::HealNetwork),
         Action::ElectPreferredLeaders => world.handle(Command::ElectPreferredLeaders),
+        Action::AddBroker { rack } => world.handle(Command::AddBroker { rack: rack.clone() }),
+        Action::RemoveBroker { broker: b } => {
+            world.handle(Command::RemoveBroker { broker: broker(*b) })
+        }
+        Action::Reassign {
+            topic,
+            partition,
+            replicas,
+            throttle_bytes_per_sec,
+        } => {
+            let topic = topic_named(world, topic)?;
+            world.handle(Command::Reassign {
+                tp: TopicPartition {
+                    topic,
+                    partition: *partition,
+                },
+                replicas: replicas.iter().map(|b| broker(*b)).collect(),
+                throttle_bytes_per_sec: *throttle_bytes_per_sec,
+            })
+        }
+        Action::SetReplicationFactor {
+            topic,
+            replication_factor,
+        } => {
+            let topic = topic_named(world, topic)?;
+            world.handle(Command::SetReplicationFactor {
+                topic,
+                replication_factor: *replication_factor,
+            })
+        }
+        Action::AddPartitions { topic, count } => {
+            let topic = topic_named(world, topic)?;
+            world.handle(Command::AddPartitions {
+                topic,
+                count: *count,
+            })
+        }
+        Action::SetTopicConfig {
+            topic,
+            min_insync_replicas,
+        } => {
+            let topic = topic_named(world, topic)?;
+            world.handle(Command::SetMinInsyncReplicas {
+                topic,
+                min_insync_replicas: *min_insync_replicas,
+            })
+        }
         Action::FailController { controller } => world.handle(Command::FailController {
             controller: controller.map(|c| ControllerId(c as u32)),
         }),
@@ -634,7 +689,12 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
         .iter()
         .map(|b| BrokerReport {
             id: b.id.0,
-            state: node_state(b.online, b.isolated),
+            state: if b.left {
+                "removed"
+            } else {
+                node_state(b.online, b.isolated)
+            },
+            rack: b.rack.as_deref().map(str::to_string),
         })
         .collect();
     let mut partitions = Vec::new();
@@ -668,6 +728,8 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
             leader_epoch: view.leader_epoch,
             replicas: view.replicas.iter().map(|b| b.0).collect(),
             isr: view.isr.iter().map(|b| b.0).collect(),
+            adding: view.adding.iter().map(|b| b.0).collect(),
+            removing: view.removing.iter().map(|b| b.0).collect(),
             high_watermark: view.high_watermark,
             replica_states: view
                 .replica_states

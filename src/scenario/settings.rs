@@ -101,6 +101,9 @@ overrides! {
         controller_quorum_election_timeout_ms: SimTime,
         /// `controller.quorum.election.backoff.max.ms`.
         controller_quorum_election_backoff_max_ms: SimTime,
+        /// Each broker's `broker.rack`, broker 1 first (one per broker): replicas are then
+        /// placed rack-aware.
+        racks: Vec<String>,
     }
 }
 

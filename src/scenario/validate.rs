@@ -7,7 +7,10 @@ use super::format::{
 };
 use crate::services::world::INSTANCES_MAX;
 use crate::services::ServiceKind;
-use crate::sim::{ControllerId, NodeId, LINK_EXTRA_LATENCY_MS_MAX, OFFSETS_TOPIC};
+use crate::sim::controller::metadata::place_replicas;
+use crate::sim::{
+    ControllerId, NodeId, BROKERS_MAX, LINK_EXTRA_LATENCY_MS_MAX, OFFSETS_TOPIC, PARTITIONS_MAX,
+};
 
 impl Scenario {
     /// Checks what decoding alone cannot: references to brokers, topics and services, times,
@@ -39,6 +42,7 @@ impl Scenario {
         }
         let engine = config.engine_config();
         let brokers = config.sim.cluster.brokers;
+        let mut ops = OpsModel::new(&engine);
         for (i, t) in self.topics.iter().enumerate() {
             if t.name == OFFSETS_TOPIC {
                 return Err(ScenarioError::new(
@@ -73,6 +77,8 @@ impl Scenario {
                     ),
                 ));
             }
+            ops.check(&ta.action, &path)?;
+            let brokers = ops.brokers.max(brokers);
             match &ta.action {
                 Action::FailBroker { broker }
                 | Action::RestoreBroker { broker }
@@ -251,6 +257,236 @@ impl Scenario {
                     format!("must be between 0 and 1, not {r}"),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// What the cluster operations of a scenario do to its shape, action by action, so that an
+/// operation that cannot apply is refused before the run: brokers added and removed, each
+/// partition's replicas, each topic's replication factor and `min.insync.replicas`.
+struct OpsModel {
+    brokers: u32,
+    removed: Vec<u32>,
+    racked: bool,
+    /// Name, replicas of each partition, replication factor, `min.insync.replicas`.
+    topics: Vec<(String, Vec<Vec<u32>>, u32, u32)>,
+}
+
+impl OpsModel {
+    fn new(engine: &crate::sim::SimConfig) -> Self {
+        let c = &engine.cluster;
+        let all: Vec<crate::sim::BrokerId> = (1..=c.brokers).map(crate::sim::BrokerId).collect();
+        let rack = |b: crate::sim::BrokerId| c.racks.get(b.0 as usize - 1).cloned();
+        let topics = engine
+            .topics
+            .iter()
+            .map(|t| {
+                let parts = (0..t.partitions)
+                    .map(|p| {
+                        place_replicas(p, t.replication_factor, &all, rack)
+                            .iter()
+                            .map(|b| b.0)
+                            .collect()
+                    })
+                    .collect();
+                (
+                    t.name.clone(),
+                    parts,
+                    t.replication_factor,
+                    t.min_insync_replicas,
+                )
+            })
+            .collect();
+        OpsModel {
+            brokers: c.brokers,
+            removed: Vec::new(),
+            racked: !c.racks.is_empty(),
+            topics,
+        }
+    }
+
+    fn live(&self) -> Vec<u32> {
+        (1..=self.brokers)
+            .filter(|b| !self.removed.contains(b))
+            .collect()
+    }
+
+    fn topic(&mut self, name: &str, path: &str) -> Result<usize> {
+        self.topics.iter().position(|t| t.0 == name).ok_or_else(|| {
+            let known: Vec<&str> = self.topics.iter().map(|t| t.0.as_str()).collect();
+            ScenarioError::new(
+                format!("{path}.topic"),
+                format!("there is no topic {name:?} (topics: {})", known.join(", ")),
+            )
+        })
+    }
+
+    fn broker(&self, b: u32, path: &str, field: &str) -> Result<()> {
+        if b == 0 || b > self.brokers {
+            return Err(ScenarioError::new(
+                format!("{path}.{field}"),
+                format!("there is no broker {b} (brokers are 1 to {})", self.brokers),
+            ));
+        }
+        if self.removed.contains(&b) {
+            return Err(ScenarioError::new(
+                format!("{path}.{field}"),
+                format!("broker {b} was removed by an earlier action"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks one action and applies what it changes.
+    fn check(&mut self, action: &Action, path: &str) -> Result<()> {
+        let err = |field: &str, m: String| Err(ScenarioError::new(format!("{path}.{field}"), m));
+        match action {
+            Action::AddBroker { rack } => {
+                if self.brokers >= BROKERS_MAX {
+                    return err("do", format!("the cluster already has {BROKERS_MAX} brokers, the most the sandbox runs"));
+                }
+                match (rack, self.racked) {
+                    (None, true) => {
+                        return err(
+                            "rack",
+                            "the brokers have racks: name the new broker's rack".into(),
+                        )
+                    }
+                    (Some(_), false) => return err(
+                        "rack",
+                        "the brokers have no racks (cluster.racks): a new broker cannot have one"
+                            .into(),
+                    ),
+                    (Some(r), _) if r.trim().is_empty() || r.chars().count() > 32 => {
+                        return err("rack", "must be a name of 1 to 32 characters".into())
+                    }
+                    _ => {}
+                }
+                self.brokers += 1;
+            }
+            Action::RemoveBroker { broker } => {
+                self.broker(*broker, path, "broker")?;
+                if self.live().len() <= 1 {
+                    return err("broker", format!("broker {broker} is the last broker"));
+                }
+                for (name, parts, _, _) in &self.topics {
+                    for (p, replicas) in parts.iter().enumerate() {
+                        let elsewhere = replicas
+                            .iter()
+                            .any(|r| r != broker && !self.removed.contains(r));
+                        if replicas.contains(broker) && !elsewhere {
+                            return err("broker", format!("broker {broker} holds the last replica of {name}-{p}: reassign it to another broker first"));
+                        }
+                    }
+                }
+                self.removed.push(*broker);
+            }
+            Action::Reassign {
+                topic,
+                partition,
+                replicas,
+                throttle_bytes_per_sec,
+            } => {
+                let t = self.topic(topic, path)?;
+                let count = self.topics[t].1.len() as u32;
+                if *partition >= count {
+                    return err(
+                        "partition",
+                        format!("{topic} has partitions 0 to {}", count - 1),
+                    );
+                }
+                if replicas.is_empty() {
+                    return err("replicas", "give at least one broker".into());
+                }
+                for (i, r) in replicas.iter().enumerate() {
+                    self.broker(*r, path, "replicas")?;
+                    if replicas[..i].contains(r) {
+                        return err("replicas", format!("broker {r} is listed twice"));
+                    }
+                }
+                let min_isr = self.topics[t].3;
+                if (replicas.len() as u32) < min_isr {
+                    return err("replicas", format!("{} replicas are fewer than the topic's min.insync.replicas ({min_isr})", replicas.len()));
+                }
+                if *throttle_bytes_per_sec == Some(0) {
+                    return err(
+                        "throttle_bytes_per_sec",
+                        "must be above 0 (leave it out: no throttle)".into(),
+                    );
+                }
+                self.topics[t].1[*partition as usize] = replicas.clone();
+            }
+            Action::SetReplicationFactor {
+                topic,
+                replication_factor: rf,
+            } => {
+                let t = self.topic(topic, path)?;
+                let live = self.live();
+                if *rf == 0 || *rf as usize > live.len() {
+                    return err(
+                        "replication_factor",
+                        format!(
+                            "must be between 1 and the {} brokers that can hold a replica",
+                            live.len()
+                        ),
+                    );
+                }
+                if *rf < self.topics[t].3 {
+                    return err(
+                        "replication_factor",
+                        format!(
+                            "{rf} is below the topic's min.insync.replicas ({})",
+                            self.topics[t].3
+                        ),
+                    );
+                }
+                for replicas in &mut self.topics[t].1 {
+                    replicas.truncate(*rf as usize);
+                    for b in &live {
+                        if replicas.len() < *rf as usize && !replicas.contains(b) {
+                            replicas.push(*b);
+                        }
+                    }
+                }
+                self.topics[t].2 = *rf;
+            }
+            Action::AddPartitions { topic, count } => {
+                let t = self.topic(topic, path)?;
+                let have = self.topics[t].1.len() as u32;
+                if *count <= have {
+                    return err("count", format!("{topic} has {have} partitions; the new total must be more (partitions are never removed)"));
+                }
+                if *count > PARTITIONS_MAX {
+                    return err("count", format!("{count} partitions is more than the sandbox shows (at most {PARTITIONS_MAX})"));
+                }
+                let live = self.live();
+                let rf = self.topics[t].2 as usize;
+                if live.len() < rf {
+                    return err("count", format!("only {} brokers can take new replicas, fewer than the replication factor {rf}", live.len()));
+                }
+                for p in have..*count {
+                    let replicas = (0..rf)
+                        .map(|i| live[(p as usize + i) % live.len()])
+                        .collect();
+                    self.topics[t].1.push(replicas);
+                }
+            }
+            Action::SetTopicConfig {
+                topic,
+                min_insync_replicas,
+            } => {
+                let t = self.topic(topic, path)?;
+                let rf = self.topics[t].2;
+                if *min_insync_replicas == 0 || *min_insync_replicas > rf {
+                    return err(
+                        "min_insync_replicas",
+                        format!("must be between 1 and the replication factor ({rf})"),
+                    );
+                }
+                self.topics[t].3 = *min_insync_replicas;
+            }
+            _ => {}
         }
         Ok(())
     }

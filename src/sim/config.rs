@@ -102,6 +102,15 @@ pub struct ClusterConfig {
     /// `controller.quorum.election.backoff.max.ms` (Kafka default 1000).
     #[serde(default = "default_quorum_election_backoff_max_ms")]
     pub controller_quorum_election_backoff_max_ms: SimTime,
+    /// Each broker's `broker.rack`, by id (broker 1 first); empty: no racks. With racks,
+    /// replicas are placed rack-aware, as Kafka does.
+    #[serde(default)]
+    pub racks: Vec<String>,
+    /// The replication throttle of a running reassignment, in bytes per second per leader
+    /// broker (Kafka's `leader.replication.throttled.rate`, applied to the replicas a
+    /// reassignment adds); none: unthrottled.
+    #[serde(default)]
+    pub reassignment_throttle_bytes_per_sec: Option<u64>,
 }
 
 /// One topic to create.
@@ -206,6 +215,8 @@ impl ClusterConfig {
             controller_quorum_fetch_timeout_ms: default_quorum_fetch_timeout_ms(),
             controller_quorum_election_timeout_ms: default_quorum_election_timeout_ms(),
             controller_quorum_election_backoff_max_ms: default_quorum_election_backoff_max_ms(),
+            racks: Vec::new(),
+            reassignment_throttle_bytes_per_sec: None,
         };
         match preset {
             TimingPreset::Kafka => kafka,
@@ -317,6 +328,8 @@ pub enum ConfigError {
     ZeroTiming(&'static str),
     /// A topic created while the quorum has no active controller.
     NoActiveController(String),
+    /// A rack list whose length is not the broker count, or with an empty name.
+    Racks(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -353,6 +366,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "network latency range [{lo}, {hi}] ms has its low end above its high end")
             }
             ConfigError::ZeroTiming(name) => write!(f, "{name} must be greater than 0"),
+            ConfigError::Racks(why) => write!(f, "racks: {why}"),
         }
     }
 }
@@ -392,6 +406,7 @@ impl SimConfig {
         if !(1..=7).contains(&c.brokers) {
             return Err(ConfigError::BrokerCount(c.brokers));
         }
+        validate_racks(&c.racks, c.brokers)?;
         if ![1, 3, 5].contains(&c.controllers) {
             return Err(ConfigError::ControllerCount(c.controllers));
         }
@@ -447,6 +462,29 @@ impl SimConfig {
         }
         Ok(())
     }
+}
+
+/// Checks a rack list: none at all, or one non-empty name of at most 32 characters per broker.
+pub fn validate_racks(racks: &[String], brokers: u32) -> Result<(), ConfigError> {
+    if racks.is_empty() {
+        return Ok(());
+    }
+    if racks.len() != brokers as usize {
+        return Err(ConfigError::Racks(format!(
+            "{} rack names for {brokers} brokers: give one per broker, or none",
+            racks.len()
+        )));
+    }
+    if let Some(i) = racks
+        .iter()
+        .position(|r| r.trim().is_empty() || r.chars().count() > 32)
+    {
+        return Err(ConfigError::Racks(format!(
+            "broker {}'s rack must be a name of 1 to 32 characters",
+            i + 1
+        )));
+    }
+    Ok(())
 }
 
 /// Checks one topic against the broker count.

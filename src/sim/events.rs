@@ -7,7 +7,7 @@ use super::network::{DropReason, ErrorCode, LinkFault};
 use super::quorum::QuorumRole;
 use super::types::{
     BrokerId, ClientId, ControllerId, LeaderEpoch, MessageId, NodeId, Offset, SendId, SimTime,
-    TopicPartition,
+    TopicId, TopicPartition,
 };
 
 /// One thing that happened, at a simulated time.
@@ -94,6 +94,64 @@ pub enum EventKind {
     BrokerUnfenced {
         /// Which.
         broker: BrokerId,
+    },
+    /// A broker asked for a controlled shutdown: its leaderships move away.
+    BrokerControlledShutdown {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// A broker left the cluster (unregistered).
+    BrokerUnregistered {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// A broker stopped after its controlled shutdown.
+    BrokerStopped {
+        /// Which.
+        broker: BrokerId,
+    },
+    /// A broker joined the cluster while it ran.
+    BrokerAdded {
+        /// Which.
+        broker: BrokerId,
+        /// Its rack, if racks are set.
+        rack: Option<String>,
+    },
+    /// A broker deleted its replica of a partition reassigned away from it.
+    ReplicaDeleted {
+        /// Which broker.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// How many records its log held.
+        records: Offset,
+    },
+    /// A topic's `min.insync.replicas` changed (a committed ConfigRecord).
+    TopicConfigChanged {
+        /// Which topic.
+        topic: TopicId,
+        /// The new value.
+        min_insync_replicas: u32,
+    },
+    /// A partition was created (a committed PartitionRecord).
+    PartitionCreated {
+        /// Which.
+        tp: TopicPartition,
+        /// Its replicas.
+        replicas: Vec<BrokerId>,
+    },
+    /// A partition's replica set changed: a reassignment started, moved on or completed.
+    ReplicasChanged {
+        /// Which.
+        tp: TopicPartition,
+        /// The replicas now (the target first, then those it leaves).
+        replicas: Vec<BrokerId>,
+        /// Replicas being added.
+        adding: Vec<BrokerId>,
+        /// Replicas being removed.
+        removing: Vec<BrokerId>,
+        /// The replicas before.
+        previous: Vec<BrokerId>,
     },
     /// A controller's role in the metadata quorum changed.
     QuorumRoleChanged {
@@ -324,6 +382,17 @@ impl EventKind {
             EventKind::QuorumRoleChanged { epoch, .. } => tagged(28, u64::from(*epoch)),
             EventKind::QuorumVoted { epoch, .. } => tagged(29, u64::from(*epoch)),
             EventKind::ControllerActivated { epoch, .. } => tagged(30, u64::from(*epoch)),
+            EventKind::BrokerControlledShutdown { broker } => tagged(31, u64::from(broker.0)),
+            EventKind::BrokerUnregistered { broker } => tagged(32, u64::from(broker.0)),
+            EventKind::BrokerStopped { broker } => tagged(33, u64::from(broker.0)),
+            EventKind::BrokerAdded { broker, .. } => tagged(34, u64::from(broker.0)),
+            EventKind::TopicConfigChanged {
+                min_insync_replicas,
+                ..
+            } => tagged(35, u64::from(*min_insync_replicas)),
+            EventKind::PartitionCreated { tp, .. } => tagged(36, u64::from(tp.partition)),
+            EventKind::ReplicaDeleted { broker, .. } => tagged(38, u64::from(broker.0)),
+            EventKind::ReplicasChanged { replicas, .. } => tagged(37, replicas.len() as u64),
         }
     }
 
@@ -356,7 +425,15 @@ impl EventKind {
             | EventKind::NodeHealed { .. }
             | EventKind::BrokerRegistered { .. }
             | EventKind::BrokerFenced { .. }
-            | EventKind::BrokerUnfenced { .. } => "nodes",
+            | EventKind::BrokerUnfenced { .. }
+            | EventKind::BrokerControlledShutdown { .. }
+            | EventKind::BrokerUnregistered { .. }
+            | EventKind::BrokerStopped { .. }
+            | EventKind::BrokerAdded { .. } => "nodes",
+            EventKind::TopicConfigChanged { .. }
+            | EventKind::PartitionCreated { .. }
+            | EventKind::ReplicaDeleted { .. }
+            | EventKind::ReplicasChanged { .. } => "operations",
             EventKind::AppTimer { .. } => "app",
         }
     }

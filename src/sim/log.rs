@@ -12,7 +12,7 @@ use super::types::{LeaderEpoch, Offset, ProducerId};
 pub const PRODUCER_BATCHES_KEPT: usize = 5;
 
 /// Bytes a record costs beyond its key and value (batch and record headers, roughly).
-const RECORD_OVERHEAD_BYTES: usize = 70;
+pub const RECORD_OVERHEAD_BYTES: usize = 70;
 
 /// How a log frees space, as Kafka's `cleanup.policy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -421,7 +421,8 @@ impl PartitionLog {
     }
 }
 
-fn record_bytes(r: &LogRecord) -> usize {
+/// A record's size as retention and the replication throttle count it.
+pub fn record_bytes(r: &LogRecord) -> usize {
     r.data.key.as_ref().map_or(0, |k| k.len()) + r.data.value.len() + RECORD_OVERHEAD_BYTES
 }
 

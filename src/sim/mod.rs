@@ -36,7 +36,8 @@ pub use engine::invariants;
 pub use engine::snapshot;
 pub use engine::tap;
 pub use engine::{
-    Command, Counters, DroppedMessage, Simulation, LINK_EXTRA_LATENCY_MS_MAX, STEPS_PER_ADVANCE_MAX,
+    Command, Counters, DroppedMessage, Simulation, BROKERS_MAX, LINK_EXTRA_LATENCY_MS_MAX,
+    PARTITIONS_MAX, STEPS_PER_ADVANCE_MAX,
 };
 pub use events::{ConsumedRecord, Event, EventKind};
 pub use invariants::InvariantChecker;

@@ -115,6 +115,28 @@ pub struct PartitionState {
     pub replicas: Vec<BrokerId>,
     /// In-sync replicas.
     pub isr: Vec<BrokerId>,
+    /// Replicas a reassignment adds (KIP-455): they fetch as followers and count for nothing
+    /// until they join the ISR.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adding: Vec<BrokerId>,
+    /// Replicas a reassignment removes once every target replica is in sync.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removing: Vec<BrokerId>,
+}
+
+impl PartitionState {
+    /// The replicas a running reassignment moves to (all of them when none runs).
+    pub fn target_replicas(&self) -> impl Iterator<Item = BrokerId> + '_ {
+        self.replicas
+            .iter()
+            .copied()
+            .filter(|r| !self.removing.contains(r))
+    }
+
+    /// Whether a reassignment runs.
+    pub fn reassigning(&self) -> bool {
+        !self.adding.is_empty() || !self.removing.is_empty()
+    }
 }
 
 /// A record in a fetch response: offset, leader epoch, content, idempotent producer and sequence.
@@ -155,11 +177,16 @@ pub enum Payload {
         incarnation: u32,
         /// How far the broker has applied the metadata log.
         metadata_offset: Offset,
+        /// It asks for a controlled shutdown (Kafka's `wantShutDown`).
+        want_shutdown: bool,
     },
     /// Controller to broker: heartbeat answer with whether the broker is fenced.
     BrokerHeartbeatResponse {
         /// True while the controller considers the broker fenced.
         fenced: bool,
+        /// It may stop now: it leads nothing and is in no ISR it could leave (Kafka's
+        /// `shouldShutDown`).
+        should_shutdown: bool,
     },
     /// The metadata quorum's Vote, BeginQuorumEpoch and Fetch (controllers, and brokers
     /// following the log), boxed: most messages are smaller.

@@ -181,6 +181,12 @@ impl<T> Outbox<T> {
         }
     }
 
+    /// The instant of the call it collects effects for.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
     /// Empties the outbox for a new call (keeps its allocation).
     pub(crate) fn reset(&mut self, now: SimTime, first_seq: u64) {
         debug_assert!(self.effects.is_empty(), "effects were applied");

@@ -302,6 +302,100 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
                 format!("controller unfenced {}", broker(*b)),
                 format!("le contrôleur a réintégré le {}", broker(*b)),
             ),
+            EventKind::BrokerControlledShutdown { broker: b } => lang.pick(
+                format!(
+                    "{} asked for a controlled shutdown: its leaderships move away",
+                    broker(*b)
+                ),
+                format!(
+                    "le {} demande un arrêt contrôlé : ses leaderships partent ailleurs",
+                    broker(*b)
+                ),
+            ),
+            EventKind::BrokerUnregistered { broker: b } => lang.pick(
+                format!("controller unregistered {}: it left the cluster", broker(*b)),
+                format!("le contrôleur a désinscrit le {} : il a quitté le cluster", broker(*b)),
+            ),
+            EventKind::BrokerStopped { broker: b } => lang.pick(
+                format!("{} stopped after its controlled shutdown", broker(*b)),
+                format!("le {} s'est arrêté après son arrêt contrôlé", broker(*b)),
+            ),
+            EventKind::BrokerAdded { broker: b, rack } => {
+                let rack = rack.as_ref().map_or(String::new(), |r| format!(" (rack {r})"));
+                lang.pick(
+                    format!("{} added{rack}: it hosts nothing until partitions are reassigned to it", broker(*b)),
+                    format!("{} ajouté{rack} : il n'héberge rien tant qu'on ne lui réaffecte pas de partitions", broker(*b)),
+                )
+            }
+            EventKind::TopicConfigChanged {
+                topic,
+                min_insync_replicas,
+            } => {
+                let name = names.topics.get(topic.0 as usize).map_or("?", |s| s.as_str());
+                lang.pick(
+                    format!("{name}: min.insync.replicas is now {min_insync_replicas}"),
+                    format!("{name} : min.insync.replicas vaut maintenant {min_insync_replicas}"),
+                )
+            }
+            EventKind::PartitionCreated { tp, replicas } => lang.pick(
+                format!("{} created on brokers {}", p(*tp), broker_list(replicas)),
+                format!("{} créée sur les brokers {}", p(*tp), broker_list(replicas)),
+            ),
+            EventKind::ReplicasChanged {
+                tp,
+                replicas,
+                adding,
+                removing,
+                previous,
+            } => {
+                if adding.is_empty() && removing.is_empty() {
+                    lang.pick(
+                        format!(
+                            "{}: reassignment done, replicas {} (were {})",
+                            p(*tp),
+                            broker_list(replicas),
+                            broker_list(previous)
+                        ),
+                        format!(
+                            "{} : réaffectation terminée, répliques {} (avant {})",
+                            p(*tp),
+                            broker_list(replicas),
+                            broker_list(previous)
+                        ),
+                    )
+                } else {
+                    lang.pick(
+                        format!(
+                            "{}: reassignment started, adding {} then removing {}",
+                            p(*tp),
+                            broker_list(adding),
+                            broker_list(removing)
+                        ),
+                        format!(
+                            "{} : réaffectation lancée, ajout de {} puis retrait de {}",
+                            p(*tp),
+                            broker_list(adding),
+                            broker_list(removing)
+                        ),
+                    )
+                }
+            }
+            EventKind::ReplicaDeleted {
+                broker: b,
+                tp,
+                records,
+            } => lang.pick(
+                format!(
+                    "{} deleted its replica of {} ({records} records): reassigned away",
+                    broker(*b),
+                    p(*tp)
+                ),
+                format!(
+                    "le {} a supprimé sa réplique de {} ({records} enregistrements) : réaffectée ailleurs",
+                    broker(*b),
+                    p(*tp)
+                ),
+            ),
             EventKind::LeaderChanged {
                 tp,
                 leader,
@@ -565,6 +659,12 @@ pub fn log_entry(e: &LogEntry, names: &Names, lang: Lang) -> String {
     }
 }
 
+/// `{1, 2, 3}`, or `{}`.
+fn broker_list(v: &[BrokerId]) -> String {
+    let ids: Vec<String> = v.iter().map(|b| b.0.to_string()).collect();
+    format!("{{{}}}", ids.join(","))
+}
+
 /// Label of a log category.
 pub fn category(cat: &str, lang: Lang) -> &'static str {
     match cat {
@@ -575,12 +675,21 @@ pub fn category(cat: &str, lang: Lang) -> &'static str {
         "consumer" => lang.pick("consumers", "consommateurs"),
         "network" => lang.pick("network", "réseau"),
         "nodes" => lang.pick("nodes", "nœuds"),
+        "operations" => lang.pick("operations", "opérations"),
         "orders" => lang.pick("orders", "commandes"),
         _ => lang.pick("other", "autres"),
     }
 }
 
 /// Every log category, in filter order.
-pub const CATEGORIES: [&str; 8] = [
-    "election", "quorum", "isr", "produce", "consumer", "network", "nodes", "orders",
+pub const CATEGORIES: [&str; 9] = [
+    "election",
+    "quorum",
+    "isr",
+    "produce",
+    "consumer",
+    "network",
+    "nodes",
+    "operations",
+    "orders",
 ];

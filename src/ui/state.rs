@@ -715,7 +715,14 @@ fn command_action(c: Command) -> Option<scenario::Action> {
             b: b.to_string(),
             drop_rate,
         },
-        Command::CrashClient { .. } | Command::RestartClient { .. } => return None,
+        Command::AddBroker { rack } => A::AddBroker { rack },
+        Command::RemoveBroker { broker } => A::RemoveBroker { broker: broker.0 },
+        Command::CrashClient { .. }
+        | Command::RestartClient { .. }
+        | Command::Reassign { .. }
+        | Command::SetReplicationFactor { .. }
+        | Command::AddPartitions { .. }
+        | Command::SetMinInsyncReplicas { .. } => return None,
     })
 }
 

@@ -152,6 +152,16 @@ pub fn lesson_text(id: &str) -> &'static str {
             include_str!("../../scenarios/15-active-controller-fails.json")
         }
         "quorum-loses-majority" => include_str!("../../scenarios/16-quorum-loses-majority.json"),
+        "scale-out-reassignment" => {
+            include_str!("../../scenarios/17-scale-out-reassignment.json")
+        }
+        "add-partitions-moves-keys" => {
+            include_str!("../../scenarios/18-add-partitions-moves-keys.json")
+        }
+        "lose-a-rack" => include_str!("../../scenarios/19-lose-a-rack.json"),
+        "controlled-shutdown-or-crash" => {
+            include_str!("../../scenarios/20-controlled-shutdown-or-crash.json")
+        }
         _ => panic!("no lesson {id}"),
     }
 }

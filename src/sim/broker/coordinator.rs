@@ -56,6 +56,9 @@ pub struct GroupState {
     phase: GroupPhase,
     generation: u32,
     members: BTreeMap<MemberId, GroupMember>,
+    /// Each topic's partition count when the group was last assigned: a topic that grew
+    /// since makes the group rebalance (as a consumer's metadata refresh would).
+    assigned_counts: Vec<u32>,
 }
 
 impl GroupState {
@@ -308,6 +311,17 @@ impl GroupCoordinator {
                 }
                 self.prepare_rebalance(now, &group, ctx);
             }
+            let g = self.groups.get(&group).expect("group");
+            let grew = matches!(g.phase, GroupPhase::Stable)
+                && g.assigned_counts.len() == ctx.topics.len()
+                && ctx
+                    .topics
+                    .iter()
+                    .zip(&g.assigned_counts)
+                    .any(|(t, n)| t.config.partitions != *n);
+            if grew {
+                self.prepare_rebalance(now, &group, ctx);
+            }
             self.try_complete(now, &group, ctx, out);
         }
     }
@@ -392,6 +406,7 @@ impl GroupCoordinator {
             phase: GroupPhase::Empty,
             generation: 0,
             members: BTreeMap::new(),
+            assigned_counts: Vec::new(),
         });
         g.members.entry(member).or_insert(GroupMember {
             topics: Vec::new(),
@@ -491,6 +506,7 @@ impl GroupCoordinator {
             }
         }
         g.phase = GroupPhase::Stable;
+        g.assigned_counts = ctx.topics.iter().map(|t| t.config.partitions).collect();
         let generation = g.generation;
         for member in expired {
             out.emit(EventKind::MemberExpired {

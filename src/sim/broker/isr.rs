@@ -58,6 +58,8 @@ impl Broker {
                 .as_ref()
                 .map_or((0, 0), |s| (s.leader_epoch, s.partition_epoch));
             if state.leader_epoch == current.0 && state.partition_epoch >= current.1 {
+                // The answer may carry a completed reassignment: the followers change too.
+                ls.sync_followers(self.id, &state.replicas, out.now());
                 replica.state = Some(state);
             }
         }

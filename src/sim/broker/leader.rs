@@ -2,9 +2,23 @@
 //! (parked) fetches, and the high watermark.
 
 use super::{respond_fetch, Broker, BrokerTimer, ParkedFetch, Replica, Role};
+use crate::sim::log::{record_bytes, RECORD_OVERHEAD_BYTES};
 use crate::sim::network::{ErrorCode, FetchResult, Payload};
 use crate::sim::node::{Context, Outbox};
 use crate::sim::types::{BrokerId, LeaderEpoch, NodeId, Offset, SimTime, TopicPartition};
+
+/// The follower a parked replica fetch came from.
+fn parked_follower(p: &ParkedFetch) -> BrokerId {
+    match p.from {
+        NodeId::Broker(b) => b,
+        _ => BrokerId(0),
+    }
+}
+
+/// A fetched record's size, as the throttle counts it.
+fn fetched_bytes(r: &crate::sim::network::FetchedRecord) -> usize {
+    r.2.key.as_ref().map_or(0, |k| k.len()) + r.2.value.len() + RECORD_OVERHEAD_BYTES
+}
 
 /// A follower's fetch request, as the leader reads it.
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +88,10 @@ impl Broker {
         let leo = log.log_end_offset();
         let hw = log.high_watermark();
         let in_isr = replica.state.as_ref().is_some_and(|s| s.isr.contains(&f));
+        let assigned = replica
+            .state
+            .as_ref()
+            .is_some_and(|s| s.replicas.contains(&f));
         let mut expand = None;
         if let Some(Replica {
             role: Role::Leader(ls),
@@ -93,6 +111,7 @@ impl Broker {
             p.last_fetch_time = now;
             p.leo = Some(fetch_offset);
             let joins = !in_isr
+                && assigned
                 && ls.pending_isr.is_none()
                 && fetch_offset >= hw
                 && fetch_offset >= ls.epoch_start_offset;
@@ -106,8 +125,12 @@ impl Broker {
             self.propose_isr(now, tp, new_isr, out);
         }
         self.maybe_advance_hw(tp, ctx, out);
-        if fetch_offset < leo {
-            let result = self.read_for_fetch(tp, fetch_offset, leo, ctx);
+        let answer = if fetch_offset < leo {
+            self.replica_read(tp, f, fetch_offset, leo, false, now, ctx)
+        } else {
+            None
+        };
+        if let Some(result) = answer {
             reply(out, result);
         } else {
             let id = self.next_id();
@@ -154,7 +177,7 @@ impl Broker {
         }
         let hw = log.high_watermark();
         if offset < hw {
-            let result = self.read_for_fetch(tp, offset, hw, ctx);
+            let result = self.read_for_fetch(tp, offset, hw, None, ctx);
             return reply(out, result);
         }
         let id = self.next_id();
@@ -179,11 +202,19 @@ impl Broker {
         tp: TopicPartition,
         from: Offset,
         upto: Offset,
+        max_bytes: Option<usize>,
         ctx: &Context,
     ) -> FetchResult {
         let log = &self.replicas[&tp].log;
+        let mut budget = max_bytes.unwrap_or(usize::MAX);
         let records = log
             .read(from, upto, ctx.config.cluster.max_fetch_records)
+            .take_while(|r| {
+                let size = record_bytes(r);
+                let fits = size <= budget;
+                budget = budget.saturating_sub(size);
+                fits
+            })
             .map(|r| (r.offset, r.leader_epoch, r.data.clone(), r.producer))
             .collect();
         FetchResult::Records {
@@ -205,16 +236,57 @@ impl Broker {
         };
         let result = match self.replicas.get(&p.tp) {
             Some(r) if r.is_leader() => {
-                let upto = if p.consumer {
-                    r.log.high_watermark()
+                if p.consumer {
+                    self.read_for_fetch(p.tp, p.offset, r.log.high_watermark(), None, ctx)
                 } else {
-                    r.log.log_end_offset()
-                };
-                self.read_for_fetch(p.tp, p.offset, upto, ctx)
+                    let (leo, now) = (r.log.log_end_offset(), out.now());
+                    let follower = parked_follower(&p);
+                    self.replica_read(p.tp, follower, p.offset, leo, true, now, ctx)
+                        .expect("a fetch that must be answered is")
+                }
             }
             _ => FetchResult::Error(ErrorCode::NotLeaderOrFollower),
         };
         respond_fetch(&p, result, out);
+    }
+
+    /// What the leader answers a follower's fetch from `offset`: the records up to `upto`, or,
+    /// for a replica a throttled reassignment adds, what the throttle allows now (Kafka's
+    /// `leader.replication.throttled.rate`: a bucket refilled at the rate, at most one second
+    /// of it). None when the throttle allows nothing and the fetch may wait (`must_answer`
+    /// false): it stays parked.
+    #[allow(clippy::too_many_arguments)]
+    fn replica_read(
+        &mut self,
+        tp: TopicPartition,
+        follower: BrokerId,
+        offset: Offset,
+        upto: Offset,
+        must_answer: bool,
+        now: SimTime,
+        ctx: &Context,
+    ) -> Option<FetchResult> {
+        let adding = self.replicas[&tp]
+            .state
+            .as_ref()
+            .is_some_and(|s| s.adding.contains(&follower));
+        let rate = ctx.config.cluster.reassignment_throttle_bytes_per_sec;
+        let Some(rate) = rate.filter(|_| adding) else {
+            return Some(self.read_for_fetch(tp, offset, upto, None, ctx));
+        };
+        let (last, tokens) = self.throttle.unwrap_or((now, rate));
+        let refill = rate.saturating_mul(now.saturating_sub(last)) / 1000;
+        let tokens = tokens.saturating_add(refill).min(rate);
+        let result = self.read_for_fetch(tp, offset, upto, Some(tokens as usize), ctx);
+        let (sent, empty) = match &result {
+            FetchResult::Records { records, .. } => (
+                records.iter().map(|r| fetched_bytes(r) as u64).sum::<u64>(),
+                records.is_empty(),
+            ),
+            _ => (0, false),
+        };
+        self.throttle = Some((now, tokens - sent.min(tokens)));
+        (!empty || must_answer).then_some(result)
     }
 
     /// Completes parked fetches on `tp` that can now return data (followers read to the LEO,
@@ -230,20 +302,29 @@ impl Broker {
         };
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
         let is_ready = |p: &ParkedFetch| p.tp == tp && p.offset < if p.consumer { hw } else { leo };
-        // In id order; each answered fetch leaves the map, so the search starts over.
-        while let Some(id) = self.first_parked(is_ready) {
-            if let Some(p) = self.parked.remove(&id) {
-                let upto = if p.consumer { hw } else { leo };
-                let result = self.read_for_fetch(tp, p.offset, upto, ctx);
+        // In id order; a throttled follower's fetch the throttle allows nothing now stays.
+        let ready: Vec<u64> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| is_ready(p))
+            .map(|(id, _)| *id)
+            .collect();
+        let now = out.now();
+        for id in ready {
+            let Some(p) = self.parked.get(&id) else {
+                continue;
+            };
+            let (offset, consumer, follower) = (p.offset, p.consumer, parked_follower(p));
+            let result = if consumer {
+                Some(self.read_for_fetch(tp, offset, hw, None, ctx))
+            } else {
+                self.replica_read(tp, follower, offset, leo, false, now, ctx)
+            };
+            if let Some(result) = result {
+                let p = self.parked.remove(&id).expect("parked");
                 respond_fetch(&p, result, out);
             }
         }
-    }
-
-    /// The id of the first parked fetch matching `pred`.
-    fn first_parked(&self, pred: impl Fn(&ParkedFetch) -> bool) -> Option<u64> {
-        let found = self.parked.iter().find(|(_, p)| pred(p));
-        found.map(|(id, _)| *id)
     }
 
     /// HW = min LEO over the (maximal) ISR, frozen while |ISR| < min.insync.replicas (3.7+).

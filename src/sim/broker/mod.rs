@@ -109,6 +109,25 @@ struct LeaderState {
     pending_isr: Option<(Vec<BrokerId>, SimTime)>,
 }
 
+impl LeaderState {
+    /// Keeps one progress entry per other replica of `replicas` (a reassignment adds or drops
+    /// followers within the epoch); a new follower starts caught up now.
+    fn sync_followers(&mut self, me: BrokerId, replicas: &[BrokerId], now: SimTime) {
+        self.followers.retain(|f, _| replicas.contains(f));
+        for r in replicas.iter().filter(|r| **r != me) {
+            if self.followers.get(r).is_none() {
+                let progress = FollowerProgress {
+                    leo: None,
+                    last_caught_up: now,
+                    last_fetch_time: now,
+                    last_fetch_leader_leo: 0,
+                };
+                self.followers.insert(*r, progress);
+            }
+        }
+    }
+}
+
 /// The role a replica plays, as its broker believes.
 #[derive(Clone, Debug, Default)]
 enum Role {
@@ -223,12 +242,18 @@ pub struct Broker {
     /// The next heartbeat.
     heartbeat_timer: Option<TimerId>,
     fenced: bool,
+    /// It asked the controller for a controlled shutdown and stops once allowed.
+    shutting_down: bool,
+    /// It stopped after a controlled shutdown and left the cluster.
+    left: bool,
     replicas: TpMap<Replica>,
     metadata: TpMap<PartitionState>,
     parked: SeqMap<ParkedFetch>,
     pending: SeqMap<PendingAck>,
     next_local_id: u64,
     coordinator: GroupCoordinator,
+    /// The replication throttle's bucket: when it was last refilled, and the bytes it holds.
+    throttle: Option<(SimTime, u64)>,
 }
 
 impl Broker {
@@ -247,12 +272,15 @@ impl Broker {
             metadata_offset: 0,
             heartbeat_timer: None,
             fenced: false,
+            shutting_down: false,
+            left: false,
             replicas: TpMap::new(),
             metadata: TpMap::new(),
             parked: SeqMap::new(),
             pending: SeqMap::new(),
             next_local_id: 1,
             coordinator: GroupCoordinator::default(),
+            throttle: None,
         }
     }
 
@@ -276,6 +304,16 @@ impl Broker {
     /// Whether the controller's last heartbeat answer said this broker is fenced.
     pub fn fenced(&self) -> bool {
         self.fenced
+    }
+
+    /// Whether it asked for a controlled shutdown and waits for the controller's go.
+    pub fn shutting_down(&self) -> bool {
+        self.online && self.shutting_down
+    }
+
+    /// Whether it stopped after a controlled shutdown: it left the cluster for good.
+    pub fn left(&self) -> bool {
+        self.left
     }
 
     /// The replica of `tp` this broker hosts, if any.
@@ -316,6 +354,9 @@ impl Broker {
     /// Starts a new incarnation: follow the metadata log, heartbeat to the active controller,
     /// arm the periodic checks.
     pub fn start(&mut self, now: SimTime, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+        if self.left {
+            return;
+        }
         self.online = true;
         self.incarnation += 1;
         self.metadata_offset = 0;
@@ -332,7 +373,16 @@ impl Broker {
         if !self.online {
             return;
         }
+        self.crash_quietly();
+        out.emit(EventKind::NodeCrashed {
+            node: NodeId::Broker(self.id),
+        });
+    }
+
+    /// Stops the process: logs stay, memory goes.
+    fn crash_quietly(&mut self) {
         self.online = false;
+        self.shutting_down = false;
         self.heartbeat_timer = None;
         self.metadata_log.crash();
         self.metadata_offset = 0;
@@ -345,9 +395,25 @@ impl Broker {
             r.role = Role::Unknown;
             r.state = None;
         }
-        out.emit(EventKind::NodeCrashed {
-            node: NodeId::Broker(self.id),
-        });
+    }
+
+    /// Asks the active controller for a controlled shutdown (Kafka's `wantShutDown` in the
+    /// next heartbeat, sent now): once it leads nothing the controller lets it stop, and it
+    /// leaves the cluster.
+    pub fn begin_controlled_shutdown(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+        if !self.online || self.shutting_down {
+            return;
+        }
+        self.shutting_down = true;
+        self.heartbeat(ctx, out);
+    }
+
+    /// A broker that is down leaves the cluster (it was unregistered): it never starts again
+    /// and its logs are gone.
+    pub fn leave(&mut self) {
+        self.online = false;
+        self.left = true;
+        self.replicas = TpMap::new();
     }
 
     fn heartbeat(&mut self, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
@@ -356,6 +422,7 @@ impl Broker {
                 let payload = Payload::BrokerHeartbeat {
                     incarnation: self.incarnation,
                     metadata_offset: self.metadata_offset,
+                    want_shutdown: self.shutting_down,
                 };
                 out.send(controller, payload);
                 ctx.config.cluster.broker_heartbeat_interval_ms
@@ -386,9 +453,24 @@ impl Broker {
         out: &mut Outbox<BrokerTimer>,
     ) {
         match payload {
-            Payload::BrokerHeartbeatResponse { fenced } => {
+            Payload::BrokerHeartbeatResponse {
+                should_shutdown: true,
+                ..
+            } if self.shutting_down => {
+                // Its leaderships have moved: it stops and leaves the cluster (its logs go
+                // with it).
+                self.crash_quietly();
+                self.left = true;
+                self.replicas = TpMap::new();
+                out.emit(EventKind::BrokerStopped { broker: self.id });
+            }
+            Payload::BrokerHeartbeatResponse { fenced, .. } => {
                 self.fenced = fenced;
-                if fenced {
+                if self.shutting_down {
+                    // Waiting for its go: it asks again right away, as Kafka's broker does
+                    // while its controlled shutdown is pending.
+                    self.schedule_heartbeat(FENCED_HEARTBEAT_MS, out);
+                } else if fenced {
                     // Kafka's BrokerLifecycleManager: while it starts up fenced, the broker
                     // heartbeats again right after each answer until it is unfenced.
                     self.schedule_heartbeat(FENCED_HEARTBEAT_MS, out);

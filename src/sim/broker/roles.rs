@@ -5,6 +5,7 @@ use super::{
     produce, Broker, BrokerTimer, FollowerProgress, LeaderState, PendingReply, Replica, Role,
 };
 use crate::sim::config::Acks;
+use crate::sim::events::EventKind;
 use crate::sim::network::{ErrorCode, FetchResult, PartitionState, Payload};
 use crate::sim::node::{Context, Outbox};
 use crate::sim::types::{NodeId, SimTime, TopicPartition};
@@ -20,10 +21,13 @@ impl Broker {
     ) {
         let b = self.id;
         self.metadata.insert(state.tp, state.clone());
+        let tp = state.tp;
         if !state.replicas.contains(&b) {
+            if self.replicas.contains_key(&tp) {
+                self.delete_replica(tp, ctx, out);
+            }
             return;
         }
-        let tp = state.tp;
         let replica = self.replicas.get_or_insert_with(tp, Replica::default);
         let same_epoch = replica
             .state
@@ -33,6 +37,7 @@ impl Broker {
             if same_epoch && replica.is_leader() {
                 if let Role::Leader(ls) = &mut replica.role {
                     ls.pending_isr = None;
+                    ls.sync_followers(b, &state.replicas, now);
                 }
                 replica.state = Some(state);
                 self.after_isr_change(tp, ctx, out);
@@ -131,6 +136,25 @@ impl Broker {
                 result: Err(e),
             };
             out.send(commit.from, answer);
+        }
+    }
+
+    /// The replica was reassigned away (Kafka's StopReplica with deletion): it gives up any
+    /// leadership, stops fetching and its log is deleted.
+    fn delete_replica(&mut self, tp: TopicPartition, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
+        let was_leader = self.replicas.get(&tp).is_some_and(Replica::is_leader);
+        if was_leader {
+            self.resign(tp, ctx, out);
+        }
+        if let Some(r) = self.replicas.remove(&tp) {
+            if let Some(t) = r.fetch_timeout {
+                out.cancel_timer(t);
+            }
+            out.emit(EventKind::ReplicaDeleted {
+                broker: self.id,
+                tp,
+                records: r.log.log_end_offset() - r.log.log_start_offset(),
+            });
         }
     }
 

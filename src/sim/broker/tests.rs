@@ -57,7 +57,20 @@ impl Fixture {
             partition_epoch: epoch,
             replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
             isr: isr.iter().map(|r| BrokerId(*r)).collect(),
+            adding: Vec::new(),
+            removing: Vec::new(),
         };
+        self.tell_state(b, now, state, version)
+    }
+
+    /// Delivers the metadata record at offset `version - 1`, committed, with `state`.
+    fn tell_state(
+        &self,
+        b: &mut Broker,
+        now: SimTime,
+        state: PartitionState,
+        version: u64,
+    ) -> Vec<Effect<BrokerTimer>> {
         let entry = Entry {
             offset: version - 1,
             epoch: 1,
@@ -261,6 +274,8 @@ fn a_follower_that_stops_fetching_is_proposed_out_of_the_isr_and_back_in_once_ca
         partition_epoch: 1,
         replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
         isr: vec![BrokerId(1), BrokerId(3)],
+        adding: Vec::new(),
+        removing: Vec::new(),
     };
     let answer = Payload::AlterPartitionResponse {
         tp: orders(0),
@@ -413,4 +428,74 @@ fn a_fetch_from_an_older_leader_epoch_is_fenced() {
             }
         }]
     );
+}
+
+#[test]
+fn a_leader_serves_a_replica_being_added_and_a_replica_reassigned_away_is_deleted() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let _ = f.feed(&mut b, 10, CLIENT, produce(1, Acks::Leader, 0, &["a", "b"]));
+    let from4 = NodeId::Broker(BrokerId(4));
+    let before = f.feed(&mut b, 20, from4, fetch(5, 0, None, 0));
+    assert!(
+        matches!(
+            &sends(&before)[..],
+            [(
+                _,
+                Payload::ReplicaFetchResponse {
+                    result: FetchResult::Error(ErrorCode::NotLeaderOrFollower),
+                    ..
+                }
+            )]
+        ),
+        "{before:?}"
+    );
+    // The reassignment to {4,2,3} starts: same leader epoch, broker 4 is a follower now.
+    let ids = |v: &[u32]| v.iter().map(|r| BrokerId(*r)).collect::<Vec<_>>();
+    let moving = PartitionState {
+        tp: orders(0),
+        leader: Some(BrokerId(1)),
+        leader_epoch: 0,
+        partition_epoch: 1,
+        replicas: ids(&[4, 2, 3, 1]),
+        isr: ids(&[1, 2, 3]),
+        adding: ids(&[4]),
+        removing: ids(&[1]),
+    };
+    let _ = f.tell_state(&mut b, 30, moving, 2);
+    let served = f.feed(&mut b, 40, from4, fetch(6, 0, None, 0));
+    let served = sends(&served);
+    let records = served.iter().find_map(|(to, p)| match p {
+        Payload::ReplicaFetchResponse {
+            result: FetchResult::Records { records, .. },
+            ..
+        } if *to == from4 => Some(records.len()),
+        _ => None,
+    });
+    assert_eq!(records, Some(2), "{served:?}");
+    // Its log end is at the high watermark (0: no follower fetched yet), so it counts as in
+    // sync at once, as Kafka's rule says: the leader proposes it for the ISR.
+    assert!(served.iter().any(|(_, p)| matches!(p,
+        Payload::AlterPartition { new_isr, .. } if new_isr.contains(&BrokerId(4)))));
+    // Completed: broker 1 is no longer a replica; it deletes its log.
+    let done = PartitionState {
+        tp: orders(0),
+        leader: Some(BrokerId(4)),
+        leader_epoch: 1,
+        partition_epoch: 3,
+        replicas: ids(&[4, 2, 3]),
+        isr: ids(&[4, 2, 3]),
+        adding: Vec::new(),
+        removing: Vec::new(),
+    };
+    let effects = f.tell_state(&mut b, 50, done, 3);
+    assert!(
+        events(&effects).contains(&EventKind::ReplicaDeleted {
+            broker: BrokerId(1),
+            tp: orders(0),
+            records: 2
+        }),
+        "{effects:?}"
+    );
+    assert!(b.replica(orders(0)).is_none());
 }

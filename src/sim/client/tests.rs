@@ -29,6 +29,8 @@ fn leaders(topics: &[Topic], leader: u32) -> Vec<PartitionState> {
                 partition_epoch: 0,
                 replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
                 isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                adding: Vec::new(),
+                removing: Vec::new(),
             })
         })
         .collect()

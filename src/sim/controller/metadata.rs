@@ -32,6 +32,25 @@ pub enum MetadataRecord {
         /// Which broker.
         broker: BrokerId,
     },
+    /// `BrokerRegistrationChangeRecord` with inControlledShutdown: the broker asked to stop;
+    /// it may not lead nor join an ISR any more.
+    ControlledShutdown {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// `UnregisterBrokerRecord`: the broker left the cluster (its replicas stay assigned to its
+    /// id until they are reassigned).
+    UnregisterBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// `ConfigRecord` of a topic: its `min.insync.replicas`.
+    TopicConfig {
+        /// Which topic.
+        topic: TopicId,
+        /// The new `min.insync.replicas`.
+        min_insync_replicas: u32,
+    },
     /// `TopicRecord`: a topic exists.
     Topic {
         /// Its id in the topic table.
@@ -57,9 +76,11 @@ impl MetadataRecord {
     pub fn type_name(&self) -> &'static str {
         match self {
             MetadataRecord::RegisterBroker { .. } => "RegisterBrokerRecord",
-            MetadataRecord::FenceBroker { .. } | MetadataRecord::UnfenceBroker { .. } => {
-                "BrokerRegistrationChangeRecord"
-            }
+            MetadataRecord::FenceBroker { .. }
+            | MetadataRecord::UnfenceBroker { .. }
+            | MetadataRecord::ControlledShutdown { .. } => "BrokerRegistrationChangeRecord",
+            MetadataRecord::UnregisterBroker { .. } => "UnregisterBrokerRecord",
+            MetadataRecord::TopicConfig { .. } => "ConfigRecord",
             MetadataRecord::Topic { .. } => "TopicRecord",
             MetadataRecord::Partition(_) => "PartitionRecord",
             MetadataRecord::PartitionChange { .. } => "PartitionChangeRecord",
@@ -86,6 +107,11 @@ pub struct BrokerRegistration {
     pub fenced: bool,
     /// Offset of its registration record: it is unfenced once it has applied the log that far.
     pub registered_at: Offset,
+    /// It asked for a controlled shutdown: it is leaving.
+    pub shutting_down: bool,
+    /// Offset of its controlled-shutdown record: it may stop once it has applied the log past
+    /// it (and leads nothing).
+    pub shutdown_at: Offset,
 }
 
 /// The cluster as the metadata log describes it, up to some offset.
@@ -94,6 +120,8 @@ pub struct MetadataImage {
     partitions: TpMap<PartitionState>,
     brokers: BTreeMap<BrokerId, BrokerRegistration>,
     topics: Vec<TopicId>,
+    /// Topics whose `min.insync.replicas` a ConfigRecord set.
+    min_isr: BTreeMap<TopicId, u32>,
     /// The next offset to apply.
     end_offset: Offset,
 }
@@ -136,7 +164,30 @@ impl MetadataImage {
 
     /// Whether broker `b` may lead or join an ISR.
     pub fn broker_eligible(&self, b: BrokerId) -> bool {
-        !self.broker_fenced(b)
+        self.brokers
+            .get(&b)
+            .is_some_and(|r| !r.fenced && !r.shutting_down)
+    }
+
+    /// The brokers new replicas may go to: registered, unfenced and not leaving, in id order.
+    pub fn usable_brokers(&self) -> Vec<BrokerId> {
+        self.brokers()
+            .filter(|(b, _)| self.broker_eligible(**b))
+            .map(|(b, _)| *b)
+            .collect()
+    }
+
+    /// The `min.insync.replicas` a ConfigRecord set for `topic`, if any.
+    pub fn min_isr(&self, topic: TopicId) -> Option<u32> {
+        self.min_isr.get(&topic).copied()
+    }
+
+    /// How many partitions of `topic` exist.
+    pub fn partition_count(&self, topic: TopicId) -> u32 {
+        self.partitions
+            .keys()
+            .filter(|tp| tp.topic == topic)
+            .count() as u32
     }
 
     /// Whether the topic's record was applied.
@@ -159,8 +210,25 @@ impl MetadataImage {
                         incarnation: *incarnation,
                         fenced: *fenced,
                         registered_at: offset,
+                        shutting_down: false,
+                        shutdown_at: 0,
                     },
                 );
+            }
+            MetadataRecord::ControlledShutdown { broker } => {
+                if let Some(r) = self.brokers.get_mut(broker) {
+                    r.shutting_down = true;
+                    r.shutdown_at = offset;
+                }
+            }
+            MetadataRecord::UnregisterBroker { broker } => {
+                self.brokers.remove(broker);
+            }
+            MetadataRecord::TopicConfig {
+                topic,
+                min_insync_replicas,
+            } => {
+                self.min_isr.insert(*topic, *min_insync_replicas);
             }
             MetadataRecord::FenceBroker { broker } => {
                 if let Some(r) = self.brokers.get_mut(broker) {
@@ -194,33 +262,131 @@ impl MetadataImage {
     }
 }
 
-/// Replicas of partition `p` with `rf` copies over `n` brokers, round-robin: with 3 brokers and
-/// 3 partitions each broker leads one partition (the seed's figure).
+/// Replicas of partition `p` with `rf` copies over brokers 1 to `n`, round-robin: with 3 brokers
+/// and 3 partitions each broker leads one partition (the seed's figure).
 pub fn assign_replicas(p: u32, rf: u32, n: u32) -> Vec<BrokerId> {
     (0..rf).map(|i| BrokerId((p + i) % n + 1)).collect()
+}
+
+/// Replicas of partition `p` with `rf` copies over `brokers` (in id order), whose racks are
+/// `rack_of`. Without racks: round-robin over the list, as [`assign_replicas`]. With racks:
+/// Kafka's rack-aware placement (`assignReplicasToBrokersRackAware`, start index 0): the
+/// brokers alternate rack by rack, the leader moves one step per partition, and each further
+/// replica goes to the next broker on a rack that has none of the partition's replicas yet
+/// (any rack once every rack has one).
+pub fn place_replicas(
+    p: u32,
+    rf: u32,
+    brokers: &[BrokerId],
+    rack_of: impl Fn(BrokerId) -> Option<String>,
+) -> Vec<BrokerId> {
+    let n = brokers.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let racked: Vec<(BrokerId, String)> = brokers
+        .iter()
+        .filter_map(|b| rack_of(*b).map(|r| (*b, r)))
+        .collect();
+    if racked.len() < n {
+        return (0..rf as usize)
+            .map(|i| brokers[(p as usize + i) % n])
+            .collect();
+    }
+    // The rack-alternated list: the first broker of each rack (racks by name), then the
+    // second of each, ...
+    let mut racks: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
+    for (b, r) in &racked {
+        racks.entry(r.as_str()).or_default().push(*b);
+    }
+    let rack_count = racks.len();
+    let deepest = racks.values().map(Vec::len).max().unwrap_or(0);
+    let arranged: Vec<BrokerId> = (0..deepest)
+        .flat_map(|i| racks.values().filter_map(move |bs| bs.get(i).copied()))
+        .collect();
+    let rack_name = |b: BrokerId| {
+        racked
+            .iter()
+            .find(|(x, _)| *x == b)
+            .map(|(_, r)| r.as_str())
+    };
+    let p = p as usize;
+    let shift = p / n;
+    let first = p % n;
+    let mut chosen = vec![arranged[first]];
+    let mut used_racks = vec![rack_name(arranged[first])];
+    let mut k = 0;
+    while chosen.len() < (rf as usize).min(n) {
+        let step = 1 + (shift * rack_count + k) % (n - 1).max(1);
+        let b = arranged[(first + step) % n];
+        let r = rack_name(b);
+        let rack_ok = !used_racks.contains(&r) || used_racks.len() >= rack_count;
+        if rack_ok && !chosen.contains(&b) {
+            chosen.push(b);
+            if !used_racks.contains(&r) {
+                used_racks.push(r);
+            }
+        }
+        k += 1;
+        if k > 4 * n * n {
+            break; // cannot happen with distinct brokers; a guard, not a rule
+        }
+    }
+    chosen
+}
+
+/// The rack of broker `b` in the world's settings.
+pub fn rack_of(ctx: &Context, b: BrokerId) -> Option<String> {
+    ctx.config
+        .cluster
+        .racks
+        .get((b.0 as usize).wrapping_sub(1))
+        .cloned()
 }
 
 /// The records of a topic's creation: the topic, then each partition led by its preferred
 /// replica with every replica in sync.
 pub fn topic_records(topic: TopicId, ctx: &Context) -> Vec<MetadataRecord> {
-    let n = ctx.config.cluster.brokers;
+    let brokers: Vec<BrokerId> = (1..=ctx.config.cluster.brokers).map(BrokerId).collect();
     let cfg = &ctx.topic(topic).config;
     let mut records = vec![MetadataRecord::Topic { topic }];
-    for p in 0..cfg.partitions {
-        let replicas = assign_replicas(p, cfg.replication_factor, n);
-        records.push(MetadataRecord::Partition(PartitionState {
-            tp: TopicPartition {
-                topic,
-                partition: p,
-            },
-            leader: Some(replicas[0]),
-            leader_epoch: 0,
-            partition_epoch: 0,
-            isr: replicas.clone(),
-            replicas,
-        }));
-    }
+    records.extend(partition_records(
+        topic,
+        0..cfg.partitions,
+        cfg.replication_factor,
+        &brokers,
+        ctx,
+    ));
     records
+}
+
+/// The records of new partitions `range` of `topic`, placed over `brokers`, each led by its
+/// preferred replica with every replica in sync.
+pub fn partition_records(
+    topic: TopicId,
+    range: std::ops::Range<u32>,
+    rf: u32,
+    brokers: &[BrokerId],
+    ctx: &Context,
+) -> Vec<MetadataRecord> {
+    range
+        .map(|p| {
+            let replicas = place_replicas(p, rf, brokers, |b| rack_of(ctx, b));
+            MetadataRecord::Partition(PartitionState {
+                tp: TopicPartition {
+                    topic,
+                    partition: p,
+                },
+                leader: replicas.first().copied(),
+                leader_epoch: 0,
+                partition_epoch: 0,
+                isr: replicas.clone(),
+                replicas,
+                adding: Vec::new(),
+                removing: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// The log a formatted cluster starts from (what `kafka-storage format` and a first start leave

@@ -28,7 +28,9 @@ use super::quorum::{
     Peer, QuorumEffect, QuorumEpoch, QuorumEvent, QuorumMessage, QuorumNode, QuorumRole,
     QuorumTimer, QuorumTiming, VoterId,
 };
-use super::types::{BrokerId, ControllerId, NodeId, Offset, SimDuration, SimTime, TopicId};
+use super::types::{
+    BrokerId, ControllerId, NodeId, Offset, SimDuration, SimTime, TopicId, TopicPartition,
+};
 
 pub use self::metadata::assign_replicas;
 
@@ -41,6 +43,41 @@ pub enum ControllerTimer {
     ImbalanceCheck,
     /// A timer of its quorum voter.
     Quorum(QuorumTimer),
+}
+
+/// An admin request the active controller runs (Kafka's AlterPartitionReassignments,
+/// CreatePartitions, IncrementalAlterConfigs and UnregisterBroker); its trip over the network is
+/// not drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminOp {
+    /// Move a partition to these replicas (KIP-455).
+    Reassign {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The target replicas, the preferred leader first.
+        replicas: Vec<BrokerId>,
+    },
+    /// Create partitions of a topic up to `count` in all.
+    AddPartitions {
+        /// Which topic.
+        topic: TopicId,
+        /// The new total.
+        count: u32,
+        /// Replicas per new partition.
+        rf: u32,
+    },
+    /// Set a topic's `min.insync.replicas`.
+    SetMinIsr {
+        /// Which topic.
+        topic: TopicId,
+        /// The new value.
+        min_insync_replicas: u32,
+    },
+    /// Remove a broker that is down from the cluster.
+    Unregister {
+        /// Which broker.
+        broker: BrokerId,
+    },
 }
 
 /// The network node of a quorum peer.
@@ -313,8 +350,9 @@ impl Controller {
                 Payload::BrokerHeartbeat {
                     incarnation,
                     metadata_offset,
+                    want_shutdown,
                 },
-            ) => self.heartbeat(now, b, incarnation, metadata_offset, ctx),
+            ) => self.heartbeat(now, b, incarnation, metadata_offset, want_shutdown, ctx),
             (
                 NodeId::Broker(b),
                 Payload::AlterPartition {
@@ -372,6 +410,39 @@ impl Controller {
         }
         self.elect_preferred();
         self.sync(now, out);
+    }
+
+    /// An admin operation on the metadata, run by the active controller: its records are
+    /// appended to the log, and the error (nothing appended) said when it cannot run.
+    pub fn operate(
+        &mut self,
+        now: SimTime,
+        op: AdminOp,
+        ctx: &Context,
+        out: &mut Outbox<ControllerTimer>,
+    ) -> Result<(), String> {
+        if !self.is_active() {
+            return Err("this controller is not the active one".into());
+        }
+        let result = match op {
+            AdminOp::Reassign { tp, replicas } => self.reassign(tp, replicas),
+            AdminOp::AddPartitions { topic, count, rf } => {
+                self.add_partitions(topic, count, rf, ctx)
+            }
+            AdminOp::SetMinIsr {
+                topic,
+                min_insync_replicas,
+            } => {
+                self.set_min_isr(topic, min_insync_replicas);
+                Ok(())
+            }
+            AdminOp::Unregister { broker } => {
+                self.unregister(broker, ctx);
+                Ok(())
+            }
+        };
+        self.sync(now, out);
+        result
     }
 
     // ----- the quorum below -----

@@ -31,6 +31,8 @@ fn state(
         partition_epoch: pe,
         replicas: replicas.iter().map(|b| BrokerId(*b)).collect(),
         isr: isr.iter().map(|b| BrokerId(*b)).collect(),
+        adding: Vec::new(),
+        removing: Vec::new(),
     }
 }
 
@@ -42,6 +44,7 @@ fn beat() -> Payload {
     Payload::BrokerHeartbeat {
         incarnation: 1,
         metadata_offset: 1,
+        want_shutdown: false,
     }
 }
 
@@ -142,7 +145,10 @@ fn session_timeout_fences_the_broker_and_elects_the_first_live_isr_replica() {
             sends(&answer),
             vec![(
                 broker(b),
-                Payload::BrokerHeartbeatResponse { fenced: false }
+                Payload::BrokerHeartbeatResponse {
+                    fenced: false,
+                    should_shutdown: false
+                }
             )]
         );
     }
@@ -368,6 +374,7 @@ fn a_preferred_leader_election_hands_a_partition_back_to_its_first_replica_once_
     let back = |offset| Payload::BrokerHeartbeat {
         incarnation: 2,
         metadata_offset: offset,
+        want_shutdown: false,
     };
     let _ = f.feed(&mut c, now, broker(1), back(1));
     let caught_up = c.metadata_high_watermark();
@@ -398,4 +405,181 @@ fn a_preferred_leader_election_hands_a_partition_back_to_its_first_replica_once_
         events(&elect(&mut c, now + 4)).is_empty(),
         "nothing left to move"
     );
+}
+
+fn admin(
+    f: &Fixture,
+    c: &mut Controller,
+    now: SimTime,
+    op: AdminOp,
+) -> Vec<Effect<ControllerTimer>> {
+    let mut out = Outbox::new(now, 100);
+    c.operate(now, op, &f.ctx(), &mut out).expect("accepted");
+    out.take()
+}
+
+fn shutdown_beat(offset: Offset) -> Payload {
+    Payload::BrokerHeartbeat {
+        incarnation: 1,
+        metadata_offset: offset,
+        want_shutdown: true,
+    }
+}
+
+/// Registers broker 4 and unfences it (its second heartbeat has applied the log).
+fn join_broker_4(f: &Fixture, c: &mut Controller) {
+    let _ = f.feed(c, 10, broker(4), beat());
+    let end = c.metadata_end_offset();
+    let _ = f.feed(
+        c,
+        20,
+        broker(4),
+        Payload::BrokerHeartbeat {
+            incarnation: 1,
+            metadata_offset: end,
+            want_shutdown: false,
+        },
+    );
+    assert!(c.metadata().broker_eligible(BrokerId(4)));
+}
+
+#[test]
+fn a_reassignment_adds_first_and_completes_once_the_target_is_in_sync() {
+    let f = Fixture::new();
+    let (mut c, _) = f.controller(1, 1);
+    join_broker_4(&f, &mut c);
+    let b = |v: &[u32]| v.iter().map(|x| BrokerId(*x)).collect::<Vec<_>>();
+    let effects = admin(
+        &f,
+        &mut c,
+        30,
+        AdminOp::Reassign {
+            tp: tp(0),
+            replicas: b(&[4, 2, 3]),
+        },
+    );
+    let started = c.metadata().partition(tp(0)).expect("partition").clone();
+    assert_eq!(started.replicas, b(&[4, 2, 3, 1]));
+    assert_eq!(
+        (started.adding.clone(), started.removing.clone()),
+        (b(&[4]), b(&[1]))
+    );
+    assert_eq!(
+        (
+            started.leader,
+            started.leader_epoch,
+            started.partition_epoch
+        ),
+        (Some(BrokerId(1)), 0, 1)
+    );
+    assert!(events(&effects)
+        .iter()
+        .any(|e| matches!(e, EventKind::ReplicasChanged { .. })));
+    // Broker 4 caught up: the leader adds it to the ISR; that completes the reassignment.
+    let answer = f.feed(
+        &mut c,
+        40,
+        broker(1),
+        Payload::AlterPartition {
+            tp: tp(0),
+            leader_epoch: 0,
+            partition_epoch: 1,
+            new_isr: b(&[1, 2, 3, 4]),
+        },
+    );
+    let mut done = state(0, 4, 1, 3, &[4, 2, 3], &[4, 2, 3]);
+    done.adding = Vec::new();
+    assert_eq!(
+        sends(&answer),
+        vec![(
+            broker(1),
+            Payload::AlterPartitionResponse {
+                tp: tp(0),
+                result: Box::new(Ok(done.clone()))
+            }
+        )]
+    );
+    assert_eq!(c.metadata().partition(tp(0)), Some(&done));
+    assert!(events(&answer).iter().any(|e| matches!(
+        e,
+        EventKind::LeaderChanged {
+            leader: Some(BrokerId(4)),
+            reason: "reassignment completed",
+            ..
+        }
+    )));
+    // An ISR that names a broker outside the replicas is refused.
+    let refused = f.feed(
+        &mut c,
+        50,
+        broker(4),
+        Payload::AlterPartition {
+            tp: tp(0),
+            leader_epoch: 1,
+            partition_epoch: 3,
+            new_isr: b(&[4, 2, 3, 1]),
+        },
+    );
+    assert_eq!(
+        sends(&refused),
+        vec![(
+            broker(4),
+            Payload::AlterPartitionResponse {
+                tp: tp(0),
+                result: Box::new(Err(ErrorCode::InvalidUpdateVersion))
+            }
+        )]
+    );
+}
+
+#[test]
+fn a_controlled_shutdown_moves_leadership_first_and_lets_the_broker_stop_once_caught_up() {
+    let f = Fixture::new();
+    let (mut c, _) = f.controller(1, 1);
+    let end = c.metadata_end_offset();
+    let first = f.feed(&mut c, 10, broker(1), shutdown_beat(end));
+    let evs = events(&first);
+    assert_eq!(
+        evs[0],
+        EventKind::BrokerControlledShutdown {
+            broker: BrokerId(1)
+        }
+    );
+    assert!(evs.iter().any(|e| matches!(e,
+        EventKind::LeaderChanged { tp: x, leader: Some(BrokerId(2)), reason: "controlled shutdown", .. } if *x == tp(0))));
+    // Not yet: the broker has not applied its shutdown record.
+    assert_eq!(
+        sends(&first),
+        vec![(
+            broker(1),
+            Payload::BrokerHeartbeatResponse {
+                fenced: false,
+                should_shutdown: false
+            }
+        )]
+    );
+    assert!(!c.metadata().broker_eligible(BrokerId(1)));
+    let end = c.metadata_end_offset();
+    let second = f.feed(&mut c, 20, broker(1), shutdown_beat(end));
+    assert_eq!(
+        sends(&second),
+        vec![(
+            broker(1),
+            Payload::BrokerHeartbeatResponse {
+                fenced: true,
+                should_shutdown: true
+            }
+        )]
+    );
+    assert_eq!(
+        events(&second),
+        vec![EventKind::BrokerUnregistered {
+            broker: BrokerId(1)
+        }]
+    );
+    assert!(c.metadata().broker(BrokerId(1)).is_none());
+    // A heartbeat still on its way is answered without registering the broker again.
+    let late = f.feed(&mut c, 30, broker(1), shutdown_beat(end));
+    assert!(events(&late).is_empty(), "{late:?}");
+    assert!(c.metadata().broker(BrokerId(1)).is_none());
 }

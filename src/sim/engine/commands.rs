@@ -1,11 +1,13 @@
 //! User and scenario commands: crash, restart, isolate and heal nodes, cut, slow or make lossy
-//! single links, drop messages.
+//! single links, drop messages; the cluster operations are in [`super::operations`].
 
 use super::{Scheduled, Simulation};
 use crate::sim::controller::Controller;
 use crate::sim::events::EventKind;
 use crate::sim::network::{DropReason, LinkFault, MessageKind};
-use crate::sim::types::{BrokerId, ClientId, ControllerId, MessageId, NodeId, SimTime};
+use crate::sim::types::{
+    BrokerId, ClientId, ControllerId, MessageId, NodeId, SimTime, TopicId, TopicPartition,
+};
 
 /// User and scenario actions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -110,6 +112,50 @@ pub enum Command {
     /// The admin request `kafka-leader-election --election-type PREFERRED --all-topic-partitions`,
     /// handed to the active controller (its trip over the network is not drawn).
     ElectPreferredLeaders,
+    /// Start a new broker with the next id (at most 7); it hosts nothing until partitions are
+    /// reassigned to it.
+    AddBroker {
+        /// Its rack (required when the cluster's brokers have racks, refused otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rack: Option<String>,
+    },
+    /// Remove a broker: a controlled shutdown (it gives up its leaderships first), then it
+    /// leaves the cluster. One that is down is unregistered at once.
+    RemoveBroker {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// Move a partition to new replicas (`kafka-reassign-partitions`, KIP-455).
+    Reassign {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The target replicas, the preferred leader first.
+        replicas: Vec<BrokerId>,
+        /// The replication throttle while it runs, in bytes per second (none: unthrottled).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        throttle_bytes_per_sec: Option<u64>,
+    },
+    /// Raise or lower a topic's replication factor by reassigning each of its partitions.
+    SetReplicationFactor {
+        /// Which topic.
+        topic: TopicId,
+        /// The new replication factor.
+        replication_factor: u32,
+    },
+    /// Create partitions up to `count` in all (`kafka-topics --alter --partitions`).
+    AddPartitions {
+        /// Which topic.
+        topic: TopicId,
+        /// The new total.
+        count: u32,
+    },
+    /// Change a topic's `min.insync.replicas` (`kafka-configs --alter`).
+    SetMinInsyncReplicas {
+        /// Which topic.
+        topic: TopicId,
+        /// The new value.
+        min_insync_replicas: u32,
+    },
 }
 
 /// Most extra latency a link can get, in ms (ten minutes).
@@ -243,6 +289,24 @@ impl Simulation {
                 self.check_client(client)?;
                 self.restart_client(client);
             }
+            Command::AddBroker { rack } => {
+                self.add_broker(rack)?;
+            }
+            Command::RemoveBroker { broker } => self.remove_broker(broker)?,
+            Command::Reassign {
+                tp,
+                replicas,
+                throttle_bytes_per_sec,
+            } => self.reassign(tp, replicas, throttle_bytes_per_sec)?,
+            Command::SetReplicationFactor {
+                topic,
+                replication_factor,
+            } => self.set_replication_factor(topic, replication_factor)?,
+            Command::AddPartitions { topic, count } => self.add_partitions(topic, count)?,
+            Command::SetMinInsyncReplicas {
+                topic,
+                min_insync_replicas,
+            } => self.set_min_insync_replicas(topic, min_insync_replicas)?,
             Command::DropMessage { id } => {
                 let removed = self
                     .queue
@@ -320,7 +384,13 @@ impl Simulation {
         }
     }
 
-    fn check_broker(&self, b: BrokerId) -> Result<(), String> {
+    pub(super) fn check_broker(&self, b: BrokerId) -> Result<(), String> {
+        if self.brokers.get(&b).is_some_and(|x| x.left()) {
+            return Err(format!(
+                "broker {} left the cluster; add a broker to get one back",
+                b.0
+            ));
+        }
         if self.brokers.contains_key(&b) {
             Ok(())
         } else {
@@ -370,6 +440,11 @@ impl Simulation {
             return;
         }
         self.with_broker(b, |broker, _, out| broker.crash(out));
+        self.disconnect_clients(b);
+    }
+
+    /// Broker `b` is down: every client's connection to it closes.
+    pub(super) fn disconnect_clients(&mut self, b: BrokerId) {
         let now = self.now;
         let producers: Vec<ClientId> = self
             .producers
@@ -424,6 +499,24 @@ fn command_code(c: &Command) -> u64 {
             .wrapping_mul(link_code(*a, *b) ^ drop_rate.to_bits())
             .wrapping_add(0x10_000),
         Command::ElectPreferredLeaders => 0x10_001,
+        Command::AddBroker { rack } => 0x10_002 + 16 * rack.as_ref().map_or(0, |r| r.len() as u64),
+        Command::RemoveBroker { broker } => 0x10_003 + 16 * u64::from(broker.0),
+        Command::Reassign { tp, replicas, .. } => replicas
+            .iter()
+            .fold(0x10_004 + 16 * u64::from(tp.partition), |h, b| {
+                h.wrapping_mul(31).wrapping_add(u64::from(b.0))
+            }),
+        Command::SetReplicationFactor {
+            topic,
+            replication_factor,
+        } => 0x10_005 + 16 * (u64::from(topic.0) << 8 | u64::from(*replication_factor)),
+        Command::AddPartitions { topic, count } => {
+            0x10_006 + 16 * (u64::from(topic.0) << 8 | u64::from(*count))
+        }
+        Command::SetMinInsyncReplicas {
+            topic,
+            min_insync_replicas,
+        } => 0x10_007 + 16 * (u64::from(topic.0) << 8 | u64::from(*min_insync_replicas)),
     }
 }
 

@@ -18,6 +18,8 @@ mod apps;
 mod commands;
 mod dispatch;
 pub mod invariants;
+mod operations;
+pub use operations::{BROKERS_MAX, PARTITIONS_MAX};
 pub mod snapshot;
 mod summary;
 pub mod tap;
@@ -209,6 +211,8 @@ pub struct Simulation {
     outboxes: Outboxes,
     /// Lists record-carrying messages for a view that follows records (off: none).
     tap: Option<Box<tap::RecordTap>>,
+    /// Brokers that stopped during the current step (their clients' connections close after it).
+    stopped: Vec<BrokerId>,
 }
 
 impl Simulation {
@@ -238,6 +242,7 @@ impl Simulation {
             ledger: AckLedger::default(),
             outboxes: Outboxes::default(),
             tap: None,
+            stopped: Vec::new(),
             config,
         };
         let controllers = sim.config.cluster.controllers;
@@ -471,6 +476,10 @@ impl Simulation {
             Scheduled::Deliver(msg) => self.deliver(msg),
             Scheduled::Timer(timer) => self.fire(timer),
         }
+        while let Some(b) = self.stopped.pop() {
+            // A broker stopped after its controlled shutdown: its connections close.
+            self.disconnect_clients(b);
+        }
         true
     }
 
@@ -607,6 +616,10 @@ impl Simulation {
             EventKind::ProduceFailed { send, .. }
             | EventKind::ProduceAbandoned { send, .. }
             | EventKind::ProduceSentUnacknowledged { send, .. } => self.ledger.forget(*send),
+            EventKind::PartitionCreated { .. } | EventKind::TopicConfigChanged { .. } => {
+                self.follow_topic_change(&kind)
+            }
+            EventKind::BrokerStopped { broker } => self.stopped.push(*broker),
             _ => {}
         }
         self.mix(kind.code());

@@ -126,6 +126,12 @@ pub struct BrokerView {
     /// heartbeats are missing (none when it is fenced, heartbeating, or no controller is
     /// active).
     pub fence_due: Option<SimTime>,
+    /// Its rack, when the brokers have racks.
+    pub rack: Option<Rc<str>>,
+    /// It asked for a controlled shutdown and waits to stop.
+    pub shutting_down: bool,
+    /// It left the cluster (removed): drawn as an empty place.
+    pub left: bool,
 }
 
 /// A topic.
@@ -210,6 +216,10 @@ pub struct PartitionView {
     pub replicas: Vec<BrokerId>,
     /// In-sync replicas.
     pub isr: Vec<BrokerId>,
+    /// Replicas a running reassignment adds.
+    pub adding: Vec<BrokerId>,
+    /// Replicas a running reassignment removes.
+    pub removing: Vec<BrokerId>,
     /// The leader's high watermark (or the best replica's when offline).
     pub high_watermark: Offset,
     /// The leader's log end offset.
@@ -342,6 +352,14 @@ impl Simulation {
                 } else {
                     Vec::new()
                 },
+                rack: self
+                    .config
+                    .cluster
+                    .racks
+                    .get(b.id().0 as usize - 1)
+                    .map(|r| Rc::from(r.as_str())),
+                shutting_down: b.shutting_down(),
+                left: b.left(),
             })
             .collect();
         let topics = self
@@ -451,10 +469,31 @@ impl Simulation {
             ),
             MetadataRecord::FenceBroker { broker } => format!("{broker} fenced"),
             MetadataRecord::UnfenceBroker { broker } => format!("{broker} unfenced"),
+            MetadataRecord::ControlledShutdown { broker } => {
+                format!("{broker} in controlled shutdown")
+            }
+            MetadataRecord::UnregisterBroker { broker } => format!("{broker} unregistered"),
+            MetadataRecord::TopicConfig {
+                topic,
+                min_insync_replicas,
+            } => format!(
+                "topic {} min.insync.replicas={min_insync_replicas}",
+                self.topic_name(*topic)
+            ),
             MetadataRecord::Topic { topic } => format!("topic {}", self.topic_name(*topic)),
             MetadataRecord::Partition(s) | MetadataRecord::PartitionChange { state: s, .. } => {
+                let moving = if s.reassigning() {
+                    format!(
+                        " replicas {} adding {} removing {}",
+                        ids(&s.replicas),
+                        ids(&s.adding),
+                        ids(&s.removing)
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} leader {} epoch {} ISR {}",
+                    "{} leader {} epoch {} ISR {}{moving}",
                     self.partition_name(s.tp),
                     s.leader.map_or("none".to_string(), |l| l.0.to_string()),
                     s.leader_epoch,
@@ -543,13 +582,17 @@ impl Simulation {
             leader_epoch: state.leader_epoch,
             replicas: state.replicas.clone(),
             isr: state.isr.clone(),
+            adding: state.adding.clone(),
+            removing: state.removing.clone(),
             high_watermark: hw,
             log_end_offset: leo,
             replica_states,
             recent_records,
             retained_records,
             offline: state.leader.is_none(),
-            under_replicated: state.isr.len() < state.replicas.len(),
+            // Kafka keeps the origin's size until a reassignment completes: the replicas being
+            // added do not count.
+            under_replicated: state.isr.len() < state.replicas.len() - state.adding.len(),
             under_min_isr: state.isr.len() < topic.config.min_insync_replicas as usize,
             internal: topic.internal,
         }

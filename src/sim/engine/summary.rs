@@ -95,15 +95,25 @@ impl Simulation {
             },
             Payload::Quorum(m) => quorum_summary(m),
             Payload::BrokerHeartbeat {
-                metadata_offset, ..
-            } => format!("metadata offset {metadata_offset}"),
-            Payload::BrokerHeartbeatResponse { fenced } => {
-                if *fenced {
-                    "fenced".into()
+                metadata_offset,
+                want_shutdown,
+                ..
+            } => {
+                let shutdown = if *want_shutdown {
+                    ", shutting down"
                 } else {
-                    "ok".into()
-                }
+                    ""
+                };
+                format!("metadata offset {metadata_offset}{shutdown}")
             }
+            Payload::BrokerHeartbeatResponse {
+                fenced,
+                should_shutdown,
+            } => match (*should_shutdown, *fenced) {
+                (true, _) => "may shut down".into(),
+                (false, true) => "fenced".into(),
+                (false, false) => "ok".into(),
+            },
             Payload::OffsetCommit { group, offsets, .. } => format!(
                 "{}: {}",
                 group,
