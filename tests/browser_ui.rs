@@ -1243,3 +1243,147 @@ async fn classroom_mode_gives_the_diagram_the_page_and_sizes_its_text() {
     unmount(app).await;
     style.remove();
 }
+
+#[wasm_bindgen_test]
+async fn cluster_operations_add_a_broker_move_a_partition_to_it_and_explain_refusals() {
+    let app = mount(true).await;
+    assert!(!exists("broker-4"));
+    assert!(
+        !exists("op-add-broker"),
+        "folded, the panel draws only its title"
+    );
+    click("operations-summary").await;
+    click("op-add-broker").await;
+    for _ in 0..30 {
+        if exists("broker-4") && text("broker-4-status") == "online" {
+            break;
+        }
+        advance(200).await;
+    }
+    assert_eq!(text("broker-4-status"), "online");
+    assert!(
+        text("event-log").contains("broker 4 added"),
+        "{}",
+        text("event-log")
+    );
+    // A bad replica list is explained and changes nothing.
+    choose("op-topic", "order.created").await;
+    type_into("op-partition", "0").await;
+    type_into("op-replicas", "4,x").await;
+    click("op-reassign").await;
+    assert!(
+        text("notice").contains("whole number"),
+        "{}",
+        text("notice")
+    );
+    type_into("op-replicas", "4,4,3").await;
+    click("op-reassign").await;
+    assert!(
+        text("notice").contains("listed twice"),
+        "{}",
+        text("notice")
+    );
+    // Moved to {4,2,3}: broker 4 catches up, then leads (broker 1 leaves the replicas).
+    type_into("op-replicas", "4,2,3").await;
+    click("op-reassign").await;
+    for _ in 0..60 {
+        if leader_of("order.created-0").as_deref() == Some("4") {
+            break;
+        }
+        advance(250).await;
+    }
+    assert_eq!(
+        leader_of("order.created-0").as_deref(),
+        Some("4"),
+        "{}",
+        text("event-log")
+    );
+    assert!(
+        text("event-log").contains("reassignment done"),
+        "{}",
+        text("event-log")
+    );
+    assert!(
+        query_all("g.replica[data-tp='order.created-0'][data-broker='1']").is_empty(),
+        "broker 1 no longer holds order.created-0"
+    );
+    // More partitions; fewer is refused.
+    type_into("op-partitions", "2").await;
+    click("op-add-partitions").await;
+    assert!(
+        text("notice").contains("never removed"),
+        "{}",
+        text("notice")
+    );
+    type_into("op-partitions", "4").await;
+    click("op-add-partitions").await;
+    advance(3000).await;
+    assert!(
+        !query_all("g.replica[data-tp='order.created-3']").is_empty(),
+        "order.created-3 is drawn"
+    );
+    type_into("op-min-isr", "3").await;
+    click("op-set-min-isr").await;
+    advance(2000).await;
+    assert!(
+        text("event-log").contains("min.insync.replicas is now 3"),
+        "{}",
+        text("event-log")
+    );
+    // Removing broker 2: a controlled shutdown, then it is drawn as removed.
+    choose("op-remove-broker", "2").await;
+    click("op-remove").await;
+    for _ in 0..40 {
+        if text("broker-2-status") == "removed" {
+            break;
+        }
+        advance(250).await;
+    }
+    assert_eq!(text("broker-2-status"), "removed", "{}", text("event-log"));
+    assert!(
+        text("event-log").contains("controlled shutdown"),
+        "{}",
+        text("event-log")
+    );
+    unmount(app).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_scale_out_lesson_draws_the_replica_being_added_and_the_one_leaving() {
+    let app = mount(true).await;
+    load_lesson("scale-out-reassignment").await;
+    dispatch(Action::SetPlayer(false)).await;
+    dispatch(Action::SetPaused(true)).await;
+    advance(12_000).await;
+    let row = |broker: &str| {
+        query_all(&format!("g.replica[data-tp='t-0'][data-broker='{broker}']"))
+            .first()
+            .and_then(|g| g.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        row("4").contains("+P0"),
+        "broker 4 is being added: {}",
+        row("4")
+    );
+    assert!(
+        row("1").contains("−P0"),
+        "broker 1 is leaving: {}",
+        row("1")
+    );
+    assert_eq!(
+        leader_of("t-0").as_deref(),
+        Some("1"),
+        "the old leader leads meanwhile"
+    );
+    advance(8_000).await;
+    assert_eq!(
+        leader_of("t-0").as_deref(),
+        Some("4"),
+        "{}",
+        text("event-log")
+    );
+    assert!(row("1").is_empty(), "broker 1 no longer holds t-0");
+    assert!(row("4").contains("P0 e1"), "{}", row("4"));
+    unmount(app).await;
+}

@@ -13,6 +13,7 @@ use super::components::inspector::Inspector;
 use super::components::legend::Legend;
 use super::components::logical::Logical;
 use super::components::metrics::Metrics;
+use super::components::operations::Operations;
 use super::components::panels::{EventLog, Orders, Outbox};
 use super::components::scenario_bar::ScenarioBar;
 use super::components::sequence::{sequence_view, SequenceProps};
@@ -435,6 +436,7 @@ pub fn app(props: &AppProps) -> Html {
                     }
                     <Inspector selection={s.selection.clone()} snap={s.snap.clone()} names={s.names.clone()}
                         order={selected_order} focus={s.focus.clone()} lang={s.lang} on_action={on_action.clone()} />
+                    <Operations snap={s.snap.clone()} lang={s.lang} on_action={on_action.clone()} />
                     <Metrics snap={s.snap.clone()} history={s.history.clone()} lang={s.lang} />
                 </aside>
             </main>

@@ -160,7 +160,11 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         e.stop_propagation();
         on_action.emit(Action::Select(Selection::Broker(id)))
     });
-    let status = if !b.online {
+    let status = if b.left {
+        p.lang.pick("removed", "retiré")
+    } else if b.shutting_down {
+        p.lang.pick("stopping", "s'arrête")
+    } else if !b.online {
         t.down
     } else if b.isolated {
         t.isolated
@@ -253,6 +257,22 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
     // Leading a single partition (a lesson's), the box names it with its epoch and ISR; while
     // its heartbeats are missing, the countdown to its fencing.
     let sub = match (p.fence_in, led.as_slice()) {
+        _ if b.left => {
+            let held = p
+                .partitions
+                .iter()
+                .filter(|pv| pv.replicas.contains(&b.id))
+                .count();
+            let (en, fr) = if held == 1 {
+                ("replica", "réplique")
+            } else {
+                ("replicas", "répliques")
+            };
+            p.lang.pick(
+                format!("left the cluster · {held} {en} to reassign"),
+                format!("a quitté le cluster · {held} {fr} à réaffecter"),
+            )
+        }
         (Some(ms), _) => format!(
             "{} {:.1} s",
             p.lang.pick("fenced in", "écarté dans"),
@@ -276,9 +296,14 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             ),
         ),
     };
+    // With racks, the sub line starts with the broker's rack.
+    let sub = match &b.rack {
+        Some(rack) => format!("rack {rack} · {sub}"),
+        None => sub,
+    };
     html! {
         <g id={format!("broker-{}", b.id.0)}
-            class={classes!("broker", (!b.online).then_some("down"), b.isolated.then_some("isolated"),
+            class={classes!("broker", (!b.online).then_some("down"), b.left.then_some("left"), b.isolated.then_some("isolated"),
                 b.fenced.then_some("fenced"), selected.then_some("selected"))}
             tabindex="0" role="button" aria-label={format!("Broker {}: {status}", b.id.0)}
             onkeydown={on_enter(&p.on_action, Selection::Broker(b.id))}
@@ -287,12 +312,14 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
             <rect class="box" x={f(r.x)} y={f(r.y)} width={f(r.w)} height={f(r.h)} rx="8" />
             <text class="title" x={f(r.x + 10.0)} y={f(r.y + 16.0)}>{ format!("Broker {}", b.id.0) }</text>
             <text id={format!("broker-{}-status", b.id.0)} class={classes!("status", (!b.online || b.isolated).then_some("bad"))} x={f(r.right() - 10.0)} y={f(r.y + 16.0)} text-anchor="end">{ status }</text>
-            <g id={format!("broker-{}-power", id.0)} class={classes!("power", (!b.online).then_some("off"))}
-                tabindex="0" role="button" aria-label={power_tip.clone()} onclick={power} onkeydown={power_key}>
-                <title>{ power_tip }</title>
-                <circle class="power-hit" cx={f(px)} cy={f(py)} r="8" />
-                <path d={format!("M{:.1} {:.1}a4.6 4.6 0 1 0 5.2 0M{px:.1} {:.1}v5", px - 2.6, py - 2.2, py - 5.5)} />
-            </g>
+            if !b.left {
+                <g id={format!("broker-{}-power", id.0)} class={classes!("power", (!b.online).then_some("off"))}
+                    tabindex="0" role="button" aria-label={power_tip.clone()} onclick={power} onkeydown={power_key}>
+                    <title>{ power_tip }</title>
+                    <circle class="power-hit" cx={f(px)} cy={f(py)} r="8" />
+                    <path d={format!("M{:.1} {:.1}a4.6 4.6 0 1 0 5.2 0M{px:.1} {:.1}v5", px - 2.6, py - 2.2, py - 5.5)} />
+                </g>
+            }
             <text id={format!("broker-{}-sub", b.id.0)} class={classes!("sub", p.fence_in.is_some().then_some("countdown"))} x={f(r.x + 10.0)} y={f(r.y + 28.0)}>
                 if p.fence_in.is_some() {
                     <title>{ p.lang.pick("No heartbeat reached the active controller lately: it fences this broker once broker.session.timeout.ms has passed since the last one, then elects new leaders for what it led",
@@ -351,11 +378,33 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
         isr_list(pv)
     );
     // The leader's row carries the partition's leader epoch (`P0 e1`).
-    let pname = if leader {
-        format!("P{} e{}", tp.partition, pv.leader_epoch)
+    // A reassignment's moving replicas are marked: + joining, − leaving.
+    let moving = if pv.adding.contains(&rep.broker) {
+        "+"
+    } else if pv.removing.contains(&rep.broker) {
+        "−"
     } else {
-        format!("P{}", tp.partition)
+        ""
     };
+    let pname = if leader {
+        format!("{moving}P{} e{}", tp.partition, pv.leader_epoch)
+    } else {
+        format!("{moving}P{}", tp.partition)
+    };
+    if !moving.is_empty() {
+        tip_text.push_str(" · ");
+        tip_text.push_str(if moving == "+" {
+            p.lang.pick(
+                "a reassignment adds this replica: it counts once in the ISR",
+                "une réaffectation ajoute cette réplique : elle compte une fois dans l'ISR",
+            )
+        } else {
+            p.lang.pick(
+                "a reassignment removes this replica once every new one is in sync",
+                "une réaffectation retire cette réplique quand toutes les nouvelles sont synchronisées",
+            )
+        });
+    }
     if !rep.in_isr {
         tip_text.push_str(" · ");
         tip_text.push_str(t.out_of_sync_tip);

@@ -8,6 +8,7 @@ pub mod legend;
 pub mod links;
 pub mod logical;
 pub mod metrics;
+pub mod operations;
 pub mod panels;
 pub mod scenario_bar;
 pub mod sequence;
