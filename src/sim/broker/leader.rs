@@ -206,14 +206,17 @@ impl Broker {
         ctx: &Context,
     ) -> FetchResult {
         let log = &self.replicas[&tp].log;
-        let mut budget = max_bytes.unwrap_or(usize::MAX);
+        let mut budget = max_bytes;
         let records = log
             .read(from, upto, ctx.config.cluster.max_fetch_records)
-            .take_while(|r| {
-                let size = record_bytes(r);
-                let fits = size <= budget;
-                budget = budget.saturating_sub(size);
-                fits
+            .take_while(|r| match budget.as_mut() {
+                None => true,
+                Some(left) => {
+                    let size = record_bytes(r);
+                    let fits = size <= *left;
+                    *left = left.saturating_sub(size);
+                    fits
+                }
             })
             .map(|r| (r.offset, r.leader_epoch, r.data.clone(), r.producer))
             .collect();
@@ -302,18 +305,13 @@ impl Broker {
         };
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
         let is_ready = |p: &ParkedFetch| p.tp == tp && p.offset < if p.consumer { hw } else { leo };
-        // In id order; a throttled follower's fetch the throttle allows nothing now stays.
-        let ready: Vec<u64> = self
-            .parked
-            .iter()
-            .filter(|(_, p)| is_ready(p))
-            .map(|(id, _)| *id)
-            .collect();
+        // In id order; each answered fetch leaves the map, so the search goes on after it. A
+        // throttled follower's fetch that the throttle allows nothing now stays parked.
         let now = out.now();
-        for id in ready {
-            let Some(p) = self.parked.get(&id) else {
-                continue;
-            };
+        let mut after = 0;
+        while let Some(id) = self.first_parked_after(after, is_ready) {
+            after = id;
+            let p = self.parked.get(&id).expect("parked");
             let (offset, consumer, follower) = (p.offset, p.consumer, parked_follower(p));
             let result = if consumer {
                 Some(self.read_for_fetch(tp, offset, hw, None, ctx))
@@ -325,6 +323,12 @@ impl Broker {
                 respond_fetch(&p, result, out);
             }
         }
+    }
+
+    /// The id of the first parked fetch after `after` matching `pred`.
+    fn first_parked_after(&self, after: u64, pred: impl Fn(&ParkedFetch) -> bool) -> Option<u64> {
+        let found = self.parked.iter().find(|(id, p)| **id > after && pred(p));
+        found.map(|(id, _)| *id)
     }
 
     /// HW = min LEO over the (maximal) ISR, frozen while |ISR| < min.insync.replicas (3.7+).
