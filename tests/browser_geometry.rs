@@ -232,3 +232,18 @@ fn the_event_log_exports_as_csv_with_quotes_doubled() {
         "time_ms,time,category,event\n1200,00:01.2,nodes,\"broker 1 crashed\"\n61000,01:01.0,orders,\"Order #1: \"\"paid\"\", then shipped\"\n"
     );
 }
+
+#[wasm_bindgen_test]
+fn a_leaders_cell_keeps_room_for_its_epoch_and_offsets_with_more_brokers() {
+    assert_eq!(cells_per_line(broker_width(3)), 3);
+    for brokers in 4..=7 {
+        let w = broker_width(brokers);
+        let cols = cells_per_line(w);
+        // `L P1 e0` (about 44 px) and `0/0` side by side; longer offsets are squeezed.
+        assert!(
+            (w - 20.0) / cols as f64 >= 70.0,
+            "{brokers} brokers: {cols} cells of {:.0} px",
+            (w - 20.0) / cols as f64
+        );
+    }
+}

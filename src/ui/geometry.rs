@@ -220,9 +220,10 @@ pub fn partition_row(broker: &Rect, y: f64) -> Rect {
     )
 }
 
-/// Replica cells per line for a broker width: three when wide enough, else two.
+/// Replica cells per line for a broker width: three when wide enough (a leader's cell reads
+/// `L P1 e0 12/12`), else two.
 pub fn cells_per_line(broker_w: f64) -> usize {
-    if broker_w >= 220.0 {
+    if broker_w >= 260.0 {
         3
     } else {
         2
