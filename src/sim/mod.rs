@@ -31,7 +31,6 @@ pub use config::{
     Acks, AssignmentStrategy, ClusterConfig, ConfigError, ConsumerConfig, ProducerConfig,
     SimConfig, TimingPreset, TopicConfig,
 };
-pub use controller::assign_replicas;
 pub use engine::invariants;
 pub use engine::snapshot;
 pub use engine::tap;

@@ -262,18 +262,13 @@ impl MetadataImage {
     }
 }
 
-/// Replicas of partition `p` with `rf` copies over brokers 1 to `n`, round-robin: with 3 brokers
-/// and 3 partitions each broker leads one partition (the seed's figure).
-pub fn assign_replicas(p: u32, rf: u32, n: u32) -> Vec<BrokerId> {
-    (0..rf).map(|i| BrokerId((p + i) % n + 1)).collect()
-}
-
 /// Replicas of partition `p` with `rf` copies over `brokers` (in id order), whose racks are
-/// `rack_of`. Without racks: round-robin over the list, as [`assign_replicas`]. With racks:
-/// Kafka's rack-aware placement (`assignReplicasToBrokersRackAware`, start index 0): the
-/// brokers alternate rack by rack, the leader moves one step per partition, and each further
-/// replica goes to the next broker on a rack that has none of the partition's replicas yet
-/// (any rack once every rack has one).
+/// `rack_of`. Without racks: round-robin over the list (with brokers 1 to 3 and 3 partitions,
+/// each broker leads one partition: the seed's figure). With racks: Kafka's rack-aware
+/// placement (`assignReplicasToBrokersRackAware`, start index 0): the brokers alternate rack
+/// by rack, the leader moves one step per partition, and each further replica goes to the next
+/// broker on a rack that has none of the partition's replicas yet (any rack once every rack
+/// has one).
 pub fn place_replicas(
     p: u32,
     rf: u32,

@@ -32,8 +32,6 @@ use super::types::{
     BrokerId, ControllerId, NodeId, Offset, SimDuration, SimTime, TopicId, TopicPartition,
 };
 
-pub use self::metadata::assign_replicas;
-
 /// The controller's own timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControllerTimer {
