@@ -1,9 +1,13 @@
 #![cfg(all(target_arch = "wasm32", feature = "bench"))]
 //! The browser half of `make bench` (headless Chrome): engine speed in wasm, fast-forward time,
 //! wasm memory after 1 simulated minute and 1 simulated hour, frame work of the page at
-//! 10 orders/s and DOM size over 10 simulated minutes. Prints `BENCH key=value` lines that
+//! 10 orders/s, DOM size over 10 simulated minutes, and time-travel scrubs of a long run (from
+//! the checkpoints, and by replay from the start as before them). Prints `BENCH key=value` lines that
 //! `scripts/bench-table.sh` turns into the table. `bench_smoke` is the short version CI runs.
 
+use kafka_sandbox::scenario::checkpoints::Checkpoints;
+use kafka_sandbox::scenario::session::{default_scenario, merged};
+use kafka_sandbox::scenario::{Action as ScenarioAction, Recording, TimedAction};
 use kafka_sandbox::services::{World, WorldConfig};
 use kafka_sandbox::sim::TimingPreset;
 use kafka_sandbox::ui::state::Action;
@@ -52,6 +56,71 @@ async fn run_world(minutes: u64, seed: u64) -> (World, f64) {
         }
     }
     (w, busy_ms)
+}
+
+/// Time travel in a run of the page's default world at 20 orders/s, `minutes` long, with the
+/// checkpoints the page takes as it runs: the milliseconds each scrub to 10 random instants
+/// takes from them, and (for `replays` of those instants) by replay from the start.
+async fn scrubs(minutes: u64, replays: usize) {
+    let base = default_scenario(3);
+    let user = vec![TimedAction {
+        at_ms: 0,
+        action: ScenarioAction::SetOrderRate { per_second: 20.0 },
+    }];
+    let mut checkpoints = Checkpoints::default();
+    let mut runner = checkpoints.rebuild(&base, &user, 0).expect("default world");
+    let end = minutes * 60_000;
+    let mut t = 0;
+    while t < end {
+        t += 1000;
+        checkpoints.advance(&mut runner, t, &user);
+        if t % 10_000 == 0 {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+    }
+    drop(runner);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut instants = Vec::new();
+    for _ in 0..10 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        instants.push(x % end);
+    }
+    let mut from_checkpoints = Vec::new();
+    for &at in &instants {
+        let start = now_ms();
+        let r = checkpoints.rebuild(&base, &user, at).expect("rebuilds");
+        let _ = r.world.snapshot();
+        from_checkpoints.push(now_ms() - start);
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    let mut from_start = Vec::new();
+    for &at in instants.iter().take(replays) {
+        let start = now_ms();
+        let r = Recording::new(merged(&base, &user))
+            .runner_at(at)
+            .expect("replays");
+        let _ = r.world.snapshot();
+        from_start.push(now_ms() - start);
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    report("scrub_minutes", format!("{minutes}"));
+    report(
+        "scrub_p95_ms",
+        format!("{:.1}", percentile(from_checkpoints.clone(), 0.95)),
+    );
+    report(
+        "scrub_median_ms",
+        format!("{:.1}", median(from_checkpoints)),
+    );
+    report(
+        "scrub_replay_median_ms",
+        format!("{:.1}", median(from_start)),
+    );
+    report("scrub_checkpoints", format!("{}", checkpoints.len()));
+    report("scrub_checkpoint_bytes", format!("{}", checkpoints.bytes()));
+    report("scrub_spacing_ms", format!("{}", checkpoints.spacing_ms()));
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -105,6 +174,13 @@ async fn run(smoke: bool) {
     report("wasm_minutes", format!("{minutes}"));
     report("wasm_fast_forward_s", format!("{:.3}", median(secs)));
     report("wasm_events_per_s", format!("{:.0}", median(rates)));
+
+    // Time travel: scrubs of a 60-minute run (5 in the smoke run).
+    if smoke {
+        scrubs(5, 3).await;
+    } else {
+        scrubs(60, 10).await;
+    }
 
     // Frame work of the page: the default (sandbox) world at 10 orders/s, 60 frames a second.
     let root = web_sys::window()

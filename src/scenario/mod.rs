@@ -11,6 +11,8 @@
 //! - `links`: link faults by the names scenarios give their ends, and the report's `links`.
 //! - [`run`]: the [`Runner`] that applies actions at their times and steps the engine, and
 //!   [`Recording`] for time travel by replay.
+//! - [`checkpoints`]: clones of a run kept within a memory budget, so time travel replays from
+//!   the nearest one.
 //! - [`cue`]: the events narration steps wait for, and the tracker that finds them in a run.
 //! - [`report`]: the final report and the `expect` comparison.
 //! - [`share`]: share links (base64url JSON).
@@ -21,6 +23,7 @@
 
 pub mod action;
 mod action_json;
+pub mod checkpoints;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod cue;

@@ -575,6 +575,27 @@ impl Runner {
         apply_action(&mut self.world, &action, &mut self.state)
     }
 
+    /// Schedules `actions` (in time order, none before now) as if they had been in the
+    /// scenario: each runs after the scenario's own actions of its instant, as in a replay of
+    /// the merged scenario. Time travel adds a branch's later user actions this way.
+    pub fn schedule(&mut self, actions: &[TimedAction]) {
+        for a in actions {
+            let at = a.at_ms.max(self.world.now());
+            let pending = &self.scenario.actions[self.next_action..];
+            let i = self.next_action + pending.partition_point(|p| p.at_ms <= at);
+            self.scenario.actions.insert(
+                i,
+                TimedAction {
+                    at_ms: at,
+                    action: a.action.clone(),
+                },
+            );
+            if let Some(until) = self.scenario.run_until_ms {
+                self.scenario.run_until_ms = Some(until.max(at));
+            }
+        }
+    }
+
     /// Runs to the scenario's end and returns the report, expectations checked.
     pub fn run_to_end(mut self) -> Report {
         let end = self.scenario.run_until();

@@ -215,7 +215,8 @@ type Waiting = ((NodeId, u64), u64, TopicPartition, Offset);
 #[derive(Clone, Debug, Default)]
 pub struct OrderSequences {
     /// By order id, ascending (orders are numbered in creation order).
-    orders: Vec<(u64, Vec<SeqStep>)>,
+    orders: Vec<(u64, Rc<Vec<SeqStep>>)>,
+
     /// Steps of messages still in flight, by message id (sorted: ids grow with each send).
     by_message: Vec<(MessageId, StepRef)>,
     /// Produce requests waiting for their answer.
@@ -272,15 +273,29 @@ impl OrderSequences {
         }
         self.orders.push((
             order_id,
-            vec![SeqStep::local(
+            Rc::new(vec![SeqStep::local(
                 1,
                 StepKind::Placed,
                 Lifeline::Customer,
                 service,
                 at,
                 None,
-            )],
+            )]),
         ));
+    }
+
+    /// Bytes these sequences add to a set of clones whose shared steps are in `seen`.
+    pub fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = 1024
+            + (self.by_message.len() + self.produce_waiting.len() + self.commit_waiting.len()) * 32
+            + self.to_commit.len() * 40;
+        for (_, steps) in &self.orders {
+            bytes += 24;
+            if seen.insert(Rc::as_ptr(steps) as usize) {
+                bytes += steps.capacity() * std::mem::size_of::<SeqStep>();
+            }
+        }
+        bytes
     }
 
     /// Where the order sits: orders are numbered one after another, so its place is usually
@@ -295,11 +310,12 @@ impl OrderSequences {
     }
 
     fn steps(&self, order_id: u64) -> Option<&Vec<SeqStep>> {
-        self.index(order_id).map(|i| &self.orders[i].1)
+        self.index(order_id).map(|i| &*self.orders[i].1)
     }
 
     fn steps_mut(&mut self, order_id: u64) -> Option<&mut Vec<SeqStep>> {
-        self.index(order_id).map(|i| &mut self.orders[i].1)
+        self.index(order_id)
+            .map(|i| Rc::make_mut(&mut self.orders[i].1))
     }
 
     /// The order's steps in time order (each is added when it is sent or starts), if it is

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::model::{EmailStep, ServiceKind};
 use crate::sim::{BrokerId, Offset, SimTime, TopicPartition};
@@ -174,7 +175,8 @@ pub struct OrderTotals {
 /// Keeps the timelines.
 #[derive(Clone, Debug, Default)]
 pub struct OrderTracker {
-    orders: BTreeMap<u64, OrderView>,
+    /// Shared with a cloned world until one of them changes the order.
+    orders: BTreeMap<u64, Rc<OrderView>>,
     totals: OrderTotals,
 }
 
@@ -184,7 +186,7 @@ impl OrderTracker {
         self.totals.created += 1;
         self.orders.insert(
             order_id,
-            OrderView {
+            Rc::new(OrderView {
                 order_id,
                 user_id,
                 total,
@@ -200,7 +202,7 @@ impl OrderTracker {
                 latency_ms: None,
                 last_progress_at: at,
                 stuck: None,
-            },
+            }),
         );
         self.evict();
     }
@@ -228,7 +230,7 @@ impl OrderTracker {
     }
 
     fn touch(&mut self, order_id: u64, at: SimTime, f: impl FnOnce(&mut OrderView)) {
-        if let Some(o) = self.orders.get_mut(&order_id) {
+        if let Some(o) = self.orders.get_mut(&order_id).map(Rc::make_mut) {
             f(o);
             o.last_progress_at = at;
             o.stuck = None;
@@ -238,7 +240,7 @@ impl OrderTracker {
     /// A record of the order was written or read (not progress by itself: a redelivery loop
     /// must still look stuck).
     pub fn hop(&mut self, order_id: u64, hop: Hop) {
-        if let Some(o) = self.orders.get_mut(&order_id) {
+        if let Some(o) = self.orders.get_mut(&order_id).map(Rc::make_mut) {
             if o.hops.len() < HOPS_MAX {
                 o.hops.push(hop);
             }
@@ -254,7 +256,7 @@ impl OrderTracker {
         offset: Offset,
     ) {
         if let Some(h) = self.orders.get_mut(&order_id).and_then(|o| {
-            o.hops.iter_mut().rev().find(|h| {
+            Rc::make_mut(o).hops.iter_mut().rev().find(|h| {
                 h.action == HopAction::Read
                     && h.service == service
                     && h.tp == tp
@@ -346,24 +348,38 @@ impl OrderTracker {
                 && o.stuck.is_none()
                 && now.saturating_sub(o.last_progress_at) >= after_ms
             {
-                o.stuck = Some(diagnose(o));
+                Rc::make_mut(o).stuck = Some(diagnose(o));
             }
         }
     }
 
     /// Orders kept in detail, oldest first.
     pub fn orders(&self) -> impl DoubleEndedIterator<Item = &OrderView> {
-        self.orders.values()
+        self.orders.values().map(|o| &**o)
     }
 
     /// One order.
     pub fn order(&self, id: u64) -> Option<&OrderView> {
-        self.orders.get(&id)
+        self.orders.get(&id).map(|o| &**o)
     }
 
     /// Totals.
     pub fn totals(&self) -> &OrderTotals {
         &self.totals
+    }
+
+    /// Bytes this tracker adds to a set of clones whose shared orders are in `seen`.
+    pub fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = 0;
+        for o in self.orders.values() {
+            bytes += 48;
+            if seen.insert(Rc::as_ptr(o) as usize) {
+                bytes += std::mem::size_of::<OrderView>()
+                    + o.hops.capacity() * std::mem::size_of::<Hop>()
+                    + o.emails.capacity() * 16;
+            }
+        }
+        bytes
     }
 
     /// Orders kept in detail that are flagged stuck.

@@ -67,6 +67,11 @@ impl AckLedger {
         }
     }
 
+    /// Acknowledged offsets kept, over every partition.
+    pub fn entries(&self) -> usize {
+        self.acked.iter().map(|(_, m)| m.len()).sum::<usize>() + self.undecided.len()
+    }
+
     /// `send` failed or was sent without acknowledgement: nothing to check.
     pub fn forget(&mut self, send: SendId) {
         self.undecided.remove(&send);

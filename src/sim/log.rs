@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
+
+use super::chunked::ChunkedDeque;
 use std::rc::Rc;
 
 use super::network::RecordData;
@@ -75,8 +77,8 @@ pub enum SequenceCheck {
 /// A replica's log. The high watermark lives here too.
 #[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
-    /// Retained records, in offset order.
-    records: VecDeque<LogRecord>,
+    /// Retained records, in offset order (in shared chunks: a cloned log costs little).
+    records: ChunkedDeque<LogRecord>,
     /// Offset of the first retained record.
     log_start_offset: Offset,
     /// Offset the next record will get.
@@ -123,7 +125,7 @@ impl PartitionLog {
     }
 
     /// The retained records.
-    pub fn records(&self) -> &VecDeque<LogRecord> {
+    pub fn records(&self) -> &ChunkedDeque<LogRecord> {
         &self.records
     }
 
@@ -375,7 +377,7 @@ impl PartitionLog {
             return 0;
         }
         let mut latest: BTreeMap<Rc<str>, Offset> = BTreeMap::new();
-        for r in self.records.range(..cleanable) {
+        for r in self.records.range(0, cleanable) {
             if let Some(key) = &r.data.key {
                 latest.insert(key.clone(), r.offset);
             }
@@ -415,11 +417,31 @@ impl PartitionLog {
     pub fn read(&self, from: Offset, upto: Offset, max: usize) -> impl Iterator<Item = &LogRecord> {
         let start = self.index_from(from.max(self.log_start_offset));
         self.records
-            .range(start..)
+            .range(start, usize::MAX)
             .take_while(move |r| r.offset < upto)
             .take(max)
     }
 }
+
+impl PartitionLog {
+    /// Bytes this log adds to a set of copies whose shared chunks are in `seen` (each chunk is
+    /// counted once, with a share of the key and value texts its records hold).
+    pub fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = std::mem::size_of::<Self>()
+            + self.epoch_cache.len() * 16
+            + self.producers.len() * (64 + PRODUCER_BATCHES_KEPT * 32);
+        self.records.for_each_chunk(|chunk, len| {
+            if seen.insert(chunk) {
+                bytes += len * (std::mem::size_of::<LogRecord>() + TEXT_BYTES_PER_RECORD);
+            }
+        });
+        bytes
+    }
+}
+
+/// Key and value bytes a log's record is counted for: the texts are shared by the replicas and
+/// by clones, so each holds a share.
+const TEXT_BYTES_PER_RECORD: usize = 48;
 
 /// A record's size as retention and the replication throttle count it.
 pub fn record_bytes(r: &LogRecord) -> usize {

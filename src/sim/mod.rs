@@ -7,6 +7,7 @@
 //! dispatch. Arrows point one way: engine -> nodes -> shared types.
 
 pub mod broker;
+pub mod chunked;
 pub mod client;
 pub mod config;
 pub mod controller;

@@ -314,7 +314,6 @@ impl<T> EventQueue<T> {
     }
 
     /// How many entries are queued.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.wheel_live + self.far_live
     }

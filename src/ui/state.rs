@@ -15,6 +15,7 @@ use super::describe::{Names, CATEGORIES};
 use super::dom::wall_ms;
 use super::geometry::{sim_delta, SPEED_MAX, SPEED_MIN};
 use super::i18n::Lang;
+use crate::scenario::checkpoints::Checkpoints;
 use crate::scenario::session::{default_scenario, default_speed, merged, parse_share_fragment};
 use crate::scenario::{
     self, parse_scenario, Recording, Runner, Scenario, ScenarioError, TimedAction,
@@ -146,6 +147,8 @@ impl History {
 pub struct State {
     /// The runner that owns the simulated world and applies the scenario's actions on time.
     pub runner: Rc<RefCell<Runner>>,
+    /// Clones of this branch of the run, for time travel.
+    pub checkpoints: Rc<RefCell<Checkpoints>>,
     /// The scenario the world was loaded from: settings, seed, scripted actions, narration.
     pub base: Rc<Scenario>,
     /// The user's actions, stamped with their simulated time, in time order.
@@ -346,6 +349,7 @@ impl State {
             names: Rc::new(Names::new(&snap)),
             snap: Rc::new(snap),
             runner: Rc::new(RefCell::new(runner)),
+            checkpoints: Rc::default(),
             config: Rc::new(base.world_config()),
             base: Rc::new(base),
             user_actions: Rc::default(),
@@ -494,8 +498,10 @@ impl State {
         user: Vec<TimedAction>,
         at_ms: SimTime,
     ) -> Result<(), ScenarioError> {
-        let runner = Recording::new(merged(&base, &user)).runner_at(at_ms)?;
+        let mut checkpoints = Checkpoints::default();
+        let runner = checkpoints.rebuild(&base, &user, at_ms)?;
         self.runner = Rc::new(RefCell::new(runner));
+        self.checkpoints = Rc::new(RefCell::new(checkpoints));
         self.config = Rc::new(base.world_config());
         self.seed = base.seed();
         self.base = Rc::new(base);
@@ -551,6 +557,7 @@ impl State {
                 .cloned()
                 .collect();
             self.user_actions = Rc::new(kept);
+            self.checkpoints.borrow_mut().forget_after(now);
             self.head_ms = now;
             self.ended = false;
         }
@@ -577,7 +584,12 @@ impl State {
                 target = end;
             }
         }
-        if self.runner.borrow_mut().advance_to(target) {
+        let stopped = self.checkpoints.borrow_mut().advance(
+            &mut self.runner.borrow_mut(),
+            target,
+            &self.user_actions,
+        );
+        if stopped {
             // A narration step was shown: the player waits on it.
             self.paused = true;
             self.last_wall = None;
@@ -597,20 +609,19 @@ impl State {
             .then(|| self.base.run_until())
     }
 
-    /// Rebuilds the world at `t` (at most the timeline's end) by replay from the start.
+    /// Rebuilds the world at `t` (at most the timeline's end) by replay from the nearest
+    /// checkpoint before it.
     fn travel_to(&mut self, t: SimTime) {
         let head = self.head_ms.max(self.now());
         let t = t.min(head);
         if t == self.now() {
             return;
         }
-        let user: Vec<TimedAction> = self
-            .user_actions
-            .iter()
-            .filter(|a| a.at_ms <= t)
-            .cloned()
-            .collect();
-        match Recording::new(merged(&self.base, &user)).runner_at(t) {
+        let rebuilt = self
+            .checkpoints
+            .borrow_mut()
+            .rebuild(&self.base, &self.user_actions, t);
+        match rebuilt {
             Ok(runner) => {
                 self.runner = Rc::new(RefCell::new(runner));
                 self.sync_player();
@@ -805,7 +816,9 @@ impl Reducible for State {
                 // At once: the player does not stop on the way.
                 let mut runner = s.runner.borrow_mut();
                 let stop = std::mem::replace(&mut runner.stop_at_narration, false);
-                runner.advance_to(target);
+                s.checkpoints
+                    .borrow_mut()
+                    .advance(&mut runner, target, &s.user_actions);
                 runner.stop_at_narration = stop;
                 // Jumping shows every step passed on the way.
                 s.seen = runner.state.cues.reached;

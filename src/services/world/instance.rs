@@ -134,6 +134,27 @@ pub(super) struct ServiceStore {
     pub(super) duplicates_suppressed: u64,
 }
 
+impl ServiceStore {
+    /// Bytes this store adds to a set of clones whose shared generations are in `seen`.
+    pub(super) fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        const ENTRY_BYTES: usize = 40;
+        let mut bytes = 0;
+        let mut count = |g: usize, entries: usize| {
+            if seen.insert(g) {
+                bytes += entries * ENTRY_BYTES;
+            }
+        };
+        self.done.for_each_generation(&mut count);
+        self.published.for_each_generation(&mut count);
+        self.emails.for_each_generation(&mut count);
+        bytes
+            + (self.done.unshared_len()
+                + self.published.unshared_len()
+                + self.emails.unshared_len())
+                * ENTRY_BYTES
+    }
+}
+
 impl Default for ServiceStore {
     fn default() -> Self {
         ServiceStore {

@@ -446,3 +446,22 @@ impl World {
         self.check_stuck();
     }
 }
+impl World {
+    /// Bytes a clone of this world adds to a set of clones whose shared parts (log chunks,
+    /// orders, sequences, idempotence generations) are in `seen`: an estimate, for the page's
+    /// time-travel checkpoints to stay within their budget.
+    pub fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = 32 * 1024 + self.sim.footprint(seen);
+        bytes += self.tracker.footprint(seen) + self.sequences.footprint(seen);
+        for store in self.stores.values() {
+            bytes += store.footprint(seen);
+        }
+        for instances in self.instances.values() {
+            bytes += instances.len() * 8 * 1024;
+        }
+        bytes += self.log.len() * std::mem::size_of::<LogEntry>()
+            + self.outbox.len() * std::mem::size_of::<Email>()
+            + self.pending_orders.len() * 48;
+        bytes
+    }
+}

@@ -697,3 +697,18 @@ fn link_index(node: NodeId) -> usize {
         NodeId::Client(c) => 11 + c.0 as usize,
     }
 }
+impl Simulation {
+    /// Bytes a clone of this engine adds to a set of clones whose shared parts are in `seen`
+    /// (an estimate: the logs' chunks exactly, the rest by its element counts).
+    pub fn footprint(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = 64 * 1024 + self.queue.len() * 3 * std::mem::size_of::<Option<Scheduled>>();
+        for (_, broker) in self.brokers.iter() {
+            for (_, replica) in broker.replicas() {
+                bytes += 1024 + replica.log().footprint(seen);
+            }
+        }
+        bytes += self.ledger.entries() * 72;
+        bytes += self.events.len() * std::mem::size_of::<Event>();
+        bytes
+    }
+}
