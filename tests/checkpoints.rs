@@ -94,6 +94,29 @@ fn play(
     }
 }
 
+/// The default world with this seed played as the page does, from 0 to `end`, the user doing
+/// `script`: its scenario, checkpoints, runner and the actions applied.
+fn played(
+    seed: u64,
+    script: &[TimedAction],
+    end: SimTime,
+    frame_ms: SimTime,
+) -> (Scenario, Checkpoints, Runner, Vec<TimedAction>) {
+    let base = base(seed);
+    let mut checkpoints = Checkpoints::default();
+    let mut runner = checkpoints.rebuild(&base, &[], 0).expect("runs");
+    let mut applied = Vec::new();
+    play(
+        &mut checkpoints,
+        &mut runner,
+        script,
+        &mut applied,
+        end,
+        frame_ms,
+    );
+    (base, checkpoints, runner, applied)
+}
+
 /// The world at `t` by replay from the start: what the page did before checkpoints.
 fn replayed(base: &Scenario, user: &[TimedAction], t: SimTime) -> Runner {
     let upto: Vec<TimedAction> = user.iter().filter(|a| a.at_ms <= t).cloned().collect();
@@ -124,19 +147,8 @@ fn assert_same(a: &Runner, b: &Runner, what: &str) {
 #[test]
 fn an_instant_rebuilt_from_a_checkpoint_is_the_one_a_replay_from_the_start_builds() {
     let _serial = one_at_a_time();
-    let base = base(3);
     let script = user_script();
-    let mut checkpoints = Checkpoints::default();
-    let mut runner = checkpoints.rebuild(&base, &[], 0).expect("runs");
-    let mut applied = Vec::new();
-    play(
-        &mut checkpoints,
-        &mut runner,
-        &script,
-        &mut applied,
-        100_000,
-        16,
-    );
+    let (base, mut checkpoints, runner, applied) = played(3, &script, 100_000, 16);
     assert_eq!(applied.len(), script.len());
     assert!(
         checkpoints.len() >= 100_000 / CHECKPOINT_SPACING_MS as usize - 1,
@@ -156,19 +168,7 @@ fn an_instant_rebuilt_from_a_checkpoint_is_the_one_a_replay_from_the_start_build
 #[test]
 fn a_branch_taken_in_the_past_forgets_the_later_checkpoints() {
     let _serial = one_at_a_time();
-    let base = base(11);
-    let script = user_script();
-    let mut checkpoints = Checkpoints::default();
-    let mut runner = checkpoints.rebuild(&base, &[], 0).expect("runs");
-    let mut applied = Vec::new();
-    play(
-        &mut checkpoints,
-        &mut runner,
-        &script,
-        &mut applied,
-        90_000,
-        50,
-    );
+    let (base, mut checkpoints, _, mut applied) = played(11, &user_script(), 90_000, 50);
     // Back to 40 s, and a different action there: the later user actions are dropped.
     let fork_at = 40_000;
     let mut runner = checkpoints
@@ -252,24 +252,12 @@ fn checkpoints_stay_within_their_budget_by_thinning() {
 #[test]
 fn the_size_estimate_follows_what_checkpoints_allocate() {
     let _serial = one_at_a_time();
-    let base = base(8);
     let script = vec![TimedAction {
         at_ms: 0,
         action: Action::SetOrderRate { per_second: 20.0 },
     }];
-    let mut applied = Vec::new();
-    // Counted around the whole run: what the checkpoints hold is what stays allocated with
-    // them and goes when they are dropped.
-    let mut checkpoints = Checkpoints::default();
-    let mut runner = checkpoints.rebuild(&base, &[], 0).expect("runs");
-    play(
-        &mut checkpoints,
-        &mut runner,
-        &script,
-        &mut applied,
-        120_000,
-        100,
-    );
+    let (_, checkpoints, _runner, _) = played(8, &script, 120_000, 100);
+    // What the checkpoints hold is what goes when they are dropped (the live world stays).
     let with = LIVE_BYTES.load(Ordering::Relaxed);
     let estimate = checkpoints.bytes();
     let kept = checkpoints.len();
