@@ -422,8 +422,8 @@ impl Cue {
             (None, _) => true,
             (Some(want), Some(got)) => {
                 let (mut a, mut b) = (want.clone(), got.clone());
-                a.sort_unstable();
-                b.sort_unstable();
+                crate::sim::sort::sort_by_key(&mut a, |x| *x);
+                crate::sim::sort::sort_by_key(&mut b, |x| *x);
                 a == b
             }
             (Some(_), None) => false,

@@ -459,7 +459,7 @@ impl Runner {
     fn with_state(scenario: &Scenario, state: RunnerState) -> Result<Runner, ScenarioError> {
         let mut scenario = scenario.clone();
         // Same-time actions keep file order: a stable sort.
-        scenario.actions.sort_by_key(|a| a.at_ms);
+        sort_by_time(&mut scenario.actions);
         let world = build_world(&scenario)?;
         let mut state = state;
         state.cues = CueTracker::new(&scenario.narration, |name| world.sim.topic_by_name(name));
@@ -649,7 +649,7 @@ impl Recording {
     /// A recording of `base` and its actions.
     pub fn new(base: Scenario) -> Self {
         let mut base = base;
-        base.actions.sort_by_key(|a| a.at_ms);
+        sort_by_time(&mut base.actions);
         Recording { base }
     }
 
@@ -684,6 +684,12 @@ impl Recording {
         base.actions.retain(|a| a.at_ms <= t);
         Recording { base }
     }
+}
+
+/// Sorts actions by time; same-time actions keep their order (file order, or the scenario's
+/// own before the user's).
+pub fn sort_by_time(actions: &mut [TimedAction]) {
+    crate::sim::sort::sort_by_key(actions, |a| a.at_ms);
 }
 
 /// How long before the replayed instant a replay starts following orders: ten minutes, longer

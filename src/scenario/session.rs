@@ -31,7 +31,7 @@ pub fn default_scenario(seed: u64) -> Scenario {
 pub fn merged(base: &Scenario, user: &[TimedAction]) -> Scenario {
     let mut scenario = base.clone();
     scenario.actions.extend(user.iter().cloned());
-    scenario.actions.sort_by_key(|a| a.at_ms);
+    super::run::sort_by_time(&mut scenario.actions);
     if let (Some(until), Some(last)) = (scenario.run_until_ms, user.last()) {
         scenario.run_until_ms = Some(until.max(last.at_ms));
     }

@@ -23,6 +23,7 @@ mod queue;
 pub mod quorum;
 pub mod rng;
 pub mod seqmap;
+pub mod sort;
 #[cfg(test)]
 mod test_support;
 pub mod tpmap;

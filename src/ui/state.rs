@@ -374,7 +374,7 @@ impl State {
             view: View::Physical,
             focus: Rc::new(None),
             unfold_followers: false,
-            log_filter: Rc::new(CATEGORIES.into_iter().collect()),
+            log_filter: Rc::new(crate::sim::sort::set_of(CATEGORIES)),
             notice: None,
             settings_open: false,
             player: true,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::sim::sort::map_of;
 use crate::sim::types::{TopicId, TopicPartition};
 
 /// Range assignment (Kafka's default): per topic, partitions in order over the members sorted by
@@ -12,7 +13,7 @@ pub fn range_assign<M: Ord + Copy>(
     topics: &[(TopicId, Rc<str>, u32)],
 ) -> BTreeMap<M, Vec<TopicPartition>> {
     let mut out: BTreeMap<M, Vec<TopicPartition>> =
-        members.keys().map(|m| (*m, Vec::new())).collect();
+        map_of(members.keys().map(|m| (*m, Vec::new())));
     for (id, name, partitions) in topics {
         let subscribed: Vec<M> = members
             .iter()
@@ -45,13 +46,13 @@ pub fn round_robin_assign<M: Ord + Copy>(
     topics: &[(TopicId, Rc<str>, u32)],
 ) -> BTreeMap<M, Vec<TopicPartition>> {
     let mut out: BTreeMap<M, Vec<TopicPartition>> =
-        members.keys().map(|m| (*m, Vec::new())).collect();
+        map_of(members.keys().map(|m| (*m, Vec::new())));
     let ids: Vec<M> = members.keys().copied().collect();
     if ids.is_empty() {
         return out;
     }
     let mut sorted: Vec<&(TopicId, Rc<str>, u32)> = topics.iter().collect();
-    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    crate::sim::sort::sort_by_key(&mut sorted, |t| t.1.clone());
     let mut cursor = 0usize;
     for (id, name, partitions) in sorted {
         for p in 0..*partitions {

@@ -15,6 +15,7 @@ use crate::sim::events::EventKind;
 use crate::sim::log::PartitionLog;
 use crate::sim::network::{ErrorCode, Payload, RecordData};
 use crate::sim::node::{Context, Outbox};
+use crate::sim::sort::map_of;
 use crate::sim::types::{MemberId, NodeId, Offset, SimTime, TopicId, TopicPartition};
 
 /// One member as the coordinator sees it.
@@ -489,11 +490,8 @@ impl GroupCoordinator {
             return;
         }
         g.generation += 1;
-        let subscriptions: BTreeMap<MemberId, Vec<Rc<str>>> = g
-            .members
-            .iter()
-            .map(|(id, m)| (*id, m.topics.clone()))
-            .collect();
+        let subscriptions: BTreeMap<MemberId, Vec<Rc<str>>> =
+            map_of(g.members.iter().map(|(id, m)| (*id, m.topics.clone())));
         let assignment = match ctx.config.consumer.assignment_strategy {
             AssignmentStrategy::Range => range_assign(&subscriptions, &topic_table),
             AssignmentStrategy::RoundRobin => round_robin_assign(&subscriptions, &topic_table),

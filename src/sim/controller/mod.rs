@@ -28,6 +28,7 @@ use super::quorum::{
     Peer, QuorumEffect, QuorumEpoch, QuorumEvent, QuorumMessage, QuorumNode, QuorumRole,
     QuorumTimer, QuorumTiming, VoterId,
 };
+use super::sort::map_of;
 use super::types::{
     BrokerId, ControllerId, NodeId, Offset, SimDuration, SimTime, TopicId, TopicPartition,
 };
@@ -498,7 +499,7 @@ impl Controller {
         }
         self.apply_committed(leading, out);
         if self.active.is_none() && self.quorum.leader_ready() {
-            let heartbeats = self.committed.brokers().map(|(b, _)| (*b, now)).collect();
+            let heartbeats = map_of(self.committed.brokers().map(|(b, _)| (*b, now)));
             self.active = Some(Active {
                 epoch: self.quorum.epoch(),
                 image: self.committed.clone(),

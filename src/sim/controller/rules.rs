@@ -336,7 +336,7 @@ impl Controller {
         if joining_fenced || outside || new_isr.is_empty() || !new_isr.contains(&from) {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
-        new_isr.sort_by_key(|r| old.replicas.iter().position(|x| x == r));
+        crate::sim::sort::sort_by_key(&mut new_isr, |r| old.replicas.iter().position(|x| x == r));
         let mut state = old;
         state.isr = new_isr;
         let state = self
@@ -404,9 +404,7 @@ impl Controller {
         }
         let image = self.image()?;
         state.isr.retain(|r| target.contains(r));
-        state
-            .isr
-            .sort_by_key(|r| target.iter().position(|x| x == r));
+        crate::sim::sort::sort_by_key(&mut state.isr, |r| target.iter().position(|x| x == r));
         if state.leader.is_none_or(|l| !target.contains(&l)) {
             state.leader = target
                 .iter()

@@ -13,6 +13,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::rng::SimRng;
+use crate::sim::sort::map_of;
 use crate::sim::types::{Offset, SimDuration, SimTime};
 
 use log::{Entry, EntryData, QuorumLog};
@@ -323,7 +324,7 @@ impl<R: Clone> QuorumNode<R> {
     /// Voter `id` of a quorum of `voters` (ids), with its random stream seeded by `seed`.
     pub fn new(id: VoterId, voters: &[VoterId], timing: QuorumTiming, seed: u64) -> Self {
         let mut voters = voters.to_vec();
-        voters.sort_unstable();
+        crate::sim::sort::sort_by_key(&mut voters, |v| *v);
         voters.dedup();
         assert!(voters.contains(&id), "a voter is in its own quorum");
         Self {
@@ -923,11 +924,11 @@ impl<R: Clone> QuorumNode<R> {
     /// Takes the leader's role for the epoch whose leader change is at `epoch_start`, with its
     /// check-quorum deadline.
     fn lead_from(&mut self, epoch_start: Offset) {
-        let voters = self
-            .others()
-            .into_iter()
-            .map(|v| (v, VoterProgress::default()))
-            .collect();
+        let voters = map_of(
+            self.others()
+                .into_iter()
+                .map(|v| (v, VoterProgress::default())),
+        );
         self.role = RoleState::Leader(LeaderState {
             epoch_start,
             voters,
@@ -977,7 +978,7 @@ impl<R: Clone> QuorumNode<R> {
             .map(|p| p.end_offset.unwrap_or(0))
             .chain(std::iter::once(self.log.end_offset()))
             .collect();
-        ends.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sim::sort::sort_by_key(&mut ends, |e| std::cmp::Reverse(*e));
         let candidate = ends[self.voters.len() / 2];
         // Only once an entry of its own epoch is committed may it expose older ones.
         if candidate > ls.epoch_start && candidate > self.high_watermark {

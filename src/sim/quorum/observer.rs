@@ -40,7 +40,7 @@ impl<R: Clone> QuorumObserver<R> {
     /// Broker `broker` following a quorum of `voters`.
     pub fn new(broker: u32, voters: &[VoterId], request_timeout_ms: SimDuration) -> Self {
         let mut voters = voters.to_vec();
-        voters.sort_unstable();
+        crate::sim::sort::sort_by_key(&mut voters, |v| *v);
         voters.dedup();
         assert!(!voters.is_empty(), "a quorum has voters");
         Self {

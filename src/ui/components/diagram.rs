@@ -412,7 +412,7 @@ fn service_box(
 
 /// Partition numbers as sorted ranges: `0-2,5`.
 pub fn ranges(numbers: impl Iterator<Item = u32>) -> String {
-    let set: std::collections::BTreeSet<u32> = numbers.collect();
+    let set = crate::sim::sort::set_of(numbers);
     let mut out: Vec<String> = Vec::new();
     let mut run: Option<(u32, u32)> = None;
     for n in set {

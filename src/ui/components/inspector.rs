@@ -591,7 +591,7 @@ fn order(p: &InspectorProps) -> Html {
         let (en, fr) = step.subject(o.order_id);
         steps.push((*at, 100, format!("✉ {}", p.lang.pick(en, fr)), None));
     }
-    steps.sort_by_key(|s| (s.0, s.1));
+    crate::sim::sort::sort_by_key(&mut steps, |s| (s.0, s.1));
     html! {
         <>
             <h3>{ format!("{} #{}", t.order, o.order_id) }</h3>

@@ -1,0 +1,68 @@
+//! Small sorts for short lists: the standard library's stable sort is several kilobytes of
+//! `.wasm` for each element type and key it is used with, and so is collecting into a
+//! `BTreeMap` (it sorts first). The lists here are short or nearly sorted already, where an
+//! insertion sort is as fast.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Sorts `v` by `key`, keeping the order of equal keys (an insertion sort: linear on a list that
+/// is sorted already, quadratic at worst: for short lists).
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// The map of `pairs`, inserted in turn: the last of equal keys wins, as with `collect`.
+pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in pairs {
+        map.insert(k, v);
+    }
+    map
+}
+
+/// The set of `items`, inserted in turn.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_stably_like_the_standard_sort() {
+        let mut x: u64 = 7;
+        for len in [0usize, 1, 2, 5, 40, 300] {
+            let v: Vec<(u64, usize)> = (0..len)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 10, i)
+                })
+                .collect();
+            let mut ours = v.clone();
+            sort_by_key(&mut ours, |e| e.0);
+            let mut std_sorted = v;
+            std_sorted.sort_by_key(|e| e.0);
+            assert_eq!(ours, std_sorted, "length {len}");
+        }
+    }
+
+    #[test]
+    fn the_last_of_equal_keys_wins_as_with_collect() {
+        let pairs = [(2, "a"), (1, "b"), (2, "c")];
+        let collected: BTreeMap<_, _> = pairs.into_iter().collect();
+        assert_eq!(map_of(pairs), collected);
+    }
+}
