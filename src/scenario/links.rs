@@ -2,7 +2,7 @@
 //! and producer), a link action applies to every pair of nodes the two ends name, and the
 //! report lists the faulty links at the end with those names.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use super::report::LinkReport;
 use super::validate::{parse_link_end, LinkEnd, NodeNames};
@@ -47,7 +47,7 @@ pub(super) fn on_links(
 /// The faulty links at the end of a run, named as scenarios name their ends; a link faulty the
 /// same way in both directions is one entry.
 pub(super) fn link_reports(world: &World) -> Vec<LinkReport> {
-    let faults: BTreeMap<(NodeId, NodeId), LinkFault> = world
+    let faults: SortedMap<(NodeId, NodeId), LinkFault> = world
         .sim
         .link_faults()
         .map(|(a, b, f)| ((a, b), f))

@@ -1,9 +1,9 @@
 //! The runner's report: the final state of a run as JSON-ready values, and the comparison of a
 //! scenario's `expect` entries with it.
 
+use crate::sim::sorted_map::SortedMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 use crate::sim::{LeaderEpoch, Offset, SimTime};
 
@@ -137,7 +137,7 @@ pub struct ProducerReport {
     /// acks=0 sends handed to the network.
     pub unacknowledged: u64,
     /// Error responses by Kafka name (retried or not).
-    pub errors: BTreeMap<String, u64>,
+    pub errors: SortedMap<String, u64>,
 }
 
 /// An acknowledged record of a `produce` action.
@@ -201,7 +201,7 @@ pub struct GroupReport {
     /// Members.
     pub members: Vec<MemberReport>,
     /// Committed offsets by "topic-N".
-    pub committed: BTreeMap<String, Offset>,
+    pub committed: SortedMap<String, Offset>,
     /// Total lag (HW minus committed).
     pub lag: u64,
 }

@@ -10,7 +10,8 @@
 //! The same [`Runner`] drives headless runs, the page and time travel ([`Recording`]), so a
 //! replay of the same scenario reproduces the same `trace_hash`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted_map::SortedMap;
+use crate::sim::sorted_map::SortedSet;
 
 use serde_json::Value;
 
@@ -70,14 +71,14 @@ struct RawSend {
 #[derive(Clone, Debug, Default)]
 pub struct RunnerState {
     raw_producer: Option<ClientId>,
-    raw_sends: BTreeMap<SendId, RawSend>,
+    raw_sends: SortedMap<SendId, RawSend>,
     /// Acknowledged records of `produce` actions, in ack order.
     pub acked: Vec<AckedReport>,
     armed_drops: Vec<ArmedDrop>,
     /// Messages dropped by `drop_messages` so far.
     pub dropped_by_actions: u64,
     checker: InvariantChecker,
-    seen_violations: BTreeSet<String>,
+    seen_violations: SortedSet<String>,
     /// Invariant violations, first occurrence of each, with the time.
     pub violations: Vec<String>,
     /// Actions the world refused.
@@ -741,7 +742,7 @@ pub fn build_report(scenario: &Scenario, world: &World, state: &RunnerState) -> 
                     .collect()
             })
             .unwrap_or_default();
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         for r in &records {
             if !seen.insert((r.key.as_deref(), r.value.as_str())) {
                 duplicates += 1;

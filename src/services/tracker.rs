@@ -1,8 +1,8 @@
 //! The order tracker: per order, when it was created, paid or refused, shipped and emailed, its
 //! end-to-end latency, and why it is stuck when it makes no progress.
 
+use crate::sim::sorted_map::SortedMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::model::{EmailStep, ServiceKind};
@@ -176,7 +176,7 @@ pub struct OrderTotals {
 #[derive(Clone, Debug, Default)]
 pub struct OrderTracker {
     /// Shared with a cloned world until one of them changes the order.
-    orders: BTreeMap<u64, Rc<OrderView>>,
+    orders: SortedMap<u64, Rc<OrderView>>,
     totals: OrderTotals,
 }
 

@@ -453,7 +453,7 @@ impl SimConfig {
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::ZeroTiming(name));
         }
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = crate::sim::sorted_map::SortedSet::new();
         for t in &self.topics {
             validate_topic(t, c.brokers)?;
             if !seen.insert(t.name.as_str()) {

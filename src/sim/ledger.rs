@@ -94,9 +94,9 @@ impl AckLedger {
     /// not lost.)
     pub fn prune_below(&mut self, tp: TopicPartition, start: Offset) {
         if let Some(m) = self.acked.get_mut(&tp) {
-            let below = m.count_below(start);
+            let below = m.count_below(&start);
             if below > 0 && below * 4 >= m.len() {
-                m.remove_below(start);
+                m.remove_below(&start);
             }
         }
     }

@@ -1,8 +1,9 @@
 //! One replica's partition log: records, log end offset, high watermark, leader-epoch cache,
 //! idempotent-producer state, and its cleanup (retention, or compaction for the offsets topic).
 
+use crate::sim::sorted_map::SortedMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::chunked::ChunkedDeque;
 use std::rc::Rc;
@@ -90,7 +91,7 @@ pub struct PartitionLog {
     /// Leader-epoch cache: (epoch, start offset), ascending.
     epoch_cache: Vec<(LeaderEpoch, Offset)>,
     /// Last batches of each idempotent producer.
-    producers: BTreeMap<ProducerId, VecDeque<BatchMeta>>,
+    producers: SortedMap<ProducerId, VecDeque<BatchMeta>>,
     /// Where the log cleaner's last pass stopped (compacted logs): records below are clean.
     cleaned_upto: Offset,
 }
@@ -376,7 +377,7 @@ impl PartitionLog {
         if dirty < min_dirty.max(clean).max(1) {
             return 0;
         }
-        let mut latest: BTreeMap<Rc<str>, Offset> = BTreeMap::new();
+        let mut latest: SortedMap<Rc<str>, Offset> = SortedMap::new();
         for r in self.records.range(0, cleanable) {
             if let Some(key) = &r.data.key {
                 latest.insert(key.clone(), r.offset);

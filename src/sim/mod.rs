@@ -24,6 +24,7 @@ pub mod quorum;
 pub mod rng;
 pub mod seqmap;
 pub mod sort;
+pub mod sorted_map;
 #[cfg(test)]
 mod test_support;
 pub mod tpmap;

@@ -1,7 +1,8 @@
 //! Messages that cross the simulated network: their payloads, kinds and errors, and link state.
 
+use crate::sim::sorted_map::SortedMap;
+use crate::sim::sorted_map::SortedSet;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -602,9 +603,9 @@ impl LinkFault {
 #[derive(Clone, Debug, Default)]
 pub struct LinkState {
     /// Nodes whose links are all cut.
-    isolated: BTreeSet<NodeId>,
+    isolated: SortedSet<NodeId>,
     /// Faulty links by (sender, receiver); a healthy link is absent.
-    faults: BTreeMap<(NodeId, NodeId), LinkFault>,
+    faults: SortedMap<(NodeId, NodeId), LinkFault>,
 }
 
 impl LinkState {

@@ -1,9 +1,6 @@
-//! Small sorts for short lists: the standard library's stable sort is several kilobytes of
-//! `.wasm` for each element type and key it is used with, and so is collecting into a
-//! `BTreeMap` (it sorts first). The lists here are short or nearly sorted already, where an
-//! insertion sort is as fast.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! A small sort for short lists: the standard library's stable sort is several kilobytes of
+//! `.wasm` for each element type and key it is used with. The lists sorted here are short or
+//! nearly sorted already, where an insertion sort is as fast.
 
 /// Sorts `v` by `key`, keeping the order of equal keys (an insertion sort: linear on a list that
 /// is sorted already, quadratic at worst: for short lists).
@@ -15,24 +12,6 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
             j -= 1;
         }
     }
-}
-
-/// The map of `pairs`, inserted in turn: the last of equal keys wins, as with `collect`.
-pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
-    for (k, v) in pairs {
-        map.insert(k, v);
-    }
-    map
-}
-
-/// The set of `items`, inserted in turn.
-pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
-    for item in items {
-        set.insert(item);
-    }
-    set
 }
 
 #[cfg(test)]
@@ -57,12 +36,5 @@ mod tests {
             std_sorted.sort_by_key(|e| e.0);
             assert_eq!(ours, std_sorted, "length {len}");
         }
-    }
-
-    #[test]
-    fn the_last_of_equal_keys_wins_as_with_collect() {
-        let pairs = [(2, "a"), (1, "b"), (2, "c")];
-        let collected: BTreeMap<_, _> = pairs.into_iter().collect();
-        assert_eq!(map_of(pairs), collected);
     }
 }

@@ -1,7 +1,7 @@
 //! Human wording of engine things: node and client labels, partition names, message kinds,
 //! order stages and one sentence per event-log entry, in English or French.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use super::i18n::Lang;
 use crate::services::{LogEntry, LogEvent, OrderStage, ServiceKind, StuckReason, WorldSnapshot};
@@ -13,14 +13,14 @@ use crate::sim::{BrokerId, ClientId, EventKind, MessageKind, NodeId, TopicPartit
 pub struct Names {
     topics: Vec<String>,
     /// Client to (service position, instance position).
-    pub clients: BTreeMap<ClientId, (usize, usize)>,
+    pub clients: SortedMap<ClientId, (usize, usize)>,
     services: Vec<ServiceKind>,
 }
 
 impl Names {
     /// Reads the topic table and the services' clients.
     pub fn new(snap: &WorldSnapshot) -> Names {
-        let mut clients = BTreeMap::new();
+        let mut clients = SortedMap::new();
         let mut services = Vec::new();
         for (s, svc) in snap.services.iter().enumerate() {
             services.push(svc.kind);

@@ -5,8 +5,9 @@
 //! toggles, the event-log filter and the metrics history ring. Every user action is an
 //! [`Action`]; nothing else mutates the world.
 
+use crate::sim::sorted_map::SortedSet;
 use std::cell::{Ref, RefCell};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use yew::Reducible;
@@ -203,7 +204,7 @@ pub struct State {
     /// The sequence view shows followers as their own lifelines.
     pub unfold_followers: bool,
     /// Log categories shown.
-    pub log_filter: Rc<BTreeSet<&'static str>>,
+    pub log_filter: Rc<SortedSet<&'static str>>,
     /// A message for the user (an action that was refused...).
     pub notice: Option<Rc<str>>,
     /// Settings panel open.
@@ -374,7 +375,7 @@ impl State {
             view: View::Physical,
             focus: Rc::new(None),
             unfold_followers: false,
-            log_filter: Rc::new(crate::sim::sort::set_of(CATEGORIES)),
+            log_filter: Rc::new(CATEGORIES.into_iter().collect()),
             notice: None,
             settings_open: false,
             player: true,

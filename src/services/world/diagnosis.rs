@@ -1,7 +1,7 @@
 //! Why an order is stuck: every second the world checks its orders, and one without progress
 //! for `stuck_after_ms` is flagged with the reason found in the engine's state.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use super::instance::Instance;
 use super::World;
@@ -32,7 +32,7 @@ impl World {
 /// partitions it writes to.
 fn diagnose(
     sim: &Simulation,
-    instances: &BTreeMap<ServiceKind, Vec<Instance>>,
+    instances: &SortedMap<ServiceKind, Vec<Instance>>,
     order_producer: Option<ClientId>,
     acks: Acks,
     order: &OrderView,

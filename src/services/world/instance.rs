@@ -1,7 +1,8 @@
 //! One running copy of a service (a group member with its producer, the records it holds and
 //! what it has committed) and a service's idempotence store.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sim::sorted_map::SortedMap;
+use std::collections::VecDeque;
 
 use crate::services::model::EmailStep;
 use crate::services::recent::RecentMap;
@@ -55,13 +56,13 @@ pub(super) struct Instance {
     /// The record being processed.
     pub(super) busy: Option<Work>,
     /// Outcomes sent and not yet acknowledged, by send.
-    pub(super) in_doubt: BTreeMap<SendId, InDoubt>,
+    pub(super) in_doubt: SortedMap<SendId, InDoubt>,
     /// Next offset after the last processed record, per partition.
-    pub(super) processed_upto: BTreeMap<TopicPartition, Offset>,
+    pub(super) processed_upto: SortedMap<TopicPartition, Offset>,
     /// Offsets committed (or being committed), per partition.
-    pub(super) committed: BTreeMap<TopicPartition, Offset>,
+    pub(super) committed: SortedMap<TopicPartition, Offset>,
     /// Offsets the coordinator confirmed, per partition (a failed commit falls back to them).
-    pub(super) confirmed: BTreeMap<TopicPartition, Offset>,
+    pub(super) confirmed: SortedMap<TopicPartition, Offset>,
     /// When it last committed.
     pub(super) last_commit_at: SimTime,
     /// Whether a commit flush timer is set.
@@ -80,10 +81,10 @@ impl Instance {
             producer,
             queue: VecDeque::new(),
             busy: None,
-            in_doubt: BTreeMap::new(),
-            processed_upto: BTreeMap::new(),
-            committed: BTreeMap::new(),
-            confirmed: BTreeMap::new(),
+            in_doubt: SortedMap::new(),
+            processed_upto: SortedMap::new(),
+            committed: SortedMap::new(),
+            confirmed: SortedMap::new(),
             last_commit_at: 0,
             flush_armed: false,
             processed: 0,

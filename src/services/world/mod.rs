@@ -19,7 +19,8 @@ mod handlers;
 mod instance;
 mod views;
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sim::sorted_map::SortedMap;
+use std::collections::VecDeque;
 
 pub use config::{ServicesConfig, WorldConfig, INSTANCES_MAX};
 pub use instance::{COMMIT_INTERVAL_MS, COMMIT_INTERVAL_MS_MAX};
@@ -68,11 +69,11 @@ pub struct World {
     /// Id of the next order created.
     next_order: u64,
     /// Orders sent and not yet acknowledged, by send.
-    pending_orders: BTreeMap<SendId, u64>,
+    pending_orders: SortedMap<SendId, u64>,
     /// The running copies of each consuming service.
-    instances: BTreeMap<ServiceKind, Vec<Instance>>,
+    instances: SortedMap<ServiceKind, Vec<Instance>>,
     /// Each service's idempotence store.
-    stores: BTreeMap<ServiceKind, ServiceStore>,
+    stores: SortedMap<ServiceKind, ServiceStore>,
     /// Next app-timer token of a record's processing.
     next_token: u64,
     /// Every order's progress.
@@ -109,9 +110,9 @@ impl World {
             seed,
             order_producer: None,
             next_order: 1,
-            pending_orders: BTreeMap::new(),
-            instances: BTreeMap::new(),
-            stores: BTreeMap::new(),
+            pending_orders: SortedMap::new(),
+            instances: SortedMap::new(),
+            stores: SortedMap::new(),
             next_token: 1,
             tracker: OrderTracker::default(),
             sequences: OrderSequences::default(),

@@ -1,19 +1,18 @@
 //! Partition assignors of the group coordinator: Range (Kafka's default) and round-robin.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 use std::rc::Rc;
 
-use crate::sim::sort::map_of;
 use crate::sim::types::{TopicId, TopicPartition};
 
 /// Range assignment (Kafka's default): per topic, partitions in order over the members sorted by
 /// id; the first `partitions % members` members get one extra.
 pub fn range_assign<M: Ord + Copy>(
-    members: &BTreeMap<M, Vec<Rc<str>>>,
+    members: &SortedMap<M, Vec<Rc<str>>>,
     topics: &[(TopicId, Rc<str>, u32)],
-) -> BTreeMap<M, Vec<TopicPartition>> {
-    let mut out: BTreeMap<M, Vec<TopicPartition>> =
-        map_of(members.keys().map(|m| (*m, Vec::new())));
+) -> SortedMap<M, Vec<TopicPartition>> {
+    let mut out: SortedMap<M, Vec<TopicPartition>> =
+        members.keys().map(|m| (*m, Vec::new())).collect();
     for (id, name, partitions) in topics {
         let subscribed: Vec<M> = members
             .iter()
@@ -42,11 +41,11 @@ pub fn range_assign<M: Ord + Copy>(
 
 /// Round-robin assignment: every partition of every topic, sorted, dealt to subscribed members.
 pub fn round_robin_assign<M: Ord + Copy>(
-    members: &BTreeMap<M, Vec<Rc<str>>>,
+    members: &SortedMap<M, Vec<Rc<str>>>,
     topics: &[(TopicId, Rc<str>, u32)],
-) -> BTreeMap<M, Vec<TopicPartition>> {
-    let mut out: BTreeMap<M, Vec<TopicPartition>> =
-        map_of(members.keys().map(|m| (*m, Vec::new())));
+) -> SortedMap<M, Vec<TopicPartition>> {
+    let mut out: SortedMap<M, Vec<TopicPartition>> =
+        members.keys().map(|m| (*m, Vec::new())).collect();
     let ids: Vec<M> = members.keys().copied().collect();
     if ids.is_empty() {
         return out;
@@ -80,7 +79,7 @@ mod tests {
     #[test]
     fn range_gives_first_members_the_extra_partition() {
         let t: Rc<str> = Rc::from("orders");
-        let members: BTreeMap<ClientId, Vec<Rc<str>>> = [
+        let members: SortedMap<ClientId, Vec<Rc<str>>> = [
             (ClientId(1), vec![t.clone()]),
             (ClientId(2), vec![t.clone()]),
         ]

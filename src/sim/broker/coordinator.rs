@@ -6,7 +6,7 @@
 //! [`CommitAppend`] for the broker to append, and the broker reports the committed offsets
 //! with [`GroupCoordinator::record_committed`] once the append is acknowledged.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 use std::rc::Rc;
 
 use super::assignor::{range_assign, round_robin_assign};
@@ -15,7 +15,6 @@ use crate::sim::events::EventKind;
 use crate::sim::log::PartitionLog;
 use crate::sim::network::{ErrorCode, Payload, RecordData};
 use crate::sim::node::{Context, Outbox};
-use crate::sim::sort::map_of;
 use crate::sim::types::{MemberId, NodeId, Offset, SimTime, TopicId, TopicPartition};
 
 /// One member as the coordinator sees it.
@@ -56,7 +55,7 @@ pub enum GroupPhase {
 pub struct GroupState {
     phase: GroupPhase,
     generation: u32,
-    members: BTreeMap<MemberId, GroupMember>,
+    members: SortedMap<MemberId, GroupMember>,
     /// Each topic's partition count when the group was last assigned: a topic that grew
     /// since makes the group rebalance (as a consumer's metadata refresh would).
     assigned_counts: Vec<u32>,
@@ -100,9 +99,9 @@ pub struct CommitAppend {
 /// The groups a broker coordinates and their committed offsets.
 #[derive(Clone, Debug, Default)]
 pub struct GroupCoordinator {
-    groups: BTreeMap<Rc<str>, GroupState>,
+    groups: SortedMap<Rc<str>, GroupState>,
     /// Committed offsets: (group, partition) -> offset.
-    committed: BTreeMap<(Rc<str>, TopicPartition), Offset>,
+    committed: SortedMap<(Rc<str>, TopicPartition), Offset>,
 }
 
 impl GroupCoordinator {
@@ -406,7 +405,7 @@ impl GroupCoordinator {
         let g = self.groups.entry(group.clone()).or_insert(GroupState {
             phase: GroupPhase::Empty,
             generation: 0,
-            members: BTreeMap::new(),
+            members: SortedMap::new(),
             assigned_counts: Vec::new(),
         });
         g.members.entry(member).or_insert(GroupMember {
@@ -490,8 +489,11 @@ impl GroupCoordinator {
             return;
         }
         g.generation += 1;
-        let subscriptions: BTreeMap<MemberId, Vec<Rc<str>>> =
-            map_of(g.members.iter().map(|(id, m)| (*id, m.topics.clone())));
+        let subscriptions: SortedMap<MemberId, Vec<Rc<str>>> = g
+            .members
+            .iter()
+            .map(|(id, m)| (*id, m.topics.clone()))
+            .collect();
         let assignment = match ctx.config.consumer.assignment_strategy {
             AssignmentStrategy::Range => range_assign(&subscriptions, &topic_table),
             AssignmentStrategy::RoundRobin => round_robin_assign(&subscriptions, &topic_table),

@@ -1,7 +1,8 @@
 //! The producer client node: the partitioner (murmur2 for keys, sticky for null keys),
 //! batching with linger, acks, retries with KIP-580 backoff, timeouts and idempotence.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sim::sorted_map::SortedMap;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::{ClientEnv, ClientMetadata};
@@ -70,7 +71,7 @@ pub struct Producer {
     next_sequence: TpMap<u32>,
     queues: TpMap<VecDeque<Batch>>,
     in_flight: SeqMap<InFlight>,
-    sticky: BTreeMap<TopicId, u32>,
+    sticky: SortedMap<TopicId, u32>,
     next_request: u64,
     drain_at: Option<SimTime>,
 }
@@ -92,7 +93,7 @@ impl Producer {
             next_sequence: TpMap::new(),
             queues: TpMap::new(),
             in_flight: SeqMap::new(),
-            sticky: BTreeMap::new(),
+            sticky: SortedMap::new(),
             next_request: 1,
             drain_at: None,
         }

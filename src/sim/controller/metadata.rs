@@ -1,7 +1,7 @@
 //! The `__cluster_metadata` records (KIP-631) and the image a controller or a broker builds by
 //! applying them in order: broker registrations and fencing, topics, partitions and their changes.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use serde::Serialize;
 
@@ -118,10 +118,10 @@ pub struct BrokerRegistration {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetadataImage {
     partitions: TpMap<PartitionState>,
-    brokers: BTreeMap<BrokerId, BrokerRegistration>,
+    brokers: SortedMap<BrokerId, BrokerRegistration>,
     topics: Vec<TopicId>,
     /// Topics whose `min.insync.replicas` a ConfigRecord set.
-    min_isr: BTreeMap<TopicId, u32>,
+    min_isr: SortedMap<TopicId, u32>,
     /// The next offset to apply.
     end_offset: Offset,
 }
@@ -290,7 +290,7 @@ pub fn place_replicas(
     }
     // The rack-alternated list: the first broker of each rack (racks by name), then the
     // second of each, ...
-    let mut racks: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
+    let mut racks: SortedMap<&str, Vec<BrokerId>> = SortedMap::new();
     for (b, r) in &racked {
         racks.entry(r.as_str()).or_default().push(*b);
     }

@@ -17,7 +17,8 @@
 pub mod metadata;
 mod rules;
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sim::sorted_map::SortedMap;
+use std::collections::VecDeque;
 
 use self::metadata::{bootstrap_records, topic_records, MetadataImage, MetadataRecord};
 use super::events::EventKind;
@@ -28,7 +29,6 @@ use super::quorum::{
     Peer, QuorumEffect, QuorumEpoch, QuorumEvent, QuorumMessage, QuorumNode, QuorumRole,
     QuorumTimer, QuorumTiming, VoterId,
 };
-use super::sort::map_of;
 use super::types::{
     BrokerId, ControllerId, NodeId, Offset, SimDuration, SimTime, TopicId, TopicPartition,
 };
@@ -144,7 +144,7 @@ struct Active {
     image: MetadataImage,
     /// The last heartbeat of each broker (soft state: a new active controller gives every
     /// broker a full session).
-    heartbeats: BTreeMap<BrokerId, SimTime>,
+    heartbeats: SortedMap<BrokerId, SimTime>,
     /// Answers held until the log is committed up to their offset.
     replies: VecDeque<(Offset, NodeId, Payload)>,
 }
@@ -499,7 +499,7 @@ impl Controller {
         }
         self.apply_committed(leading, out);
         if self.active.is_none() && self.quorum.leader_ready() {
-            let heartbeats = map_of(self.committed.brokers().map(|(b, _)| (*b, now)));
+            let heartbeats = self.committed.brokers().map(|(b, _)| (*b, now)).collect();
             self.active = Some(Active {
                 epoch: self.quorum.epoch(),
                 image: self.committed.clone(),

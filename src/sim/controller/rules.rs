@@ -2,7 +2,7 @@
 //! fencing from heartbeats, leader election, ISR changes (AlterPartition, KIP-497 and KIP-841)
 //! and preferred-leader rebalancing; and the events a committed record reports.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use super::metadata::{partition_records, MetadataImage, MetadataRecord};
 use super::Controller;
@@ -454,7 +454,7 @@ impl Controller {
     pub(super) fn rebalance_preferred_leaders(&mut self, ctx: &Context) {
         let Some(image) = self.image() else { return };
         let threshold = ctx.config.cluster.leader_imbalance_per_broker_percentage as u64;
-        let mut preferred: BTreeMap<BrokerId, (u64, u64)> = BTreeMap::new();
+        let mut preferred: SortedMap<BrokerId, (u64, u64)> = SortedMap::new();
         for (_, p) in image.partitions() {
             let e = preferred.entry(p.replicas[0]).or_default();
             e.0 += 1;

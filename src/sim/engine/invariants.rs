@@ -1,7 +1,7 @@
 //! Safety properties checked after events: one leader per epoch, monotonic high watermarks, sane
 //! ISRs, commits below the high watermark and identical committed prefixes.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted_map::SortedMap;
 
 use super::Simulation;
 use crate::sim::broker::RoleKind;
@@ -15,11 +15,11 @@ const PREFIX_WINDOW: u64 = 16;
 /// Remembers what it has seen, so properties over time can be checked.
 #[derive(Clone, Debug, Default)]
 pub struct InvariantChecker {
-    leaders: BTreeMap<(TopicPartition, LeaderEpoch), BrokerId>,
-    leader_hw: BTreeMap<(TopicPartition, LeaderEpoch), Offset>,
-    max_hw: BTreeMap<TopicPartition, Offset>,
-    quorum_leaders: BTreeMap<u32, ControllerId>,
-    quorum_hw: BTreeMap<ControllerId, Offset>,
+    leaders: SortedMap<(TopicPartition, LeaderEpoch), BrokerId>,
+    leader_hw: SortedMap<(TopicPartition, LeaderEpoch), Offset>,
+    max_hw: SortedMap<TopicPartition, Offset>,
+    quorum_leaders: SortedMap<u32, ControllerId>,
+    quorum_hw: SortedMap<ControllerId, Offset>,
 }
 
 impl InvariantChecker {

@@ -122,7 +122,7 @@ pub struct Counters {
     /// Sends with acks=0 handed to the network.
     pub sent_unacknowledged: u64,
     /// Produce errors by Kafka error name (every error response, retried or not).
-    pub produce_errors: std::collections::BTreeMap<String, u64>,
+    pub produce_errors: crate::sim::sorted_map::SortedMap<String, u64>,
     /// Duplicate batches the brokers recognised and did not append again.
     pub duplicates_suppressed_by_brokers: u64,
     /// Records removed from logs by truncation.

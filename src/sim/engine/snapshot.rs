@@ -614,7 +614,7 @@ impl Simulation {
     }
 
     fn group_views(&self, partitions: &[PartitionView]) -> Vec<GroupView> {
-        let mut groups: std::collections::BTreeMap<Rc<str>, GroupView> = Default::default();
+        let mut groups: crate::sim::sorted_map::SortedMap<Rc<str>, GroupView> = Default::default();
         for k in self.consumers.values() {
             groups
                 .entry(k.group().clone())

@@ -10,10 +10,10 @@ pub mod observer;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted_map::SortedMap;
+use crate::sim::sorted_map::SortedSet;
 
 use crate::sim::rng::SimRng;
-use crate::sim::sort::map_of;
 use crate::sim::types::{Offset, SimDuration, SimTime};
 
 use log::{Entry, EntryData, QuorumLog};
@@ -274,8 +274,8 @@ struct HeldFetch {
 #[derive(Clone, Debug, PartialEq)]
 enum RoleState {
     Unattached,
-    Prospective { granted: BTreeSet<VoterId> },
-    Candidate { granted: BTreeSet<VoterId> },
+    Prospective { granted: SortedSet<VoterId> },
+    Candidate { granted: SortedSet<VoterId> },
     Leader(LeaderState),
     Follower { leader: VoterId },
     Resigned,
@@ -285,11 +285,11 @@ enum RoleState {
 struct LeaderState {
     /// Offset of its LeaderChange entry: the HW moves only past it.
     epoch_start: Offset,
-    voters: BTreeMap<VoterId, VoterProgress>,
-    held: BTreeMap<Peer, HeldFetch>,
+    voters: SortedMap<VoterId, VoterProgress>,
+    held: SortedMap<Peer, HeldFetch>,
     /// The high watermark each fetcher was last told: a fetcher that is behind is answered at
     /// once rather than held.
-    told_hw: BTreeMap<Peer, Offset>,
+    told_hw: SortedMap<Peer, Offset>,
 }
 
 /// One voter of the quorum.
@@ -860,7 +860,7 @@ impl<R: Clone> QuorumNode<R> {
     fn become_prospective(&mut self) {
         self.known_leader = None;
         self.role = RoleState::Prospective {
-            granted: BTreeSet::from([self.id]),
+            granted: SortedSet::from([self.id]),
         };
         self.event_role();
         self.ask_for_votes(self.epoch + 1, true);
@@ -892,7 +892,7 @@ impl<R: Clone> QuorumNode<R> {
         self.voted_for = Some(self.id);
         self.known_leader = None;
         self.role = RoleState::Candidate {
-            granted: BTreeSet::from([self.id]),
+            granted: SortedSet::from([self.id]),
         };
         self.event_role();
         self.ask_for_votes(self.epoch, false);
@@ -924,16 +924,16 @@ impl<R: Clone> QuorumNode<R> {
     /// Takes the leader's role for the epoch whose leader change is at `epoch_start`, with its
     /// check-quorum deadline.
     fn lead_from(&mut self, epoch_start: Offset) {
-        let voters = map_of(
-            self.others()
-                .into_iter()
-                .map(|v| (v, VoterProgress::default())),
-        );
+        let voters = (self
+            .others()
+            .into_iter()
+            .map(|v| (v, VoterProgress::default())))
+        .collect();
         self.role = RoleState::Leader(LeaderState {
             epoch_start,
             voters,
-            held: BTreeMap::new(),
-            told_hw: BTreeMap::new(),
+            held: SortedMap::new(),
+            told_hw: SortedMap::new(),
         });
         self.known_leader = Some(self.id);
         self.event_role();

@@ -219,7 +219,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         Selection::Message(id) => Some(id),
         _ => None,
     };
-    let mut seen_live = std::collections::BTreeSet::new();
+    let mut seen_live = crate::sim::sorted_map::SortedSet::new();
     let messages: Html = snap
         .sim
         .messages
@@ -244,7 +244,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             })
         })
         .collect();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::sim::sorted_map::SortedSet::new();
     let dropped: Html = snap
         .sim
         .dropped
@@ -412,7 +412,7 @@ fn service_box(
 
 /// Partition numbers as sorted ranges: `0-2,5`.
 pub fn ranges(numbers: impl Iterator<Item = u32>) -> String {
-    let set = crate::sim::sort::set_of(numbers);
+    let set: crate::sim::sorted_map::SortedSet<u32> = numbers.collect();
     let mut out: Vec<String> = Vec::new();
     let mut run: Option<(u32, u32)> = None;
     for n in set {

@@ -178,7 +178,7 @@ fn drawn(snap: &WorldSnapshot, names: &Names, l: &Layout, lang: Lang) -> Vec<Dra
         }
     }
     let position = |id: BrokerId| brokers.iter().position(|b| b.id == id);
-    let mut pairs = std::collections::BTreeSet::new();
+    let mut pairs = crate::sim::sorted_map::SortedSet::new();
     for p in &snap.sim.partitions {
         let Some(leader) = p.leader else { continue };
         for r in p.replicas.iter().filter(|r| **r != leader) {

@@ -1,7 +1,7 @@
 //! The lower panels: the event log (filterable by category), the orders table and the email
 //! outbox. Each shows a bounded number of rows.
 
-use std::collections::BTreeSet;
+use crate::sim::sorted_map::SortedSet;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -18,7 +18,7 @@ pub struct EventLogProps {
     /// Latest entries, newest first.
     pub entries: Rc<Vec<LogEntry>>,
     /// Categories shown.
-    pub filter: Rc<BTreeSet<&'static str>>,
+    pub filter: Rc<SortedSet<&'static str>>,
     /// Node labels.
     pub names: Rc<Names>,
     /// Language.
