@@ -2,7 +2,8 @@
 //! The browser half of `make bench` (headless Chrome): engine speed in wasm, fast-forward time,
 //! wasm memory after 1 simulated minute and 1 simulated hour, frame work of the page at
 //! 10 orders/s, DOM size over 10 simulated minutes, and time-travel scrubs of a long run (from
-//! the checkpoints, and by replay from the start as before them). Prints `BENCH key=value` lines that
+//! the checkpoints, and by replay from the start as before them), and the frames per second the
+//! browser draws with the page on its own clock at 50x. Prints `BENCH key=value` lines that
 //! `scripts/bench-table.sh` turns into the table. `bench_smoke` is the short version CI runs.
 
 use kafka_sandbox::scenario::checkpoints::Checkpoints;
@@ -248,6 +249,51 @@ async fn run(smoke: bool) {
     report("dom_nodes_1min", format!("{nodes_after_minute:.0}"));
     report("dom_nodes_10min", format!("{nodes_after_ten:.0}"));
     handle.destroy();
+    settle().await;
+
+    fps_at_full_speed(if smoke { 3 } else { 10 }).await;
+}
+
+/// Frames the browser draws per second with the page running on its own clock at 50x and
+/// 20 orders/s (the default world): `requestAnimationFrame` callbacks counted over `seconds`.
+async fn fps_at_full_speed(seconds: u32) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let props = AppProps {
+        seed: 7,
+        clock: true,
+        rate: 20.0,
+        ..AppProps::default()
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
+    while !testing::dispatch(Action::DismissNotice) {
+        settle().await;
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+    testing::dispatch(Action::SetSpeed(50.0));
+    // Let the run reach its pace, then count the frames.
+    gloo_timers::future::TimeoutFuture::new(1000).await;
+    let count = |js: &str| {
+        js_sys::eval(js)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    count(
+        "window.__benchFrames = 0; window.__benchCounting = true; \
+         (function tick() { if (window.__benchCounting) { window.__benchFrames++; requestAnimationFrame(tick); } })(); 0",
+    );
+    let start = now_ms();
+    gloo_timers::future::TimeoutFuture::new(seconds * 1000).await;
+    let frames = count("window.__benchCounting = false; window.__benchFrames");
+    let elapsed_s = (now_ms() - start) / 1000.0;
+    let sim_s = testing::now_ms().unwrap_or(0) as f64 / 1000.0;
+    report("fps_50x_20_orders", format!("{:.1}", frames / elapsed_s));
+    report("fps_seconds", format!("{seconds}"));
+    report("fps_sim_s", format!("{sim_s:.0}"));
+    handle.destroy();
+    settle().await;
 }
 
 #[wasm_bindgen_test]
