@@ -124,7 +124,9 @@ impl<K: Copy + Eq + Hash, V: Clone> RecentMap<K, V> {
         self.current.insert(key, (self.inserted, value));
         self.inserted += 1;
         if self.current.len() >= GENERATION_LEN {
-            let full = std::mem::take(&mut self.current);
+            // The next generation gets its room at once: a run does not grow it step by step.
+            let next = Generation::with_capacity_and_hasher(GENERATION_LEN, Default::default());
+            let full = std::mem::replace(&mut self.current, next);
             self.sealed.push_back((self.current_first, Rc::new(full)));
             self.current_first = self.inserted;
         }
