@@ -80,14 +80,8 @@ async fn scrubs(minutes: u64, replays: usize) {
         }
     }
     drop(runner);
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut instants = Vec::new();
-    for _ in 0..10 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        instants.push(x % end);
-    }
+    let mut rng = kafka_sandbox::sim::rng::SimRng::new(15);
+    let instants: Vec<u64> = (0..10).map(|_| rng.below(end)).collect();
     let mut from_checkpoints = Vec::new();
     for &at in &instants {
         let start = now_ms();
@@ -184,31 +178,13 @@ async fn run(smoke: bool) {
     }
 
     // Frame work of the page: the default (sandbox) world at 10 orders/s, 60 frames a second.
-    let root = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .create_element("div")
-        .unwrap();
-    web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .body()
-        .unwrap()
-        .append_child(&root)
-        .unwrap();
-    let props = AppProps {
+    let handle = mount(AppProps {
         seed: 7,
         clock: false,
         rate: 10.0,
         ..AppProps::default()
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
-    while !testing::dispatch(Action::DismissNotice) {
-        settle().await;
-        gloo_timers::future::TimeoutFuture::new(5).await;
-    }
+    })
+    .await;
     settle().await;
     let frames = if smoke { 300 } else { 3600 };
     let mut work = Vec::with_capacity(frames);
@@ -254,23 +230,29 @@ async fn run(smoke: bool) {
     fps_at_full_speed(if smoke { 3 } else { 10 }).await;
 }
 
-/// Frames the browser draws per second with the page running on its own clock at 50x and
-/// 20 orders/s (the default world): `requestAnimationFrame` callbacks counted over `seconds`.
-async fn fps_at_full_speed(seconds: u32) {
+/// The page mounted in a new element of the body, once it answers actions.
+async fn mount(props: AppProps) -> yew::AppHandle<App> {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let props = AppProps {
-        seed: 7,
-        clock: true,
-        rate: 20.0,
-        ..AppProps::default()
-    };
     let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
     while !testing::dispatch(Action::DismissNotice) {
         settle().await;
         gloo_timers::future::TimeoutFuture::new(5).await;
     }
+    handle
+}
+
+/// Frames the browser draws per second with the page running on its own clock at 50x and
+/// 20 orders/s (the default world): `requestAnimationFrame` callbacks counted over `seconds`.
+async fn fps_at_full_speed(seconds: u32) {
+    let handle = mount(AppProps {
+        seed: 7,
+        clock: true,
+        rate: 20.0,
+        ..AppProps::default()
+    })
+    .await;
     testing::dispatch(Action::SetSpeed(50.0));
     // Let the run reach its pace, then count the frames.
     gloo_timers::future::TimeoutFuture::new(1000).await;

@@ -192,13 +192,14 @@ mod tests {
         let mut order: VecDeque<u64> = VecDeque::new();
         let mut model: HashMap<u64, u64> = HashMap::new();
         let mut clones = Vec::new();
-        let mut x: u64 = 99;
+        let mut rng = crate::sim::rng::SimRng::new(99);
         for step in 0..30_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
             // Mostly new keys, some repeats of recent and of long-forgotten ones.
-            let key = if x % 5 == 0 { x % 4000 } else { 10_000 + step };
+            let key = if rng.chance(0.2) {
+                rng.below(4000)
+            } else {
+                10_000 + step
+            };
             let expected = model.get(&key).copied();
             assert_eq!(m.get(&key).copied(), expected, "step {step}");
             assert_eq!(m.insert(key, step), expected, "step {step}");

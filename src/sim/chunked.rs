@@ -249,12 +249,9 @@ mod tests {
         let mut ours = ChunkedDeque::new();
         let mut model = VecDeque::new();
         let mut saved = Vec::new();
-        let mut x: u64 = 12345;
+        let mut rng = crate::sim::rng::SimRng::new(12345);
         for step in 0..20_000u32 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            match x % 10 {
+            match rng.below(10) {
                 0..=5 => {
                     ours.push_back(step);
                     model.push_back(step);

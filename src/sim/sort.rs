@@ -20,16 +20,9 @@ mod tests {
 
     #[test]
     fn sorts_stably_like_the_standard_sort() {
-        let mut x: u64 = 7;
+        let mut rng = crate::sim::rng::SimRng::new(7);
         for len in [0usize, 1, 2, 5, 40, 300] {
-            let v: Vec<(u64, usize)> = (0..len)
-                .map(|i| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x % 10, i)
-                })
-                .collect();
+            let v: Vec<(u64, usize)> = (0..len).map(|i| (rng.below(10), i)).collect();
             let mut ours = v.clone();
             sort_by_key(&mut ours, |e| e.0);
             let mut std_sorted = v;
