@@ -7,7 +7,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kafka_sandbox::scenario::checkpoints::{Checkpoints, CHECKPOINT_SPACING_MS};
+use kafka_sandbox::scenario::checkpoints::{Checkpoints, CHECKPOINTS_MAX, CHECKPOINT_SPACING_MS};
 use kafka_sandbox::scenario::session::{default_scenario, merged};
 use kafka_sandbox::scenario::{Action, Recording, Runner, Scenario, TimedAction};
 use kafka_sandbox::sim::SimTime;
@@ -268,5 +268,26 @@ fn the_size_estimate_follows_what_checkpoints_allocate() {
     assert!(
         estimate >= held && estimate <= 3 * held,
         "estimated {estimate} bytes for {kept} checkpoints holding {held}"
+    );
+}
+
+#[test]
+fn many_small_checkpoints_are_thinned_at_once_and_stay_spread_over_the_run() {
+    let _serial = one_at_a_time();
+    // No orders: small worlds, so the count limit is reached before the memory budget.
+    let end = (CHECKPOINTS_MAX as SimTime + 20) * CHECKPOINT_SPACING_MS;
+    let (_, checkpoints, _, _) = played(2, &[], end, 1000);
+    let kept = checkpoints.len();
+    assert!(
+        (CHECKPOINTS_MAX * 3 / 4..=CHECKPOINTS_MAX).contains(&kept),
+        "{kept} kept"
+    );
+    let instants: Vec<SimTime> = checkpoints.instants().collect();
+    assert_eq!(instants[0], 0, "the start is kept");
+    let widest = instants.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    assert!(
+        widest <= 3 * checkpoints.spacing_ms(),
+        "no stretch of the run lost its checkpoints: widest gap {widest} ms, spacing {} ms",
+        checkpoints.spacing_ms()
     );
 }

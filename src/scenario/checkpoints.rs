@@ -107,10 +107,13 @@ impl Checkpoints {
             runner: runner.clone(),
         });
         let mut thinned = false;
-        while self.entries.len() > CHECKPOINTS_MAX
-            || (self.bytes > self.budget_bytes && !self.entries.is_empty())
-        {
-            self.thin();
+        if self.entries.len() > CHECKPOINTS_MAX {
+            // Many small worlds: down to three quarters at once, so the recount comes rarely.
+            self.thin(CHECKPOINTS_MAX * 3 / 4);
+            thinned = true;
+        }
+        while self.bytes > self.budget_bytes && !self.entries.is_empty() {
+            self.thin(self.entries.len() - 1);
             thinned = true;
         }
         if thinned && !self.entries.is_empty() {
@@ -120,20 +123,19 @@ impl Checkpoints {
         }
     }
 
-    /// Drops the checkpoint whose neighbours are closest together, so those left stay evenly
-    /// spread; one world too large for the whole budget is not kept at all.
-    fn thin(&mut self) {
-        let n = self.entries.len();
-        if n <= 2 {
-            self.entries.remove(0);
-        } else {
-            // Never the last one (the run's latest instant), and the first only when it is
-            // all that is left of the start.
-            let gap = |i: usize| {
-                let before = if i == 0 { 0 } else { self.entries[i - 1].at_ms };
-                self.entries[i + 1].at_ms - before
-            };
-            let drop = (1..n - 1).min_by_key(|&i| gap(i)).unwrap_or(0);
+    /// Drops checkpoints until `keep` are left, each time the one whose neighbours are closest
+    /// together, so those left stay evenly spread: never the first or the last (the run's
+    /// latest instant) while there are more. One world too large for the whole budget is not
+    /// kept at all.
+    fn thin(&mut self, keep: usize) {
+        while self.entries.len() > keep {
+            let n = self.entries.len();
+            if n <= 2 {
+                self.entries.remove(0);
+                continue;
+            }
+            let gap = |i: usize| self.entries[i + 1].at_ms - self.entries[i - 1].at_ms;
+            let drop = (1..n - 1).min_by_key(|&i| gap(i)).unwrap_or(1);
             self.entries.remove(drop);
         }
         self.recount();
