@@ -1254,6 +1254,8 @@ async fn cluster_operations_add_a_broker_move_a_partition_to_it_and_explain_refu
     );
     click("operations-summary").await;
     click("op-add-broker").await;
+    // Until its registration is committed, the new broker says so (it is not fenced).
+    assert_eq!(text("broker-4-status"), "registering");
     for _ in 0..30 {
         if exists("broker-4") && text("broker-4-status") == "online" {
             break;

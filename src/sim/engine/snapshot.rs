@@ -114,8 +114,11 @@ pub struct BrokerView {
     pub online: bool,
     /// Links cut.
     pub isolated: bool,
-    /// Fenced by the controller.
+    /// Fenced by the controller (or not registered yet).
     pub fenced: bool,
+    /// Running and not registered with the controller yet (just started or just added): it
+    /// has not sent its first heartbeat, or its registration is not committed.
+    pub registering: bool,
     /// Partitions it leads (as the controller says).
     pub leader_of: usize,
     /// How far it has applied the committed metadata log.
@@ -340,6 +343,7 @@ impl Simulation {
                 online: b.online(),
                 isolated: self.links.is_isolated(NodeId::Broker(b.id())),
                 fenced: self.broker_fenced(b.id()),
+                registering: b.online() && !b.left() && self.metadata().broker(b.id()).is_none(),
                 leader_of: self
                     .metadata()
                     .partitions()

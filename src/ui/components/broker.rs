@@ -168,6 +168,8 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         t.down
     } else if b.isolated {
         t.isolated
+    } else if b.registering {
+        p.lang.pick("registering", "s'enregistre")
     } else if b.fenced {
         t.fenced
     } else {
