@@ -170,8 +170,8 @@ impl<T: Clone> ChunkedDeque<T> {
         *self = kept;
     }
 
-    /// Calls `f` with each chunk's address and its element count: what two deques share can be
-    /// counted once.
+    /// Calls `f` with each chunk's address and the elements it has room for: what two deques
+    /// share can be counted once.
     pub fn for_each_chunk(&self, mut f: impl FnMut(usize, usize)) {
         for c in &self.chunks {
             f(Rc::as_ptr(c) as usize, c.capacity());

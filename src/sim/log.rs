@@ -431,9 +431,9 @@ impl PartitionLog {
         let mut bytes = std::mem::size_of::<Self>()
             + self.epoch_cache.len() * 16
             + self.producers.len() * (64 + PRODUCER_BATCHES_KEPT * 32);
-        self.records.for_each_chunk(|chunk, len| {
+        self.records.for_each_chunk(|chunk, slots| {
             if seen.insert(chunk) {
-                bytes += len * (std::mem::size_of::<LogRecord>() + TEXT_BYTES_PER_RECORD);
+                bytes += slots * (std::mem::size_of::<LogRecord>() + TEXT_BYTES_PER_RECORD);
             }
         });
         bytes

@@ -669,7 +669,8 @@ impl Simulation {
                 Scheduled::Timer(_) => None,
             })
             .collect();
-        // Ids are unique: any sort gives this order; a short list, most of it in order.
+        // Ids are unique, so any sort gives this order; the messages in flight at once are a
+        // few dozen to a few hundred.
         super::sort::sort_by_key(&mut messages, |m| (m.deliver_at, m.id));
         messages.into_iter()
     }
