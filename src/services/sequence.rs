@@ -384,8 +384,8 @@ impl OrderSequences {
         let followed = |key: &Rc<str>| order_of(key).is_some_and(|o| self.follows(o));
         match content {
             TapContent::Produce { keys, .. } => keys.iter().any(followed),
-            TapContent::Replicated { records, .. } | TapContent::Fetched { records, .. } => {
-                records.iter().any(|(_, k)| followed(k))
+            TapContent::Replicated { records } | TapContent::Fetched { records } => {
+                records.iter().any(|(_, _, k)| followed(k))
             }
             TapContent::ProduceAnswer { request_id, .. } => self
                 .produce_waiting
@@ -476,9 +476,10 @@ impl OrderSequences {
                 }
                 // The exact offset of each order's record is filled in by `written`.
             }
-            TapContent::Replicated { tp, records } | TapContent::Fetched { tp, records } => {
+            TapContent::Replicated { records } | TapContent::Fetched { records } => {
                 let replicated = matches!(to_line, Lifeline::Broker { .. });
-                for (offset, key) in &records {
+                for (tp, offset, key) in &records {
+                    let tp = *tp;
                     let Some(order) = order_of(key).filter(|o| self.follows(*o)) else {
                         continue;
                     };
@@ -796,8 +797,7 @@ mod tests {
         seq.placed(7, 0);
         seq.placed(8, 0);
         let fetched = TapContent::Fetched {
-            tp: TP,
-            records: vec![(40, Rc::from("7")), (41, Rc::from("8"))],
+            records: vec![(TP, 40, Rc::from("7")), (TP, 41, Rc::from("8"))],
         };
         seq.ingest(&mut vec![sent(20, LEADER, CONSUMER, 10, fetched)], &Lines);
         for (order, offset) in [(7, 40), (8, 41)] {

@@ -38,6 +38,11 @@ pub enum ErrorCode {
     NotCoordinator,
     /// The group is rebalancing: rejoin.
     RebalanceInProgress,
+    /// The leader knows no fetch session with the request's id (it restarted, or evicted it):
+    /// the follower opens a new one with a full fetch.
+    FetchSessionIdNotFound,
+    /// The request's session epoch is not the one the leader expects: full fetch again.
+    InvalidFetchSessionEpoch,
     /// The member's generation is stale.
     IllegalGeneration,
     /// The coordinator does not know the member.
@@ -76,6 +81,8 @@ impl ErrorCode {
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",
             ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::FetchSessionIdNotFound => "FETCH_SESSION_ID_NOT_FOUND",
+            ErrorCode::InvalidFetchSessionEpoch => "INVALID_FETCH_SESSION_EPOCH",
             ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
             ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
@@ -142,6 +149,17 @@ impl PartitionState {
 
 /// A record in a fetch response: offset, leader epoch, content, idempotent producer and sequence.
 pub type FetchedRecord = (Offset, LeaderEpoch, RecordData, Option<(ProducerId, u32)>);
+
+/// Where a follower's replica of one partition stands, as a fetch tells its leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FetchPosition {
+    /// The follower's log end offset: where it reads next.
+    pub fetch_offset: Offset,
+    /// Epoch of the follower's last record, for divergence checks.
+    pub last_fetched_epoch: Option<LeaderEpoch>,
+    /// The leader epoch the follower knows.
+    pub leader_epoch: LeaderEpoch,
+}
 
 /// What a fetch response carries back to a follower or a consumer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -211,27 +229,34 @@ pub enum Payload {
         /// size every message).
         result: Box<Result<PartitionState, ErrorCode>>,
     },
-    /// Follower to leader: fetch from `fetch_offset` (the follower's LEO).
+    /// Follower to leader: one fetch for every partition the follower broker follows on the
+    /// leader broker, in a fetch session (KIP-227). A full fetch (`session_id` 0) lists them
+    /// all and opens a session; an incremental one lists only the partitions whose position
+    /// changed since the previous request, and the leader reads the others where it last saw
+    /// them.
     ReplicaFetch {
         /// Follower-local request id.
         request_id: u64,
-        /// Which partition.
-        tp: TopicPartition,
-        /// The follower's log end offset.
-        fetch_offset: Offset,
-        /// Epoch of the follower's last record, for divergence checks.
-        last_fetched_epoch: Option<LeaderEpoch>,
-        /// The leader epoch the follower knows.
-        leader_epoch: LeaderEpoch,
+        /// The session this request belongs to, or 0 to open a new one (a full fetch).
+        session_id: u64,
+        /// The request's place in the session (0 for a full fetch, then 1, 2, ...).
+        session_epoch: u32,
+        /// The partitions whose position is new to the session, in partition order.
+        partitions: Vec<(TopicPartition, FetchPosition)>,
+        /// Partitions that leave the session (no longer followed here, or backing off).
+        forgotten: Vec<TopicPartition>,
     },
-    /// Leader to follower: records, divergence or error.
+    /// Leader to follower: what is new in the session's partitions.
     ReplicaFetchResponse {
         /// The request this answers.
         request_id: u64,
-        /// Which partition.
-        tp: TopicPartition,
-        /// The outcome.
-        result: FetchResult,
+        /// The session the leader keeps for this follower (0 when there is none).
+        session_id: u64,
+        /// Why the leader refused the session (the follower then sends a full fetch).
+        error: Option<ErrorCode>,
+        /// The partitions with something to say: records, a new high watermark or log start,
+        /// a divergence or an error. The others have nothing new.
+        partitions: Vec<(TopicPartition, FetchResult)>,
     },
     /// Client to broker: which brokers lead which partitions?
     MetadataRequest,
@@ -513,34 +538,19 @@ impl Payload {
         }
     }
 
-    /// The partition the payload is about, when there is one.
-    pub fn partition(&self) -> Option<TopicPartition> {
-        use Payload::*;
-        match self {
-            AlterPartition { tp, .. }
-            | AlterPartitionResponse { tp, .. }
-            | ReplicaFetch { tp, .. }
-            | ReplicaFetchResponse { tp, .. }
-            | Produce { tp, .. }
-            | ProduceResponse { tp, .. }
-            | ConsumerFetch { tp, .. }
-            | ConsumerFetchResponse { tp, .. }
-            | ListOffsets { tp, .. }
-            | ListOffsetsResponse { tp, .. } => Some(*tp),
-            _ => None,
-        }
-    }
-
     /// How many records the payload carries (for sizing the dot in the UI).
     pub fn record_count(&self) -> usize {
         use Payload::*;
         match self {
             Produce { records, .. } => records.len(),
-            ReplicaFetchResponse {
-                result: FetchResult::Records { records, .. },
-                ..
-            }
-            | ConsumerFetchResponse {
+            ReplicaFetchResponse { partitions, .. } => partitions
+                .iter()
+                .map(|(_, result)| match result {
+                    FetchResult::Records { records, .. } => records.len(),
+                    _ => 0,
+                })
+                .sum(),
+            ConsumerFetchResponse {
                 result: FetchResult::Records { records, .. },
                 ..
             } => records.len(),

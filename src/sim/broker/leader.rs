@@ -1,18 +1,28 @@
-//! The leader side of fetching: divergence checks by leader epoch, follower progress, long-polled
-//! (parked) fetches, and the high watermark.
+//! The leader side of fetching: the fetch session of each follower broker (KIP-227),
+//! divergence checks by leader epoch, follower progress, long-polled (parked) fetches, and the
+//! high watermark.
 
-use super::{respond_fetch, Broker, BrokerTimer, ParkedFetch, Replica, Role};
+use super::{Broker, BrokerTimer, ParkedFetch, Replica, Role};
 use crate::sim::log::{record_bytes, RECORD_OVERHEAD_BYTES};
-use crate::sim::network::{ErrorCode, FetchResult, Payload};
+use crate::sim::network::{ErrorCode, FetchPosition, FetchResult, Payload};
 use crate::sim::node::{Context, Outbox};
-use crate::sim::types::{BrokerId, LeaderEpoch, NodeId, Offset, SimTime, TopicPartition};
+use crate::sim::tpmap::TpMap;
+use crate::sim::types::{BrokerId, NodeId, Offset, SimTime, TopicPartition};
 
-/// The follower a parked replica fetch came from.
-fn parked_follower(p: &ParkedFetch) -> BrokerId {
-    match p.from {
-        NodeId::Broker(b) => b,
-        _ => BrokerId(0),
-    }
+/// Sends a consumer the answer to its fetch.
+fn answer_consumer_fetch(
+    to: NodeId,
+    request_id: u64,
+    tp: TopicPartition,
+    result: FetchResult,
+    out: &mut Outbox<BrokerTimer>,
+) {
+    let answer = Payload::ConsumerFetchResponse {
+        request_id,
+        tp,
+        result,
+    };
+    out.send(to, answer);
 }
 
 /// A fetched record's size, as the throttle counts it.
@@ -20,20 +30,62 @@ fn fetched_bytes(r: &crate::sim::network::FetchedRecord) -> usize {
     r.2.key.as_ref().map_or(0, |k| k.len()) + r.2.value.len() + RECORD_OVERHEAD_BYTES
 }
 
-/// A follower's fetch request, as the leader reads it.
-#[derive(Clone, Copy, Debug)]
+/// A follower broker's fetch request, as the leader reads it.
+#[derive(Clone, Debug)]
 pub(super) struct ReplicaFetch {
     pub follower: BrokerId,
     pub request_id: u64,
-    pub tp: TopicPartition,
-    pub fetch_offset: Offset,
-    pub last_fetched_epoch: Option<LeaderEpoch>,
-    pub leader_epoch: LeaderEpoch,
+    pub session_id: u64,
+    pub session_epoch: u32,
+    pub partitions: Vec<(TopicPartition, FetchPosition)>,
+    pub forgotten: Vec<TopicPartition>,
+}
+
+/// The fetch session a leader keeps for one follower broker (KIP-227): which partitions the
+/// follower fetches here, where each stands, and what it was last told.
+#[derive(Clone, Debug)]
+pub(super) struct FetchSession {
+    /// The session's id (unique on this broker).
+    id: u64,
+    /// The epoch the follower's next request must carry.
+    epoch: u32,
+    /// The session's partitions.
+    partitions: TpMap<SessionPartition>,
+}
+
+/// One partition of a fetch session.
+#[derive(Clone, Copy, Debug)]
+struct SessionPartition {
+    /// Where the follower's replica stands, as its last listing said.
+    position: FetchPosition,
+    /// The high watermark and log start offset the follower was last told: an incremental
+    /// answer lists the partition again when either moves.
+    told: Option<(Offset, Offset)>,
+}
+
+impl FetchSession {
+    /// Takes in the listed partitions' positions; what a partition already in the session
+    /// was told stays (Kafka's cached partition keeps its last answer).
+    fn list(&mut self, partitions: &[(TopicPartition, FetchPosition)]) {
+        for (tp, position) in partitions {
+            match self.partitions.get_mut(tp) {
+                Some(entry) => entry.position = *position,
+                None => {
+                    let entry = SessionPartition {
+                        position: *position,
+                        told: None,
+                    };
+                    self.partitions.insert(*tp, entry);
+                }
+            }
+        }
+    }
 }
 
 impl Broker {
-    /// A follower fetches: check its epoch and divergence, note its progress (which may let it
-    /// join the ISR and move the HW), then answer or park the fetch until data arrives.
+    /// A follower broker fetches: update its session, note its progress on every partition
+    /// of the session (listed or not: which may let it join an ISR and move a HW), then
+    /// answer what is new or park the fetch until some partition has records.
     pub(super) fn handle_replica_fetch(
         &mut self,
         now: SimTime,
@@ -41,111 +93,256 @@ impl Broker {
         ctx: &Context,
         out: &mut Outbox<BrokerTimer>,
     ) {
-        let ReplicaFetch {
-            follower: f,
-            request_id,
-            tp,
-            fetch_offset,
-            last_fetched_epoch,
-            leader_epoch: follower_epoch,
-        } = fetch;
-        let reply = |out: &mut Outbox<BrokerTimer>, result: FetchResult| {
-            out.send(
-                NodeId::Broker(f),
-                Payload::ReplicaFetchResponse {
-                    request_id,
-                    tp,
-                    result,
-                },
-            );
-        };
-        let Some(epoch) = self.leader_epoch_of(tp) else {
-            return reply(out, FetchResult::Error(ErrorCode::NotLeaderOrFollower));
-        };
-        if follower_epoch < epoch {
-            return reply(out, FetchResult::Error(ErrorCode::FencedLeaderEpoch));
+        let f = fetch.follower;
+        // A follower has one fetch in flight: one it sent before is abandoned.
+        self.drop_parked_replica_fetches(f, out);
+        if let Err(error) = self.update_session(&fetch) {
+            let refusal = Payload::ReplicaFetchResponse {
+                request_id: fetch.request_id,
+                session_id: 0,
+                error: Some(error),
+                partitions: Vec::new(),
+            };
+            return out.send(NodeId::Broker(f), refusal);
         }
-        if follower_epoch > epoch {
-            return reply(out, FetchResult::Error(ErrorCode::NotLeaderOrFollower));
+        let positions: Vec<(TopicPartition, FetchPosition)> = self.fetch_sessions[&f]
+            .partitions
+            .iter()
+            .map(|(tp, p)| (*tp, p.position))
+            .collect();
+        for (tp, position) in positions {
+            if self.check_replica_fetch(tp, f, &position).is_ok() {
+                self.note_follower_fetch(now, f, tp, position.fetch_offset, ctx, out);
+            }
+        }
+        if let Some(partitions) = self.session_answer(f, false, now, ctx) {
+            self.answer_replica_fetch(f, fetch.request_id, partitions, out);
+        } else {
+            let id = self.next_id();
+            let wait = ctx.config.cluster.replica_fetch_wait_max_ms;
+            let expiry = out.set_timer(wait, BrokerTimer::ParkedFetchExpiry { fetch: id });
+            let parked = ParkedFetch::Replica {
+                expiry,
+                follower: f,
+                request_id: fetch.request_id,
+            };
+            self.parked.insert(id, parked);
+        }
+    }
+
+    /// Opens a session (a full fetch) or applies an incremental fetch to the follower's
+    /// session; the error when the session is unknown or the epoch is not the next one.
+    fn update_session(&mut self, fetch: &ReplicaFetch) -> Result<(), ErrorCode> {
+        let f = fetch.follower;
+        if fetch.session_id == 0 {
+            let mut session = FetchSession {
+                id: self.next_id(),
+                epoch: 1,
+                partitions: TpMap::new(),
+            };
+            session.list(&fetch.partitions);
+            self.fetch_sessions.insert(f, session);
+            return Ok(());
+        }
+        let session = match self.fetch_sessions.get_mut(&f) {
+            Some(s) if s.id == fetch.session_id => s,
+            _ => return Err(ErrorCode::FetchSessionIdNotFound),
+        };
+        if session.epoch != fetch.session_epoch {
+            return Err(ErrorCode::InvalidFetchSessionEpoch);
+        }
+        session.epoch += 1;
+        for tp in &fetch.forgotten {
+            session.partitions.remove(tp);
+        }
+        session.list(&fetch.partitions);
+        Ok(())
+    }
+
+    /// Drops the parked fetches of follower `f` (it sent a new one).
+    fn drop_parked_replica_fetches(&mut self, f: BrokerId, out: &mut Outbox<BrokerTimer>) {
+        let mut after = 0;
+        let is_from_f =
+            |p: &ParkedFetch| matches!(p, ParkedFetch::Replica { follower, .. } if *follower == f);
+        while let Some(id) = self.first_parked_after(after, is_from_f) {
+            after = id;
+            let p = self.parked.remove(&id).expect("parked");
+            out.cancel_timer(p.expiry());
+        }
+    }
+
+    /// Whether this broker serves `tp` to follower `f` at `position`: the error or the
+    /// divergence to answer instead.
+    fn check_replica_fetch(
+        &self,
+        tp: TopicPartition,
+        f: BrokerId,
+        position: &FetchPosition,
+    ) -> Result<(), FetchResult> {
+        let Some(epoch) = self.leader_epoch_of(tp) else {
+            return Err(FetchResult::Error(ErrorCode::NotLeaderOrFollower));
+        };
+        if position.leader_epoch < epoch {
+            return Err(FetchResult::Error(ErrorCode::FencedLeaderEpoch));
+        }
+        if position.leader_epoch > epoch {
+            return Err(FetchResult::Error(ErrorCode::NotLeaderOrFollower));
         }
         let replica = &self.replicas[&tp];
+        let follows = matches!(&replica.role, Role::Leader(ls) if ls.followers.get(&f).is_some());
+        if !follows {
+            return Err(FetchResult::Error(ErrorCode::NotLeaderOrFollower));
+        }
         let log = &replica.log;
+        let fetch_offset = position.fetch_offset;
         // KIP-320/KIP-279: check the follower's last epoch against our epoch cache.
-        if let Some(last) = last_fetched_epoch {
+        if let Some(last) = position.last_fetched_epoch {
             let diverging = match log.end_offset_for_epoch(last) {
                 Some((e, end)) if e == last && end >= fetch_offset => None,
                 Some((e, end)) => Some((e, end)),
                 None => Some((0, log.log_start_offset())),
             };
             if let Some((epoch, end_offset)) = diverging {
-                return reply(out, FetchResult::Diverging { epoch, end_offset });
+                return Err(FetchResult::Diverging { epoch, end_offset });
             }
         }
         if fetch_offset > log.log_end_offset() {
             let (epoch, end_offset) = (log.latest_epoch().unwrap_or(0), log.log_end_offset());
-            return reply(out, FetchResult::Diverging { epoch, end_offset });
+            return Err(FetchResult::Diverging { epoch, end_offset });
         }
-        let leo = log.log_end_offset();
-        let hw = log.high_watermark();
-        let in_isr = replica.state.as_ref().is_some_and(|s| s.isr.contains(&f));
-        let assigned = replica
-            .state
-            .as_ref()
-            .is_some_and(|s| s.replicas.contains(&f));
-        let mut expand = None;
-        if let Some(Replica {
+        Ok(())
+    }
+
+    /// Follower `f` fetched `tp` from `fetch_offset`: note its progress (Kafka's
+    /// `updateFollowerFetchState`), which may let it join the ISR and move the HW.
+    fn note_follower_fetch(
+        &mut self,
+        now: SimTime,
+        f: BrokerId,
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        let Some(Replica {
             role: Role::Leader(ls),
             state,
+            log,
             ..
         }) = self.replicas.get_mut(&tp)
-        {
-            let Some(p) = ls.followers.get_mut(&f) else {
-                return reply(out, FetchResult::Error(ErrorCode::NotLeaderOrFollower));
-            };
-            if fetch_offset >= leo {
-                p.last_caught_up = now;
-            } else if fetch_offset >= p.last_fetch_leader_leo {
-                p.last_caught_up = p.last_caught_up.max(p.last_fetch_time);
-            }
-            p.last_fetch_leader_leo = leo;
-            p.last_fetch_time = now;
-            p.leo = Some(fetch_offset);
-            let joins = !in_isr
-                && assigned
-                && ls.pending_isr.is_none()
-                && fetch_offset >= hw
-                && fetch_offset >= ls.epoch_start_offset;
-            if joins {
-                let mut new_isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
-                new_isr.push(f);
-                expand = Some(new_isr);
-            }
+        else {
+            return;
+        };
+        let (leo, hw) = (log.log_end_offset(), log.high_watermark());
+        let in_isr = state.as_ref().is_some_and(|s| s.isr.contains(&f));
+        let assigned = state.as_ref().is_some_and(|s| s.replicas.contains(&f));
+        let Some(p) = ls.followers.get_mut(&f) else {
+            return;
+        };
+        if fetch_offset >= leo {
+            p.last_caught_up = now;
+        } else if fetch_offset >= p.last_fetch_leader_leo {
+            p.last_caught_up = p.last_caught_up.max(p.last_fetch_time);
         }
-        if let Some(new_isr) = expand {
+        p.last_fetch_leader_leo = leo;
+        p.last_fetch_time = now;
+        p.leo = Some(fetch_offset);
+        let joins = !in_isr
+            && assigned
+            && ls.pending_isr.is_none()
+            && fetch_offset >= hw
+            && fetch_offset >= ls.epoch_start_offset;
+        if joins {
+            let mut new_isr = state.as_ref().map(|s| s.isr.clone()).unwrap_or_default();
+            new_isr.push(f);
             self.propose_isr(now, tp, new_isr, out);
         }
         self.maybe_advance_hw(tp, ctx, out);
-        let answer = if fetch_offset < leo {
-            self.replica_read(tp, f, fetch_offset, leo, false, now, ctx)
-        } else {
-            None
+    }
+
+    /// What is new in follower `f`'s session: records where its replicas are behind (as the
+    /// replication throttle allows), errors and divergences, and a new HW or log start. None
+    /// when no partition has records, an error or a divergence and the fetch may wait
+    /// (`must_answer` false).
+    fn session_answer(
+        &mut self,
+        f: BrokerId,
+        must_answer: bool,
+        now: SimTime,
+        ctx: &Context,
+    ) -> Option<Vec<(TopicPartition, FetchResult)>> {
+        let Some(session) = self.fetch_sessions.get(&f) else {
+            return must_answer.then(Vec::new);
         };
-        if let Some(result) = answer {
-            reply(out, result);
-        } else {
-            let id = self.next_id();
-            let wait = ctx.config.cluster.replica_fetch_wait_max_ms;
-            let expiry = out.set_timer(wait, BrokerTimer::ParkedFetchExpiry { fetch: id });
-            let parked = ParkedFetch {
-                expiry,
-                tp,
-                from: NodeId::Broker(f),
-                request_id,
-                offset: fetch_offset,
-                consumer: false,
+        let entries: Vec<(TopicPartition, SessionPartition)> =
+            session.partitions.iter().map(|(tp, p)| (*tp, *p)).collect();
+        let mut news = false;
+        let mut answer = Vec::new();
+        for (tp, entry) in entries {
+            let result = match self.check_replica_fetch(tp, f, &entry.position) {
+                Err(refusal) => {
+                    news = true;
+                    refusal
+                }
+                Ok(()) => {
+                    let log = &self.replicas[&tp].log;
+                    let (leo, told) = (log.log_end_offset(), entry.told);
+                    let moved = told != Some((log.high_watermark(), log.log_start_offset()));
+                    let offset = entry.position.fetch_offset;
+                    if offset < leo {
+                        let result = self.replica_read(tp, f, offset, leo, now, ctx);
+                        let records = matches!(&result, FetchResult::Records { records, .. } if !records.is_empty());
+                        news |= records;
+                        if !records && !moved {
+                            continue;
+                        }
+                        result
+                    } else if moved {
+                        self.read_for_fetch(tp, offset, leo, None, ctx)
+                    } else {
+                        continue;
+                    }
+                }
             };
-            self.parked.insert(id, parked);
+            answer.push((tp, result));
         }
+        if !news && !must_answer {
+            return None;
+        }
+        let session = self.fetch_sessions.get_mut(&f).expect("session exists");
+        for (tp, result) in &answer {
+            if let (
+                Some(entry),
+                FetchResult::Records {
+                    high_watermark,
+                    log_start_offset,
+                    ..
+                },
+            ) = (session.partitions.get_mut(tp), result)
+            {
+                entry.told = Some((*high_watermark, *log_start_offset));
+            }
+        }
+        Some(answer)
+    }
+
+    /// Sends follower `f` the answer to its fetch `request_id`.
+    fn answer_replica_fetch(
+        &self,
+        f: BrokerId,
+        request_id: u64,
+        partitions: Vec<(TopicPartition, FetchResult)>,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        let session_id = self.fetch_sessions.get(&f).map_or(0, |s| s.id);
+        let error = (session_id == 0).then_some(ErrorCode::FetchSessionIdNotFound);
+        let answer = Payload::ReplicaFetchResponse {
+            request_id,
+            session_id,
+            error,
+            partitions,
+        };
+        out.send(NodeId::Broker(f), answer);
     }
 
     /// A consumer fetches: committed records only (below the HW), parked while there are none.
@@ -159,14 +356,7 @@ impl Broker {
         out: &mut Outbox<BrokerTimer>,
     ) {
         let reply = |out: &mut Outbox<BrokerTimer>, result: FetchResult| {
-            out.send(
-                from,
-                Payload::ConsumerFetchResponse {
-                    request_id,
-                    tp,
-                    result,
-                },
-            );
+            answer_consumer_fetch(from, request_id, tp, result, out)
         };
         if self.leader_epoch_of(tp).is_none() {
             return reply(out, FetchResult::Error(ErrorCode::NotLeaderOrFollower));
@@ -185,13 +375,12 @@ impl Broker {
         let expiry = out.set_timer(wait, BrokerTimer::ParkedFetchExpiry { fetch: id });
         self.parked.insert(
             id,
-            ParkedFetch {
+            ParkedFetch::Consumer {
                 expiry,
                 tp,
                 from,
                 request_id,
                 offset,
-                consumer: true,
             },
         );
     }
@@ -237,63 +426,110 @@ impl Broker {
         let Some(p) = self.parked.remove(&id) else {
             return;
         };
-        let result = match self.replicas.get(&p.tp) {
-            Some(r) if r.is_leader() => {
-                if p.consumer {
-                    self.read_for_fetch(p.tp, p.offset, r.log.high_watermark(), None, ctx)
-                } else {
-                    let (leo, now) = (r.log.log_end_offset(), out.now());
-                    let follower = parked_follower(&p);
-                    self.replica_read(p.tp, follower, p.offset, leo, true, now, ctx)
-                        .expect("a fetch that must be answered is")
-                }
+        match p {
+            ParkedFetch::Consumer {
+                tp,
+                from,
+                request_id,
+                offset,
+                ..
+            } => {
+                let result = match self.replicas.get(&tp) {
+                    Some(r) if r.is_leader() => {
+                        self.read_for_fetch(tp, offset, r.log.high_watermark(), None, ctx)
+                    }
+                    _ => FetchResult::Error(ErrorCode::NotLeaderOrFollower),
+                };
+                answer_consumer_fetch(from, request_id, tp, result, out);
             }
-            _ => FetchResult::Error(ErrorCode::NotLeaderOrFollower),
-        };
-        respond_fetch(&p, result, out);
+            ParkedFetch::Replica {
+                follower,
+                request_id,
+                ..
+            } => {
+                let answer = self.session_answer(follower, true, out.now(), ctx);
+                let partitions = answer.expect("a fetch that must be answered is");
+                self.answer_replica_fetch(follower, request_id, partitions, out);
+            }
+        }
     }
 
-    /// What the leader answers a follower's fetch from `offset`: the records up to `upto`, or,
-    /// for a replica a throttled reassignment adds, what the throttle allows now (Kafka's
-    /// `leader.replication.throttled.rate`: a bucket refilled at the rate, at most one second
-    /// of it). None when the throttle allows nothing and the fetch may wait (`must_answer`
-    /// false): it stays parked.
-    #[allow(clippy::too_many_arguments)]
+    /// Answers the parked fetch `id` now, whatever its partitions hold (a leadership it
+    /// reads from is gone).
+    pub(super) fn answer_parked_now(
+        &mut self,
+        id: u64,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        if let Some(p) = self.parked.get(&id) {
+            out.cancel_timer(p.expiry());
+            self.expire_parked_fetch(id, ctx, out);
+        }
+    }
+
+    /// Answers now every parked fetch that reads `tp` (this broker stopped leading it).
+    pub(super) fn answer_parked_reading(
+        &mut self,
+        tp: TopicPartition,
+        ctx: &Context,
+        out: &mut Outbox<BrokerTimer>,
+    ) {
+        let sessions = &self.fetch_sessions;
+        let reads = |p: &ParkedFetch| match p {
+            ParkedFetch::Consumer { tp: parked, .. } => *parked == tp,
+            ParkedFetch::Replica { follower, .. } => sessions
+                .get(follower)
+                .is_some_and(|s| s.partitions.contains_key(&tp)),
+        };
+        let parked: Vec<u64> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| reads(p))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in parked {
+            self.answer_parked_now(id, ctx, out);
+        }
+    }
+
+    /// What the leader reads for follower `follower` of `tp` from `offset`: the records up to
+    /// `upto`, or, for a replica a throttled reassignment adds, what the throttle allows now
+    /// (Kafka's `leader.replication.throttled.rate`: a bucket refilled at the rate, at most
+    /// one second of it; maybe nothing).
     fn replica_read(
         &mut self,
         tp: TopicPartition,
         follower: BrokerId,
         offset: Offset,
         upto: Offset,
-        must_answer: bool,
         now: SimTime,
         ctx: &Context,
-    ) -> Option<FetchResult> {
+    ) -> FetchResult {
         let adding = self.replicas[&tp]
             .state
             .as_ref()
             .is_some_and(|s| s.adding.contains(&follower));
         let rate = ctx.config.cluster.reassignment_throttle_bytes_per_sec;
         let Some(rate) = rate.filter(|_| adding) else {
-            return Some(self.read_for_fetch(tp, offset, upto, None, ctx));
+            return self.read_for_fetch(tp, offset, upto, None, ctx);
         };
         let (last, tokens) = self.throttle.unwrap_or((now, rate));
         let refill = rate.saturating_mul(now.saturating_sub(last)) / 1000;
         let tokens = tokens.saturating_add(refill).min(rate);
         let result = self.read_for_fetch(tp, offset, upto, Some(tokens as usize), ctx);
-        let (sent, empty) = match &result {
-            FetchResult::Records { records, .. } => (
-                records.iter().map(|r| fetched_bytes(r) as u64).sum::<u64>(),
-                records.is_empty(),
-            ),
-            _ => (0, false),
+        let sent = match &result {
+            FetchResult::Records { records, .. } => {
+                records.iter().map(|r| fetched_bytes(r) as u64).sum::<u64>()
+            }
+            _ => 0,
         };
         self.throttle = Some((now, tokens - sent.min(tokens)));
-        (!empty || must_answer).then_some(result)
+        result
     }
 
-    /// Completes parked fetches on `tp` that can now return data (followers read to the LEO,
-    /// consumers to the HW).
+    /// Completes parked fetches that `tp` can now feed: consumers reading it below its HW,
+    /// followers whose session has it behind its LEO.
     pub(super) fn complete_parked_fetches(
         &mut self,
         tp: TopicPartition,
@@ -304,23 +540,50 @@ impl Broker {
             return;
         };
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
-        let is_ready = |p: &ParkedFetch| p.tp == tp && p.offset < if p.consumer { hw } else { leo };
-        // In id order; each answered fetch leaves the map, so the search goes on after it. A
-        // throttled follower's fetch that the throttle allows nothing now stays parked.
+        let sessions = &self.fetch_sessions;
+        let is_ready = |p: &ParkedFetch| match p {
+            ParkedFetch::Consumer {
+                tp: parked, offset, ..
+            } => *parked == tp && *offset < hw,
+            ParkedFetch::Replica { follower, .. } => sessions
+                .get(follower)
+                .and_then(|s| s.partitions.get(&tp))
+                .is_some_and(|e| e.position.fetch_offset < leo),
+        };
+        let ready: Vec<u64> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| is_ready(p))
+            .map(|(id, _)| *id)
+            .collect();
+        // In id order. A throttled follower's fetch that the throttle allows nothing now
+        // stays parked.
         let now = out.now();
-        let mut after = 0;
-        while let Some(id) = self.first_parked_after(after, is_ready) {
-            after = id;
-            let p = self.parked.get(&id).expect("parked");
-            let (offset, consumer, follower) = (p.offset, p.consumer, parked_follower(p));
-            let result = if consumer {
-                Some(self.read_for_fetch(tp, offset, hw, None, ctx))
-            } else {
-                self.replica_read(tp, follower, offset, leo, false, now, ctx)
-            };
-            if let Some(result) = result {
-                let p = self.parked.remove(&id).expect("parked");
-                respond_fetch(&p, result, out);
+        for id in ready {
+            match self.parked.get(&id).expect("parked").clone() {
+                ParkedFetch::Consumer {
+                    expiry,
+                    from,
+                    request_id,
+                    offset,
+                    ..
+                } => {
+                    let result = self.read_for_fetch(tp, offset, hw, None, ctx);
+                    self.parked.remove(&id);
+                    out.cancel_timer(expiry);
+                    answer_consumer_fetch(from, request_id, tp, result, out);
+                }
+                ParkedFetch::Replica {
+                    expiry,
+                    follower,
+                    request_id,
+                } => {
+                    if let Some(partitions) = self.session_answer(follower, false, now, ctx) {
+                        self.parked.remove(&id);
+                        out.cancel_timer(expiry);
+                        self.answer_replica_fetch(follower, request_id, partitions, out);
+                    }
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ use super::controller::voter_ids;
 use super::events::EventKind;
 use super::idmap::IdMap;
 use super::log::PartitionLog;
-use super::network::{ErrorCode, FetchResult, PartitionState, Payload};
+use super::network::{ErrorCode, PartitionState, Payload};
 use super::node::{Context, Outbox, TimerId};
 use super::quorum::observer::QuorumObserver;
 use super::quorum::QuorumTimer;
@@ -56,15 +56,20 @@ pub enum BrokerTimer {
     Heartbeat,
     /// Look for followers that fell out of sync (every half of `replica.lag.time.max.ms`).
     IsrCheck,
-    /// Fetch again after the fetch backoff.
-    FetchRetry {
+    /// A partition's fetch backoff (after an error) is over: it rejoins its fetcher.
+    PartitionBackoffOver {
         /// The partition the follower fetches.
         tp: TopicPartition,
     },
+    /// The leader broker was unreachable and the fetch backoff is over: fetch from it again.
+    FetcherBackoffOver {
+        /// The leader broker the fetcher fetches from.
+        leader: BrokerId,
+    },
     /// A follower's fetch got no answer in time.
     FetchTimeout {
-        /// The partition the follower fetches.
-        tp: TopicPartition,
+        /// The leader broker the fetch went to.
+        leader: BrokerId,
         /// The fetch request that timed out.
         request: u64,
     },
@@ -136,12 +141,10 @@ enum Role {
     Unknown,
     /// Leader of its partition.
     Leader(LeaderState),
-    /// Follower fetching from `leader`.
+    /// Follower fetching from `leader` (its broker's fetcher for that leader does it).
     Follower {
         /// Whom it fetches from.
         leader: Option<BrokerId>,
-        /// Request id of the fetch in flight.
-        fetch_in_flight: Option<u64>,
     },
 }
 
@@ -165,8 +168,9 @@ pub struct Replica {
     role: Role,
     /// The partition state this broker acts on.
     state: Option<PartitionState>,
-    /// The timeout of the follower's fetch in flight.
-    fetch_timeout: Option<TimerId>,
+    /// A follower's partition backs off after a fetch error until this time: its fetcher
+    /// leaves it out of the session meanwhile (Kafka's delayed partitions).
+    fetch_backoff_until: Option<SimTime>,
 }
 
 impl Replica {
@@ -196,13 +200,37 @@ impl Replica {
 
 /// A fetch the leader holds until data arrives or the wait expires (long poll).
 #[derive(Clone, Debug)]
-struct ParkedFetch {
-    expiry: TimerId,
-    tp: TopicPartition,
-    from: NodeId,
-    request_id: u64,
-    offset: Offset,
-    consumer: bool,
+enum ParkedFetch {
+    /// A consumer's fetch of one partition, answered once the HW passes `offset`.
+    Consumer {
+        /// Its `fetch.max.wait.ms` timer.
+        expiry: TimerId,
+        /// The partition.
+        tp: TopicPartition,
+        /// The consumer.
+        from: NodeId,
+        /// Its request id.
+        request_id: u64,
+        /// Where it reads.
+        offset: Offset,
+    },
+    /// A follower broker's session fetch, answered once one of its partitions has records.
+    Replica {
+        /// Its `replica.fetch.wait.max.ms` timer.
+        expiry: TimerId,
+        /// The follower broker (its session says what it fetches).
+        follower: BrokerId,
+        /// Its request id.
+        request_id: u64,
+    },
+}
+
+impl ParkedFetch {
+    fn expiry(&self) -> TimerId {
+        match self {
+            ParkedFetch::Consumer { expiry, .. } | ParkedFetch::Replica { expiry, .. } => *expiry,
+        }
+    }
 }
 
 /// What to answer when a pending acks=all append is committed.
@@ -248,6 +276,10 @@ pub struct Broker {
     left: bool,
     replicas: TpMap<Replica>,
     metadata: TpMap<PartitionState>,
+    /// As a follower: one fetcher per leader broker it follows partitions on.
+    fetchers: IdMap<BrokerId, follower::Fetcher>,
+    /// As a leader: the fetch session of each follower broker.
+    fetch_sessions: IdMap<BrokerId, leader::FetchSession>,
     parked: SeqMap<ParkedFetch>,
     pending: SeqMap<PendingAck>,
     next_local_id: u64,
@@ -276,6 +308,8 @@ impl Broker {
             left: false,
             replicas: TpMap::new(),
             metadata: TpMap::new(),
+            fetchers: IdMap::new(),
+            fetch_sessions: IdMap::new(),
             parked: SeqMap::new(),
             pending: SeqMap::new(),
             next_local_id: 1,
@@ -387,6 +421,8 @@ impl Broker {
         self.metadata_log.crash();
         self.metadata_offset = 0;
         self.metadata.clear();
+        self.fetchers.clear();
+        self.fetch_sessions.clear();
         self.parked.clear();
         self.pending.clear();
         self.coordinator = GroupCoordinator::default();
@@ -482,27 +518,38 @@ impl Broker {
             }
             Payload::ReplicaFetch {
                 request_id,
-                tp,
-                fetch_offset,
-                last_fetched_epoch,
-                leader_epoch,
+                session_id,
+                session_epoch,
+                partitions,
+                forgotten,
             } => {
                 let NodeId::Broker(f) = from else { return };
                 let fetch = leader::ReplicaFetch {
                     follower: f,
                     request_id,
-                    tp,
-                    fetch_offset,
-                    last_fetched_epoch,
-                    leader_epoch,
+                    session_id,
+                    session_epoch,
+                    partitions,
+                    forgotten,
                 };
                 self.handle_replica_fetch(now, fetch, ctx, out)
             }
             Payload::ReplicaFetchResponse {
                 request_id,
-                tp,
-                result,
-            } => self.handle_fetch_response(request_id, tp, result, ctx, out),
+                session_id,
+                error,
+                partitions,
+            } => {
+                let NodeId::Broker(leader) = from else { return };
+                let response = follower::FetchResponse {
+                    leader,
+                    request_id,
+                    session_id,
+                    error,
+                    partitions,
+                };
+                self.handle_fetch_response(now, response, ctx, out)
+            }
             Payload::MetadataRequest => {
                 let partitions = self.metadata.values().cloned().collect();
                 out.send(from, Payload::MetadataResponse { partitions });
@@ -559,8 +606,13 @@ impl Broker {
                 self.heartbeat(ctx, out)
             }
             BrokerTimer::IsrCheck => self.isr_check(now, ctx, out),
-            BrokerTimer::FetchRetry { tp } => self.fetch_retry(tp, ctx, out),
-            BrokerTimer::FetchTimeout { tp, request } => self.fetch_timeout(tp, request, ctx, out),
+            BrokerTimer::PartitionBackoffOver { tp } => {
+                self.partition_backoff_over(now, tp, ctx, out)
+            }
+            BrokerTimer::FetcherBackoffOver { leader } => self.send_fetch(now, leader, ctx, out),
+            BrokerTimer::FetchTimeout { leader, request } => {
+                self.fetch_timeout(now, leader, request, ctx, out)
+            }
             BrokerTimer::ParkedFetchExpiry { fetch } => self.expire_parked_fetch(fetch, ctx, out),
             BrokerTimer::PendingAckExpiry { ack } => {
                 self.complete_pending(ack, Err(ErrorCode::RequestTimedOut), out)
@@ -589,41 +641,10 @@ impl Broker {
             self.sync_metadata(now, ctx, out);
             return;
         }
-        if let Payload::ReplicaFetch { request_id, tp, .. } = payload {
-            let backoff = ctx.config.cluster.replica_fetch_backoff_ms;
-            if let Some(Replica {
-                role: Role::Follower {
-                    fetch_in_flight, ..
-                },
-                ..
-            }) = self.replicas.get_mut(&tp)
-            {
-                if *fetch_in_flight == Some(request_id) {
-                    *fetch_in_flight = None;
-                    out.set_timer(backoff, BrokerTimer::FetchRetry { tp });
-                }
-            }
+        if let (NodeId::Broker(leader), Payload::ReplicaFetch { request_id, .. }) = (to, payload) {
+            self.leader_unreachable(now, leader, request_id, ctx, out);
         }
     }
-}
-
-/// Answers a parked fetch (and cancels its expiry).
-fn respond_fetch(p: &ParkedFetch, result: FetchResult, out: &mut Outbox<BrokerTimer>) {
-    out.cancel_timer(p.expiry);
-    let payload = if p.consumer {
-        Payload::ConsumerFetchResponse {
-            request_id: p.request_id,
-            tp: p.tp,
-            result,
-        }
-    } else {
-        Payload::ReplicaFetchResponse {
-            request_id: p.request_id,
-            tp: p.tp,
-            result,
-        }
-    };
-    out.send(p.from, payload);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::sim::config::Acks;
 use crate::sim::events::EventKind;
-use crate::sim::network::{ErrorCode, FetchResult, PartitionState, Payload};
+use crate::sim::network::{ErrorCode, PartitionState, Payload};
 use crate::sim::node::{Context, Outbox};
 use crate::sim::types::{NodeId, SimTime, TopicPartition};
 
@@ -74,24 +74,18 @@ impl Broker {
             self.maybe_advance_hw(tp, ctx, out);
         } else {
             let was_leader = replica.is_leader();
-            let same_leader =
-                matches!(replica.role, Role::Follower { leader, .. } if leader == state.leader);
-            let in_flight = match replica.role {
-                Role::Follower {
-                    fetch_in_flight, ..
-                } if same_leader && same_epoch => fetch_in_flight,
-                _ => None,
-            };
             replica.role = Role::Follower {
                 leader: state.leader,
-                fetch_in_flight: in_flight,
             };
+            let leader = state.leader;
             replica.state = Some(state);
             if was_leader {
                 self.resign(tp, ctx, out);
             }
-            if in_flight.is_none() {
-                self.send_fetch(tp, ctx, out);
+            // Its fetcher for the leader takes it in now, or with its next fetch when one is
+            // in flight.
+            if let Some(leader) = leader {
+                self.send_fetch(now, leader, ctx, out);
             }
         }
     }
@@ -142,20 +136,17 @@ impl Broker {
     /// The replica was reassigned away (Kafka's StopReplica with deletion): it gives up any
     /// leadership, stops fetching and its log is deleted.
     fn delete_replica(&mut self, tp: TopicPartition, ctx: &Context, out: &mut Outbox<BrokerTimer>) {
-        let was_leader = self.replicas.get(&tp).is_some_and(Replica::is_leader);
-        if was_leader {
+        let Some(r) = self.replicas.remove(&tp) else {
+            return;
+        };
+        if r.is_leader() {
             self.resign(tp, ctx, out);
         }
-        if let Some(r) = self.replicas.remove(&tp) {
-            if let Some(t) = r.fetch_timeout {
-                out.cancel_timer(t);
-            }
-            out.emit(EventKind::ReplicaDeleted {
-                broker: self.id,
-                tp,
-                records: r.log.log_end_offset() - r.log.log_start_offset(),
-            });
-        }
+        out.emit(EventKind::ReplicaDeleted {
+            broker: self.id,
+            tp,
+            records: r.log.log_end_offset() - r.log.log_start_offset(),
+        });
     }
 
     /// Answers everything a former leader held for `tp` with NOT_LEADER_OR_FOLLOWER.
@@ -169,17 +160,7 @@ impl Broker {
         for id in pending {
             self.complete_pending(id, Err(ErrorCode::NotLeaderOrFollower), out);
         }
-        let parked: Vec<u64> = self
-            .parked
-            .iter()
-            .filter(|(_, p)| p.tp == tp)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in parked {
-            if let Some(p) = self.parked.remove(&id) {
-                super::respond_fetch(&p, FetchResult::Error(ErrorCode::NotLeaderOrFollower), out);
-            }
-        }
+        self.answer_parked_reading(tp, ctx, out);
         if ctx.is_internal(tp) {
             self.coordinator.unload(tp, ctx, out);
         }

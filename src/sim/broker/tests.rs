@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::*;
 use crate::sim::config::{Acks, SimConfig};
-use crate::sim::network::RecordData;
+use crate::sim::network::{FetchPosition, FetchResult, RecordData};
 use crate::sim::node::{Effect, Topic};
 use crate::sim::quorum::log::{Entry, EntryData};
 use crate::sim::quorum::{FetchOutcome, QuorumMessage};
@@ -127,14 +127,56 @@ fn produce(request_id: u64, acks: Acks, sequence: u32, values: &[&str]) -> Paylo
     }
 }
 
+/// A full fetch (a new session) of `orders-0` from `offset`.
 fn fetch(request_id: u64, offset: Offset, last_epoch: Option<u32>, epoch: u32) -> Payload {
     Payload::ReplicaFetch {
         request_id,
-        tp: orders(0),
-        fetch_offset: offset,
-        last_fetched_epoch: last_epoch,
-        leader_epoch: epoch,
+        session_id: 0,
+        session_epoch: 0,
+        partitions: vec![(orders(0), position(offset, last_epoch, epoch))],
+        forgotten: Vec::new(),
     }
+}
+
+fn position(
+    fetch_offset: Offset,
+    last_fetched_epoch: Option<u32>,
+    leader_epoch: u32,
+) -> FetchPosition {
+    FetchPosition {
+        fetch_offset,
+        last_fetched_epoch,
+        leader_epoch,
+    }
+}
+
+/// A leader's answer in session `session_id` with one result per partition.
+fn answer(
+    request_id: u64,
+    session_id: u64,
+    partitions: Vec<(TopicPartition, FetchResult)>,
+) -> Payload {
+    Payload::ReplicaFetchResponse {
+        request_id,
+        session_id,
+        error: None,
+        partitions,
+    }
+}
+
+/// The one partition result of a leader's answer in `effects`, with the answer's session.
+fn only_result(effects: &[Effect<BrokerTimer>]) -> Option<(u64, TopicPartition, FetchResult)> {
+    sends(effects).into_iter().find_map(|(_, p)| match p {
+        Payload::ReplicaFetchResponse {
+            session_id,
+            mut partitions,
+            ..
+        } if partitions.len() == 1 => {
+            let (tp, result) = partitions.remove(0);
+            Some((session_id, tp, result))
+        }
+        _ => None,
+    })
 }
 
 const CLIENT: NodeId = NodeId::Client(ClientId(9));
@@ -362,29 +404,22 @@ fn a_follower_truncates_to_the_leaders_end_of_its_last_epoch() {
         to,
         Payload::ReplicaFetch {
             request_id,
-            fetch_offset,
-            last_fetched_epoch,
-            leader_epoch,
+            session_id: 0,
+            partitions,
             ..
         },
     )) = sends(&follow).into_iter().next()
     else {
-        panic!("the new follower fetches: {follow:?}");
+        panic!("the new follower opens a session: {follow:?}");
     };
     assert_eq!(to, NodeId::Broker(BrokerId(1)));
-    assert_eq!(
-        (fetch_offset, last_fetched_epoch, leader_epoch),
-        (3, Some(0), 1)
-    );
+    assert_eq!(partitions, vec![(orders(0), position(3, Some(0), 1))]);
     // The leader's epoch 0 ended at offset 1.
-    let diverging = Payload::ReplicaFetchResponse {
-        request_id,
-        tp: orders(0),
-        result: FetchResult::Diverging {
-            epoch: 0,
-            end_offset: 1,
-        },
+    let diverging = FetchResult::Diverging {
+        epoch: 0,
+        end_offset: 1,
     };
+    let diverging = answer(request_id, 77, vec![(orders(0), diverging)]);
     let cut = f.feed(&mut b, 30, NodeId::Broker(BrokerId(1)), diverging);
     assert_eq!(
         events(&cut),
@@ -399,17 +434,16 @@ fn a_follower_truncates_to_the_leaders_end_of_its_last_epoch() {
         b.replica(orders(0)).map(|r| r.log().log_end_offset()),
         Some(1)
     );
+    // The next fetch goes on in the session and lists the partition's new position.
     let refetch = sends(&cut);
-    assert!(matches!(
-        refetch.as_slice(),
-        [(
-            NodeId::Broker(BrokerId(1)),
-            Payload::ReplicaFetch {
-                fetch_offset: 1,
-                ..
-            }
-        )]
-    ));
+    let expected = Payload::ReplicaFetch {
+        request_id: request_id + 1,
+        session_id: 77,
+        session_epoch: 1,
+        partitions: vec![(orders(0), position(1, Some(0), 1))],
+        forgotten: Vec::new(),
+    };
+    assert_eq!(refetch, vec![(NodeId::Broker(BrokerId(1)), expected)]);
 }
 
 #[test]
@@ -417,16 +451,19 @@ fn a_fetch_from_an_older_leader_epoch_is_fenced() {
     let f = Fixture::new();
     let mut b = f.broker(1, 1, 3);
     let stale = f.feed(&mut b, 5, NodeId::Broker(BrokerId(2)), fetch(4, 0, None, 2));
+    let Some((session_id, tp, result)) = only_result(&stale) else {
+        panic!("answered at once: {stale:?}");
+    };
     assert_eq!(
         stale,
         vec![Effect::Send {
             to: NodeId::Broker(BrokerId(2)),
-            payload: Payload::ReplicaFetchResponse {
-                request_id: 4,
-                tp: orders(0),
-                result: FetchResult::Error(ErrorCode::FencedLeaderEpoch)
-            }
+            payload: answer(4, session_id, vec![(tp, result.clone())])
         }]
+    );
+    assert_eq!(
+        (tp, result),
+        (orders(0), FetchResult::Error(ErrorCode::FencedLeaderEpoch))
     );
 }
 
@@ -439,14 +476,8 @@ fn a_leader_serves_a_replica_being_added_and_a_replica_reassigned_away_is_delete
     let before = f.feed(&mut b, 20, from4, fetch(5, 0, None, 0));
     assert!(
         matches!(
-            &sends(&before)[..],
-            [(
-                _,
-                Payload::ReplicaFetchResponse {
-                    result: FetchResult::Error(ErrorCode::NotLeaderOrFollower),
-                    ..
-                }
-            )]
+            only_result(&before),
+            Some((_, _, FetchResult::Error(ErrorCode::NotLeaderOrFollower)))
         ),
         "{before:?}"
     );
@@ -466,10 +497,10 @@ fn a_leader_serves_a_replica_being_added_and_a_replica_reassigned_away_is_delete
     let served = f.feed(&mut b, 40, from4, fetch(6, 0, None, 0));
     let served = sends(&served);
     let records = served.iter().find_map(|(to, p)| match p {
-        Payload::ReplicaFetchResponse {
-            result: FetchResult::Records { records, .. },
-            ..
-        } if *to == from4 => Some(records.len()),
+        Payload::ReplicaFetchResponse { partitions, .. } if *to == from4 => match &partitions[..] {
+            [(_, FetchResult::Records { records, .. })] => Some(records.len()),
+            _ => None,
+        },
         _ => None,
     });
     assert_eq!(records, Some(2), "{served:?}");
@@ -498,4 +529,257 @@ fn a_leader_serves_a_replica_being_added_and_a_replica_reassigned_away_is_delete
         "{effects:?}"
     );
     assert!(b.replica(orders(0)).is_none());
+}
+
+/// The state of `orders-p` led by `leader` in `epoch`, replicas 1..3 all in sync.
+fn led(p: u32, leader: u32, epoch: u32) -> PartitionState {
+    PartitionState {
+        tp: orders(p),
+        leader: Some(BrokerId(leader)),
+        leader_epoch: epoch,
+        partition_epoch: epoch,
+        replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+        isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+        adding: Vec::new(),
+        removing: Vec::new(),
+    }
+}
+
+/// The replica fetches among `effects`: (to, request id, session id, session epoch, listed,
+/// forgotten).
+#[allow(clippy::type_complexity)]
+fn replica_fetches(
+    effects: &[Effect<BrokerTimer>],
+) -> Vec<(
+    NodeId,
+    u64,
+    u64,
+    u32,
+    Vec<(TopicPartition, FetchPosition)>,
+    Vec<TopicPartition>,
+)> {
+    sends(effects)
+        .into_iter()
+        .filter_map(|(to, p)| match p {
+            Payload::ReplicaFetch {
+                request_id,
+                session_id,
+                session_epoch,
+                partitions,
+                forgotten,
+            } => Some((
+                to,
+                request_id,
+                session_id,
+                session_epoch,
+                partitions,
+                forgotten,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_follower_fetches_all_it_follows_on_a_leader_in_one_session_listing_only_what_changed() {
+    let f = Fixture::new();
+    let from1 = NodeId::Broker(BrokerId(1));
+    // Broker 2 follows broker 1 on orders-0: it opens a session with a full fetch.
+    let mut b = Broker::new(BrokerId(2), 1);
+    b.start(0, &f.ctx(), &mut Outbox::new(0, 0));
+    let first = f.tell(&mut b, 10, 1, 0, &[1, 2, 3], 1);
+    let first = replica_fetches(&first);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let (to, r1, session, epoch, listed, forgotten) = first[0].clone();
+    assert_eq!((to, session, epoch), (from1, 0, 0));
+    assert_eq!(listed, vec![(orders(0), position(0, None, 0))]);
+    assert!(forgotten.is_empty());
+    // It follows broker 1 on orders-1 too: that waits for the fetch in flight to return.
+    let joined = f.tell_state(&mut b, 20, led(1, 1, 0), 2);
+    assert!(replica_fetches(&joined).is_empty(), "{joined:?}");
+    // The answer opens session 40; the next fetch lists orders-1 alone (orders-0 is where the
+    // session has it).
+    let nothing = FetchResult::Records {
+        records: Vec::new(),
+        high_watermark: 0,
+        log_start_offset: 0,
+    };
+    let answered = f.feed(
+        &mut b,
+        30,
+        from1,
+        answer(r1, 40, vec![(orders(0), nothing.clone())]),
+    );
+    let second = replica_fetches(&answered);
+    assert_eq!(
+        second
+            .iter()
+            .map(|s| (s.2, s.3, s.4.clone(), s.5.clone()))
+            .collect::<Vec<_>>(),
+        vec![(40, 1, vec![(orders(1), position(0, None, 0))], vec![])]
+    );
+    // Records for orders-1: only orders-1 moved.
+    let one = FetchResult::Records {
+        records: vec![(0, 0, record("a"), None)],
+        high_watermark: 0,
+        log_start_offset: 0,
+    };
+    let r2 = second[0].1;
+    let answered = f.feed(&mut b, 40, from1, answer(r2, 40, vec![(orders(1), one)]));
+    let third = replica_fetches(&answered);
+    assert_eq!(
+        third
+            .iter()
+            .map(|s| (s.2, s.3, s.4.clone(), s.5.clone()))
+            .collect::<Vec<_>>(),
+        vec![(40, 2, vec![(orders(1), position(1, Some(0), 0))], vec![])]
+    );
+    // orders-0 moves to broker 3: a new fetcher opens a session there at once; broker 1's
+    // session forgets orders-0 with the next fetch.
+    let moved = f.tell_state(&mut b, 50, led(0, 3, 1), 3);
+    let to3 = replica_fetches(&moved);
+    assert_eq!(
+        to3.iter()
+            .map(|s| (s.0, s.2, s.4.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            NodeId::Broker(BrokerId(3)),
+            0,
+            vec![(orders(0), position(0, None, 1))]
+        )]
+    );
+    let r3 = third[0].1;
+    let answered = f.feed(&mut b, 60, from1, answer(r3, 40, Vec::new()));
+    let fourth = replica_fetches(&answered);
+    assert_eq!(
+        fourth
+            .iter()
+            .map(|s| (s.0, s.2, s.3, s.4.clone(), s.5.clone()))
+            .collect::<Vec<_>>(),
+        vec![(from1, 40, 3, vec![], vec![orders(0)])]
+    );
+    // The leader lost the session (it restarted): the follower opens a new one with a full
+    // fetch of what it follows there.
+    let refused = Payload::ReplicaFetchResponse {
+        request_id: fourth[0].1,
+        session_id: 0,
+        error: Some(ErrorCode::FetchSessionIdNotFound),
+        partitions: Vec::new(),
+    };
+    let again = f.feed(&mut b, 70, from1, refused);
+    assert_eq!(
+        replica_fetches(&again)
+            .iter()
+            .map(|s| (s.2, s.3, s.4.clone()))
+            .collect::<Vec<_>>(),
+        vec![(0, 0, vec![(orders(1), position(1, Some(0), 0))])]
+    );
+}
+
+#[test]
+fn a_leader_parks_a_session_fetch_until_a_partition_has_records_and_then_says_only_what_is_new() {
+    let f = Fixture::new();
+    let from2 = NodeId::Broker(BrokerId(2));
+    let mut b = f.broker(1, 1, 0);
+    let _ = f.tell_state(&mut b, 5, led(1, 1, 0), 2);
+    // Broker 2 opens a session on both partitions, both at the log end: the fetch is parked.
+    let open = Payload::ReplicaFetch {
+        request_id: 1,
+        session_id: 0,
+        session_epoch: 0,
+        partitions: vec![
+            (orders(0), position(0, None, 0)),
+            (orders(1), position(0, None, 0)),
+        ],
+        forgotten: Vec::new(),
+    };
+    let parked = f.feed(&mut b, 10, from2, open);
+    assert!(sends(&parked).is_empty(), "{parked:?}");
+    // A record lands on orders-1: the parked fetch is answered with it, and with orders-0's
+    // HW and log start, which the follower has not been told in this session yet.
+    let produce1 = Payload::Produce {
+        request_id: 7,
+        tp: orders(1),
+        acks: Acks::Leader,
+        idempotence: None,
+        records: vec![record("a")],
+        timeout_ms: 30_000,
+    };
+    let woke = f.feed(&mut b, 20, CLIENT, produce1);
+    let session = match sends(&woke).into_iter().find(|(to, _)| *to == from2) {
+        Some((
+            _,
+            Payload::ReplicaFetchResponse {
+                request_id: 1,
+                session_id,
+                error: None,
+                partitions,
+            },
+        )) => {
+            let tps: Vec<_> = partitions.iter().map(|(tp, _)| *tp).collect();
+            assert_eq!(tps, vec![orders(0), orders(1)]);
+            assert!(matches!(&partitions[1].1,
+                FetchResult::Records { records, .. } if records.len() == 1));
+            session_id
+        }
+        other => panic!("the parked fetch is answered: {other:?}"),
+    };
+    assert_ne!(session, 0);
+    // The next fetch lists orders-1 alone; nothing is new (the HW waits for broker 3), so it
+    // is parked, and at the wait's end answered with no partition at all.
+    let next = Payload::ReplicaFetch {
+        request_id: 2,
+        session_id: session,
+        session_epoch: 1,
+        partitions: vec![(orders(1), position(1, Some(0), 0))],
+        forgotten: Vec::new(),
+    };
+    let parked = f.feed(&mut b, 30, from2, next);
+    let expiry = parked.iter().find_map(|e| match e {
+        Effect::SetTimer {
+            timer: t @ BrokerTimer::ParkedFetchExpiry { .. },
+            ..
+        } => Some(*t),
+        _ => None,
+    });
+    let expired = f.timer(&mut b, 530, expiry.expect("parked"));
+    assert_eq!(
+        sends(&expired),
+        vec![(
+            from2,
+            Payload::ReplicaFetchResponse {
+                request_id: 2,
+                session_id: session,
+                error: None,
+                partitions: Vec::new()
+            }
+        )]
+    );
+    // A request out of the session's order, or in a session the leader does not know, is
+    // refused: the follower then opens a new one.
+    for (session_id, session_epoch, error) in [
+        (session, 9, ErrorCode::InvalidFetchSessionEpoch),
+        (session + 100, 1, ErrorCode::FetchSessionIdNotFound),
+    ] {
+        let stray = Payload::ReplicaFetch {
+            request_id: 3,
+            session_id,
+            session_epoch,
+            partitions: Vec::new(),
+            forgotten: Vec::new(),
+        };
+        let refused = f.feed(&mut b, 600, from2, stray);
+        assert_eq!(
+            sends(&refused),
+            vec![(
+                from2,
+                Payload::ReplicaFetchResponse {
+                    request_id: 3,
+                    session_id: 0,
+                    error: Some(error),
+                    partitions: Vec::new()
+                }
+            )]
+        );
+    }
 }

@@ -259,6 +259,8 @@ pub struct MessageView {
     pub api: &'static str,
     /// A one-line summary of the content.
     pub summary: String,
+    /// The partitions a replica fetch or its answer carries, one line each.
+    pub partitions: Vec<String>,
     /// Sent at.
     pub sent_at: SimTime,
     /// Arrives at.
@@ -611,6 +613,7 @@ impl Simulation {
             kind: m.payload.kind(),
             api: m.payload.api_name(),
             summary: self.summarize(&m.payload),
+            partitions: self.message_parts(&m.payload),
             sent_at: m.sent_at,
             deliver_at: m.deliver_at,
             records: m.payload.record_count(),

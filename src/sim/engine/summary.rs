@@ -7,6 +7,39 @@ use crate::sim::quorum::{FetchOutcome, QuorumMessage};
 use crate::sim::types::TopicPartition;
 
 impl Simulation {
+    /// The partitions a replica fetch or its answer carries, one line each (none for other
+    /// messages).
+    pub(super) fn message_parts(&self, p: &Payload) -> Vec<String> {
+        let name = |tp: &TopicPartition| self.partition_name(*tp);
+        match p {
+            Payload::ReplicaFetch {
+                partitions,
+                forgotten,
+                ..
+            } => {
+                let listed = partitions.iter().map(|(tp, p)| {
+                    let last = p.last_fetched_epoch.map_or("-".into(), |e| e.to_string());
+                    format!(
+                        "{} from offset {} (last epoch {}, leader epoch {})",
+                        name(tp),
+                        p.fetch_offset,
+                        last,
+                        p.leader_epoch
+                    )
+                });
+                let forgets = forgotten
+                    .iter()
+                    .map(|tp| format!("{} leaves the session", name(tp)));
+                listed.chain(forgets).collect()
+            }
+            Payload::ReplicaFetchResponse { partitions, .. } => partitions
+                .iter()
+                .map(|(tp, result)| fetch_result_summary(&name(tp), result))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// What a message carries, in one line.
     pub(super) fn summarize(&self, p: &Payload) -> String {
         let name = |tp: &TopicPartition| self.partition_name(*tp);
@@ -39,42 +72,44 @@ impl Simulation {
                 Err(e) => format!("{} error {}", name(tp), e),
             },
             Payload::ReplicaFetch {
-                tp,
-                fetch_offset,
-                last_fetched_epoch,
-                leader_epoch,
+                session_id,
+                session_epoch,
+                partitions,
+                forgotten,
                 ..
-            } => format!(
-                "{} from offset {} (last epoch {}, leader epoch {})",
-                name(tp),
-                fetch_offset,
-                last_fetched_epoch.map_or("-".to_string(), |e| e.to_string()),
-                leader_epoch
-            ),
-            Payload::ReplicaFetchResponse { tp, result, .. }
-            | Payload::ConsumerFetchResponse { tp, result, .. } => match result {
-                FetchResult::Records {
-                    records,
-                    high_watermark,
-                    ..
-                } => {
-                    format!(
-                        "{} {} record(s), HW {}",
-                        name(tp),
-                        records.len(),
-                        high_watermark
-                    )
+            } => {
+                let session = if *session_id == 0 {
+                    "full fetch, new session".to_string()
+                } else {
+                    format!("session {session_id} #{session_epoch}")
+                };
+                match (partitions.len(), forgotten.len()) {
+                    (0, 0) => format!("{session}: nothing changed"),
+                    (n, 0) => format!("{session}: {n} partition(s) listed"),
+                    (n, k) => format!("{session}: {n} partition(s) listed, {k} leave"),
                 }
-                FetchResult::Diverging { epoch, end_offset } => {
-                    format!(
-                        "{} diverging: epoch {} ends at {}",
-                        name(tp),
-                        epoch,
-                        end_offset
-                    )
+            }
+            Payload::ReplicaFetchResponse {
+                session_id,
+                error: Some(e),
+                ..
+            } => format!("session {session_id} refused: {e}"),
+            Payload::ReplicaFetchResponse {
+                session_id,
+                partitions,
+                ..
+            } => {
+                let records = p.record_count();
+                match partitions.len() {
+                    0 => format!("session {session_id}: nothing new"),
+                    n => format!(
+                        "session {session_id}: {records} record(s), {n} partition(s) with news"
+                    ),
                 }
-                FetchResult::Error(e) => format!("{} error {}", name(tp), e),
-            },
+            }
+            Payload::ConsumerFetchResponse { tp, result, .. } => {
+                fetch_result_summary(&name(tp), result)
+            }
             Payload::ConsumerFetch { tp, offset, .. } => {
                 format!("{} from offset {}", name(tp), offset)
             }
@@ -169,5 +204,23 @@ fn quorum_summary(m: &QuorumMessage<MetadataRecord>) -> String {
             }
             FetchOutcome::NotLeader => format!("not the leader of epoch {epoch}"),
         },
+    }
+}
+
+/// One partition's fetch result, in a few words.
+fn fetch_result_summary(partition: &str, result: &FetchResult) -> String {
+    match result {
+        FetchResult::Records {
+            records,
+            high_watermark,
+            ..
+        } => format!(
+            "{partition} {} record(s), HW {high_watermark}",
+            records.len()
+        ),
+        FetchResult::Diverging { epoch, end_offset } => {
+            format!("{partition} diverging: epoch {epoch} ends at {end_offset}")
+        }
+        FetchResult::Error(e) => format!("{partition} error {e}"),
     }
 }

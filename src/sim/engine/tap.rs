@@ -33,19 +33,15 @@ pub enum TapContent {
         /// Base offset of the batch, or the error.
         result: Result<Offset, ErrorCode>,
     },
-    /// Records a leader sent to a follower.
+    /// Records a leader sent to a follower broker (of every partition in its session).
     Replicated {
-        /// The partition.
-        tp: TopicPartition,
-        /// Offset and key of each keyed record.
-        records: Vec<(Offset, Rc<str>)>,
+        /// Partition, offset and key of each keyed record.
+        records: Vec<(TopicPartition, Offset, Rc<str>)>,
     },
     /// Records a leader served to a consumer.
     Fetched {
-        /// The partition.
-        tp: TopicPartition,
-        /// Offset and key of each keyed record.
-        records: Vec<(Offset, Rc<str>)>,
+        /// Partition, offset and key of each keyed record.
+        records: Vec<(TopicPartition, Offset, Rc<str>)>,
     },
     /// A consumer's offset commit.
     Commit {
@@ -71,8 +67,10 @@ impl TapContent {
         }
         match payload {
             Payload::Produce { records, .. } => records.iter().any(|r| r.key.is_some()),
-            Payload::ReplicaFetchResponse { result, .. }
-            | Payload::ConsumerFetchResponse { result, .. } => keyed(result),
+            Payload::ReplicaFetchResponse { partitions, .. } => {
+                partitions.iter().any(|(_, result)| keyed(result))
+            }
+            Payload::ConsumerFetchResponse { result, .. } => keyed(result),
             Payload::ProduceResponse { .. }
             | Payload::OffsetCommit { .. }
             | Payload::OffsetCommitResponse { .. } => true,
@@ -82,14 +80,17 @@ impl TapContent {
 
     /// What `payload` carries, when it is a message the tap lists.
     pub fn of(payload: &Payload) -> Option<TapContent> {
-        fn keyed(result: &FetchResult) -> Vec<(Offset, Rc<str>)> {
-            match result {
-                FetchResult::Records { records, .. } => records
-                    .iter()
-                    .filter_map(|(o, _, r, _)| r.key.clone().map(|k| (*o, k)))
-                    .collect(),
-                _ => Vec::new(),
-            }
+        fn keyed(
+            tp: TopicPartition,
+            result: &FetchResult,
+        ) -> impl Iterator<Item = (TopicPartition, Offset, Rc<str>)> + '_ {
+            let records = match result {
+                FetchResult::Records { records, .. } => records.as_slice(),
+                _ => &[],
+            };
+            records
+                .iter()
+                .filter_map(move |(o, _, r, _)| r.key.clone().map(|k| (tp, *o, k)))
         }
         match payload {
             Payload::Produce {
@@ -114,13 +115,16 @@ impl TapContent {
                 tp: *tp,
                 result: *result,
             }),
-            Payload::ReplicaFetchResponse { tp, result, .. } => {
-                let records = keyed(result);
-                (!records.is_empty()).then_some(TapContent::Replicated { tp: *tp, records })
+            Payload::ReplicaFetchResponse { partitions, .. } => {
+                let records: Vec<_> = partitions
+                    .iter()
+                    .flat_map(|(tp, result)| keyed(*tp, result))
+                    .collect();
+                (!records.is_empty()).then_some(TapContent::Replicated { records })
             }
             Payload::ConsumerFetchResponse { tp, result, .. } => {
-                let records = keyed(result);
-                (!records.is_empty()).then_some(TapContent::Fetched { tp: *tp, records })
+                let records: Vec<_> = keyed(*tp, result).collect();
+                (!records.is_empty()).then_some(TapContent::Fetched { records })
             }
             Payload::OffsetCommit {
                 request_id,
@@ -293,16 +297,18 @@ mod tests {
             (
                 Payload::ReplicaFetchResponse {
                     request_id: 1,
-                    tp: TP,
-                    result: fetched(&[Some("7")]),
+                    session_id: 3,
+                    error: None,
+                    partitions: vec![(TP, fetched(&[Some("7")]))],
                 },
                 true,
             ),
             (
                 Payload::ReplicaFetchResponse {
                     request_id: 1,
-                    tp: TP,
-                    result: fetched(&[]),
+                    session_id: 3,
+                    error: None,
+                    partitions: vec![(TP, fetched(&[]))],
                 },
                 false,
             ),
@@ -347,8 +353,7 @@ mod tests {
         assert_eq!(
             TapContent::of(&cases[5].0),
             Some(TapContent::Fetched {
-                tp: TP,
-                records: vec![(6, Rc::from("8"))]
+                records: vec![(TP, 6, Rc::from("8"))]
             }),
             "offsets kept, null keys left out"
         );

@@ -362,6 +362,12 @@ fn message(p: &InspectorProps, id: MessageId) -> Html {
                 { kv(t.deliver_at, format_clock(m.deliver_at)) }
                 { kv(t.content, html! { <code class="summary">{ m.summary.clone() }</code> }) }
             </table>
+            if !m.partitions.is_empty() {
+                <h4>{ p.lang.pick("Partitions in this fetch", "Partitions de ce fetch") }</h4>
+                <ul class="fetch-partitions">
+                    { for m.partitions.iter().map(|line| html! { <li><code>{ line.clone() }</code></li> }) }
+                </ul>
+            }
             if live.is_some() {
                 <div class="actions">
                     { button("drop-message".into(), t.drop_message, t.drop_message_tip, "danger", &p.on_action, Action::Command(Command::DropMessage { id })) }
