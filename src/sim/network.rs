@@ -290,23 +290,21 @@ pub enum Payload {
         /// Base offset of the batch, or an error.
         result: Result<Offset, ErrorCode>,
     },
-    /// Consumer to leader: read committed records from `offset`.
+    /// Consumer to a broker: one fetch for every assigned partition it leads (Kafka's
+    /// consumer sends one fetch per broker), each from the consumer's position.
     ConsumerFetch {
         /// Consumer-local request id.
         request_id: u64,
-        /// Which partition.
-        tp: TopicPartition,
-        /// Position to read from.
-        offset: Offset,
+        /// Each partition and the position to read from, in partition order.
+        partitions: Vec<(TopicPartition, Offset)>,
     },
-    /// Leader to consumer.
+    /// Broker to consumer: the partitions with something to say.
     ConsumerFetchResponse {
         /// The request this answers.
         request_id: u64,
-        /// Which partition.
-        tp: TopicPartition,
-        /// Records below the high watermark, or an error.
-        result: FetchResult,
+        /// Records below the high watermark, or an error, for each partition that has either
+        /// (the others have nothing new).
+        partitions: Vec<(TopicPartition, FetchResult)>,
     },
     /// Consumer to leader: earliest or latest offset (auto.offset.reset).
     ListOffsets {
@@ -543,17 +541,15 @@ impl Payload {
         use Payload::*;
         match self {
             Produce { records, .. } => records.len(),
-            ReplicaFetchResponse { partitions, .. } => partitions
-                .iter()
-                .map(|(_, result)| match result {
-                    FetchResult::Records { records, .. } => records.len(),
-                    _ => 0,
-                })
-                .sum(),
-            ConsumerFetchResponse {
-                result: FetchResult::Records { records, .. },
-                ..
-            } => records.len(),
+            ReplicaFetchResponse { partitions, .. } | ConsumerFetchResponse { partitions, .. } => {
+                partitions
+                    .iter()
+                    .map(|(_, result)| match result {
+                        FetchResult::Records { records, .. } => records.len(),
+                        _ => 0,
+                    })
+                    .sum()
+            }
             _ => 0,
         }
     }

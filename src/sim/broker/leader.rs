@@ -13,14 +13,12 @@ use crate::sim::types::{BrokerId, NodeId, Offset, SimTime, TopicPartition};
 fn answer_consumer_fetch(
     to: NodeId,
     request_id: u64,
-    tp: TopicPartition,
-    result: FetchResult,
+    partitions: Vec<(TopicPartition, FetchResult)>,
     out: &mut Outbox<BrokerTimer>,
 ) {
     let answer = Payload::ConsumerFetchResponse {
         request_id,
-        tp,
-        result,
+        partitions,
     };
     out.send(to, answer);
 }
@@ -345,44 +343,59 @@ impl Broker {
         out.send(NodeId::Broker(f), answer);
     }
 
-    /// A consumer fetches: committed records only (below the HW), parked while there are none.
+    /// A consumer fetches: committed records only (below the HW), parked while none of its
+    /// partitions has any.
     pub(super) fn handle_consumer_fetch(
         &mut self,
         from: NodeId,
         request_id: u64,
-        tp: TopicPartition,
-        offset: Offset,
+        partitions: Vec<(TopicPartition, Offset)>,
         ctx: &Context,
         out: &mut Outbox<BrokerTimer>,
     ) {
-        let reply = |out: &mut Outbox<BrokerTimer>, result: FetchResult| {
-            answer_consumer_fetch(from, request_id, tp, result, out)
-        };
-        if self.leader_epoch_of(tp).is_none() {
-            return reply(out, FetchResult::Error(ErrorCode::NotLeaderOrFollower));
-        }
-        let log = &self.replicas[&tp].log;
-        if offset < log.log_start_offset() || offset > log.log_end_offset() {
-            return reply(out, FetchResult::Error(ErrorCode::OffsetOutOfRange));
-        }
-        let hw = log.high_watermark();
-        if offset < hw {
-            let result = self.read_for_fetch(tp, offset, hw, None, ctx);
-            return reply(out, result);
+        if let Some(answer) = self.consumer_answer(&partitions, false, ctx) {
+            return answer_consumer_fetch(from, request_id, answer, out);
         }
         let id = self.next_id();
         let wait = ctx.config.consumer.fetch_max_wait_ms;
         let expiry = out.set_timer(wait, BrokerTimer::ParkedFetchExpiry { fetch: id });
-        self.parked.insert(
-            id,
-            ParkedFetch::Consumer {
-                expiry,
-                tp,
-                from,
-                request_id,
-                offset,
-            },
-        );
+        let parked = ParkedFetch::Consumer {
+            expiry,
+            from,
+            request_id,
+            partitions,
+        };
+        self.parked.insert(id, parked);
+    }
+
+    /// What a consumer fetching `partitions` gets: records below the HW and errors, for the
+    /// partitions that have either. None when none has and the fetch may wait (`must_answer`
+    /// false).
+    fn consumer_answer(
+        &self,
+        partitions: &[(TopicPartition, Offset)],
+        must_answer: bool,
+        ctx: &Context,
+    ) -> Option<Vec<(TopicPartition, FetchResult)>> {
+        let mut answer = Vec::new();
+        for (tp, offset) in partitions {
+            let (tp, offset) = (*tp, *offset);
+            let result = if self.leader_epoch_of(tp).is_none() {
+                FetchResult::Error(ErrorCode::NotLeaderOrFollower)
+            } else {
+                let log = &self.replicas[&tp].log;
+                let hw = log.high_watermark();
+                if offset < log.log_start_offset() || offset > log.log_end_offset() {
+                    FetchResult::Error(ErrorCode::OffsetOutOfRange)
+                } else if offset < hw {
+                    self.read_for_fetch(tp, offset, hw, None, ctx)
+                } else {
+                    continue;
+                }
+            };
+            answer.push((tp, result));
+        }
+        (!answer.is_empty() || must_answer).then_some(answer)
     }
 
     /// Records of `tp` from `from` up to `upto` (at most `max_fetch_records`), with the HW.
@@ -428,19 +441,14 @@ impl Broker {
         };
         match p {
             ParkedFetch::Consumer {
-                tp,
                 from,
                 request_id,
-                offset,
+                partitions,
                 ..
             } => {
-                let result = match self.replicas.get(&tp) {
-                    Some(r) if r.is_leader() => {
-                        self.read_for_fetch(tp, offset, r.log.high_watermark(), None, ctx)
-                    }
-                    _ => FetchResult::Error(ErrorCode::NotLeaderOrFollower),
-                };
-                answer_consumer_fetch(from, request_id, tp, result, out);
+                let answer = self.consumer_answer(&partitions, true, ctx);
+                let answer = answer.expect("a fetch that must be answered is");
+                answer_consumer_fetch(from, request_id, answer, out);
             }
             ParkedFetch::Replica {
                 follower,
@@ -477,7 +485,7 @@ impl Broker {
     ) {
         let sessions = &self.fetch_sessions;
         let reads = |p: &ParkedFetch| match p {
-            ParkedFetch::Consumer { tp: parked, .. } => *parked == tp,
+            ParkedFetch::Consumer { partitions, .. } => partitions.iter().any(|(t, _)| *t == tp),
             ParkedFetch::Replica { follower, .. } => sessions
                 .get(follower)
                 .is_some_and(|s| s.partitions.contains_key(&tp)),
@@ -542,9 +550,9 @@ impl Broker {
         let (leo, hw) = (r.log.log_end_offset(), r.log.high_watermark());
         let sessions = &self.fetch_sessions;
         let is_ready = |p: &ParkedFetch| match p {
-            ParkedFetch::Consumer {
-                tp: parked, offset, ..
-            } => *parked == tp && *offset < hw,
+            ParkedFetch::Consumer { partitions, .. } => partitions
+                .iter()
+                .any(|(parked, offset)| *parked == tp && *offset < hw),
             ParkedFetch::Replica { follower, .. } => sessions
                 .get(follower)
                 .and_then(|s| s.partitions.get(&tp))
@@ -565,13 +573,13 @@ impl Broker {
                     expiry,
                     from,
                     request_id,
-                    offset,
-                    ..
+                    partitions,
                 } => {
-                    let result = self.read_for_fetch(tp, offset, hw, None, ctx);
+                    let answer = self.consumer_answer(&partitions, true, ctx);
+                    let answer = answer.expect("a fetch that must be answered is");
                     self.parked.remove(&id);
                     out.cancel_timer(expiry);
-                    answer_consumer_fetch(from, request_id, tp, result, out);
+                    answer_consumer_fetch(from, request_id, answer, out);
                 }
                 ParkedFetch::Replica {
                     expiry,

@@ -201,18 +201,17 @@ impl Replica {
 /// A fetch the leader holds until data arrives or the wait expires (long poll).
 #[derive(Clone, Debug)]
 enum ParkedFetch {
-    /// A consumer's fetch of one partition, answered once the HW passes `offset`.
+    /// A consumer's fetch, answered once the HW of one of its partitions passes the
+    /// consumer's position there.
     Consumer {
         /// Its `fetch.max.wait.ms` timer.
         expiry: TimerId,
-        /// The partition.
-        tp: TopicPartition,
         /// The consumer.
         from: NodeId,
         /// Its request id.
         request_id: u64,
-        /// Where it reads.
-        offset: Offset,
+        /// Each partition and where the consumer reads it.
+        partitions: Vec<(TopicPartition, Offset)>,
     },
     /// A follower broker's session fetch, answered once one of its partitions has records.
     Replica {
@@ -574,9 +573,8 @@ impl Broker {
             }
             Payload::ConsumerFetch {
                 request_id,
-                tp,
-                offset,
-            } => self.handle_consumer_fetch(from, request_id, tp, offset, ctx, out),
+                partitions,
+            } => self.handle_consumer_fetch(from, request_id, partitions, ctx, out),
             Payload::ListOffsets { tp, earliest } => {
                 let result = match self.replicas.get(&tp) {
                     Some(r) if r.is_leader() => Ok(if earliest {

@@ -783,3 +783,58 @@ fn a_leader_parks_a_session_fetch_until_a_partition_has_records_and_then_says_on
         );
     }
 }
+
+#[test]
+fn a_consumer_fetch_of_several_partitions_waits_for_one_to_commit_and_gets_only_that_one() {
+    let f = Fixture::new();
+    let mut b = f.broker(1, 1, 0);
+    let _ = f.tell_state(&mut b, 5, led(1, 1, 0), 2);
+    let fetch = Payload::ConsumerFetch {
+        request_id: 9,
+        partitions: vec![(orders(0), 0), (orders(1), 0)],
+    };
+    let parked = f.feed(&mut b, 10, CLIENT, fetch);
+    assert!(
+        sends(&parked).is_empty(),
+        "nothing committed yet: {parked:?}"
+    );
+    let write = Payload::Produce {
+        request_id: 1,
+        tp: orders(1),
+        acks: Acks::Leader,
+        idempotence: None,
+        records: vec![record("a")],
+        timeout_ms: 30_000,
+    };
+    let _ = f.feed(&mut b, 20, CLIENT, write);
+    // Both followers have it: the HW passes offset 0 and the parked fetch is answered with
+    // orders-1 alone.
+    let follow = |request_id| Payload::ReplicaFetch {
+        request_id,
+        session_id: 0,
+        session_epoch: 0,
+        partitions: vec![(orders(1), position(1, Some(0), 0))],
+        forgotten: Vec::new(),
+    };
+    let _ = f.feed(&mut b, 30, NodeId::Broker(BrokerId(2)), follow(1));
+    let committed = f.feed(&mut b, 31, NodeId::Broker(BrokerId(3)), follow(1));
+    let answers: Vec<_> = sends(&committed)
+        .into_iter()
+        .filter(|(to, _)| *to == CLIENT)
+        .collect();
+    let [(
+        _,
+        Payload::ConsumerFetchResponse {
+            request_id: 9,
+            partitions,
+        },
+    )] = &answers[..]
+    else {
+        panic!("the consumer's fetch is answered once: {answers:?}");
+    };
+    assert_eq!(partitions.len(), 1, "{partitions:?}");
+    assert!(
+        matches!(&partitions[0], (tp, FetchResult::Records { records, high_watermark: 1, .. })
+        if *tp == orders(1) && records.len() == 1)
+    );
+}

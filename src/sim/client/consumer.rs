@@ -80,7 +80,8 @@ pub enum MemberPhase {
 enum ConsumerRequest {
     Join,
     Sync,
-    Fetch(TopicPartition),
+    /// A fetch to a broker (the positions it covers point at it).
+    Fetch,
     OffsetFetch,
     Commit,
     ListOffsets(TopicPartition),
@@ -412,6 +413,15 @@ impl Consumer {
         id
     }
 
+    /// The fetch `request` is over: the partitions it covered may be fetched again.
+    fn fetch_finished(&mut self, request: u64) {
+        for p in self.positions.values_mut() {
+            if p.fetch_in_flight == Some(request) {
+                p.fetch_in_flight = None;
+            }
+        }
+    }
+
     /// A request was answered: its timeout is not needed any more.
     fn request_answered(&mut self, request: u64, out: &mut Outbox<ConsumerTimer>) {
         if let Some(timer) = self.request_timeouts.remove(&request) {
@@ -512,11 +522,7 @@ impl Consumer {
         };
         match kind {
             ConsumerRequest::Join | ConsumerRequest::Sync => self.phase = MemberPhase::Unjoined,
-            ConsumerRequest::Fetch(tp) => {
-                if let Some(p) = self.positions.get_mut(&tp) {
-                    p.fetch_in_flight = None;
-                }
-            }
+            ConsumerRequest::Fetch => self.fetch_finished(request),
             ConsumerRequest::ListOffsets(tp) => {
                 if let Some(p) = self.positions.get_mut(&tp) {
                     p.resetting = false;

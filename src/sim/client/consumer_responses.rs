@@ -143,47 +143,59 @@ impl Consumer {
             }
             Payload::ConsumerFetchResponse {
                 request_id,
-                tp,
-                result,
+                partitions,
             } => {
-                self.requests.remove(&request_id);
-                let Some(p) = self.positions.get_mut(&tp) else {
-                    return;
-                };
-                if p.fetch_in_flight != Some(request_id) {
+                if self.requests.remove(&request_id).is_none() {
                     return;
                 }
-                p.fetch_in_flight = None;
-                match result {
-                    FetchResult::Records { records, .. } => {
-                        let Some(position) = p.offset else { return };
-                        let delivered: Vec<ConsumedRecord> = records
-                            .into_iter()
-                            .filter(|(offset, ..)| *offset >= position)
-                            .map(|(offset, _, data, _)| ConsumedRecord {
-                                tp,
-                                offset,
-                                key: data.key,
-                                value: data.value,
-                                timestamp: data.timestamp,
-                            })
-                            .collect();
-                        if let Some(last) = delivered.last() {
-                            p.offset = Some(last.offset + 1);
-                            out.emit(EventKind::RecordsDelivered {
-                                consumer: self.id,
-                                records: delivered,
-                            });
-                            self.tick_now(ctx, env, out);
+                let (mut delivered_any, mut stale_metadata) = (false, false);
+                for (tp, result) in partitions {
+                    let Some(p) = self.positions.get_mut(&tp) else {
+                        continue;
+                    };
+                    if p.fetch_in_flight != Some(request_id) {
+                        continue;
+                    }
+                    p.fetch_in_flight = None;
+                    match result {
+                        FetchResult::Records { records, .. } => {
+                            let Some(position) = p.offset else { continue };
+                            let delivered: Vec<ConsumedRecord> = records
+                                .into_iter()
+                                .filter(|(offset, ..)| *offset >= position)
+                                .map(|(offset, _, data, _)| ConsumedRecord {
+                                    tp,
+                                    offset,
+                                    key: data.key,
+                                    value: data.value,
+                                    timestamp: data.timestamp,
+                                })
+                                .collect();
+                            if let Some(last) = delivered.last() {
+                                p.offset = Some(last.offset + 1);
+                                out.emit(EventKind::RecordsDelivered {
+                                    consumer: self.id,
+                                    records: delivered,
+                                });
+                                delivered_any = true;
+                            }
+                        }
+                        FetchResult::Error(ErrorCode::OffsetOutOfRange) => {
+                            p.offset = None;
+                            p.needs_reset = true;
+                        }
+                        FetchResult::Error(_) | FetchResult::Diverging { .. } => {
+                            stale_metadata = true;
                         }
                     }
-                    FetchResult::Error(ErrorCode::OffsetOutOfRange) => {
-                        p.offset = None;
-                        p.needs_reset = true;
-                    }
-                    FetchResult::Error(_) | FetchResult::Diverging { .. } => {
-                        self.request_metadata(ctx, env, out);
-                    }
+                }
+                // The partitions the answer did not list had nothing new.
+                self.fetch_finished(request_id);
+                if stale_metadata {
+                    self.request_metadata(ctx, env, out);
+                }
+                if delivered_any {
+                    self.tick_now(ctx, env, out);
                 }
             }
             Payload::OffsetCommitResponse {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::*;
 use crate::sim::config::{Acks, ConsumerConfig, ProducerConfig, TimingPreset};
 use crate::sim::events::EventKind;
-use crate::sim::network::{ErrorCode, PartitionState, Payload};
+use crate::sim::network::{ErrorCode, FetchResult, PartitionState, Payload, RecordData};
 use crate::sim::node::{Context, Outbox};
 use crate::sim::node::{Effect, Topic};
 use crate::sim::rng::SimRng;
@@ -395,4 +395,118 @@ fn a_join_group_waits_the_rebalance_timeout_plus_five_seconds_and_at_least_the_r
         30_000,
         "request.timeout.ms is the floor"
     );
+}
+
+/// The consumer fetches among `effects`: (to, request id, partitions and positions).
+#[allow(clippy::type_complexity)]
+fn consumer_fetches(
+    effects: &[Effect<ConsumerTimer>],
+) -> Vec<(NodeId, u64, Vec<(TopicPartition, u64)>)> {
+    sends(effects)
+        .into_iter()
+        .filter_map(|(to, p)| match p {
+            Payload::ConsumerFetch {
+                request_id,
+                partitions,
+            } => Some((to, request_id, partitions)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_consumer_fetches_once_per_broker_for_every_assigned_partition_that_broker_leads() {
+    let (config, topics) = cluster();
+    let ctx = Context {
+        config: &config,
+        topics: &topics,
+    };
+    let mut env = ClientEnv::new(SimRng::new(1));
+    let cc = ConsumerConfig::preset(TimingPreset::Kafka);
+    let mut k = Consumer::new(ClientId(4), "shipping", &["orders"], cc, 0);
+    let mut out = Outbox::new(0, 0);
+    k.start(&ctx, &mut env, &mut out);
+    // Broker 1 leads orders-0 and orders-2, broker 2 leads orders-1; broker 3 coordinates.
+    let mut states = leaders(&topics, 3);
+    for s in states.iter_mut().filter(|s| s.tp.topic == orders(0).topic) {
+        s.leader = Some(BrokerId(if s.tp.partition == 1 { 2 } else { 1 }));
+    }
+    let md = Payload::MetadataResponse { partitions: states };
+    k.handle_message(1, NodeId::Broker(BrokerId(1)), md, &ctx, &mut env, &mut out);
+    k.handle_timer(100, ConsumerTimer::Tick, &ctx, &mut env, &mut out);
+    let coordinator = NodeId::Broker(BrokerId(3));
+    let group = || Rc::from("shipping");
+    let joined = Payload::JoinGroupResponse {
+        group: group(),
+        result: Ok(1),
+    };
+    k.handle_message(110, coordinator, joined, &ctx, &mut env, &mut out);
+    let all = vec![orders(0), orders(1), orders(2)];
+    let synced = Payload::SyncGroupResponse {
+        group: group(),
+        result: Ok(all.clone()),
+    };
+    k.handle_message(120, coordinator, synced, &ctx, &mut env, &mut out);
+    let committed = Payload::OffsetFetchResponse {
+        group: group(),
+        result: Ok(vec![
+            (orders(0), Some(5)),
+            (orders(1), Some(6)),
+            (orders(2), Some(7)),
+        ]),
+    };
+    k.handle_message(130, coordinator, committed, &ctx, &mut env, &mut out);
+    let _ = out.take();
+    k.handle_timer(200, ConsumerTimer::Tick, &ctx, &mut env, &mut out);
+    let (b1, b2) = (NodeId::Broker(BrokerId(1)), NodeId::Broker(BrokerId(2)));
+    let first = consumer_fetches(&out.take());
+    let shape: Vec<_> = first.iter().map(|(to, _, p)| (*to, p.clone())).collect();
+    assert_eq!(
+        shape,
+        vec![
+            (b1, vec![(orders(0), 5), (orders(2), 7)]),
+            (b2, vec![(orders(1), 6)]),
+        ]
+    );
+    // While both are in flight, a tick sends nothing more.
+    k.handle_timer(300, ConsumerTimer::Tick, &ctx, &mut env, &mut out);
+    assert!(consumer_fetches(&out.take()).is_empty());
+    // Broker 1 answers with records for orders-2 alone: they are delivered, and the next fetch
+    // to broker 1 goes at once for both its partitions (orders-0 had nothing new); broker 2's
+    // fetch is still in flight.
+    let records = FetchResult::Records {
+        records: vec![(
+            7,
+            0,
+            RecordData {
+                key: Some(Rc::from("k")),
+                value: Rc::from("v"),
+                timestamp: 0,
+            },
+            None,
+        )],
+        high_watermark: 8,
+        log_start_offset: 0,
+    };
+    let answer = Payload::ConsumerFetchResponse {
+        request_id: first[0].1,
+        partitions: vec![(orders(2), records)],
+    };
+    k.handle_message(310, b1, answer, &ctx, &mut env, &mut out);
+    let effects = out.take();
+    let delivered: Vec<_> = events(&effects)
+        .into_iter()
+        .filter_map(|e| match e {
+            EventKind::RecordsDelivered { records, .. } => {
+                Some(records.iter().map(|r| (r.tp, r.offset)).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, vec![vec![(orders(2), 7)]]);
+    let next: Vec<_> = consumer_fetches(&effects)
+        .into_iter()
+        .map(|(to, _, p)| (to, p))
+        .collect();
+    assert_eq!(next, vec![(b1, vec![(orders(0), 5), (orders(2), 8)])]);
 }

@@ -259,7 +259,7 @@ pub struct MessageView {
     pub api: &'static str,
     /// A one-line summary of the content.
     pub summary: String,
-    /// The partitions a replica fetch or its answer carries, one line each.
+    /// The partitions a fetch or its answer carries, one line each.
     pub partitions: Vec<String>,
     /// Sent at.
     pub sent_at: SimTime,

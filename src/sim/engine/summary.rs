@@ -7,7 +7,7 @@ use crate::sim::quorum::{FetchOutcome, QuorumMessage};
 use crate::sim::types::TopicPartition;
 
 impl Simulation {
-    /// The partitions a replica fetch or its answer carries, one line each (none for other
+    /// The partitions a fetch or its answer carries, one line each (none for other
     /// messages).
     pub(super) fn message_parts(&self, p: &Payload) -> Vec<String> {
         let name = |tp: &TopicPartition| self.partition_name(*tp);
@@ -32,7 +32,12 @@ impl Simulation {
                     .map(|tp| format!("{} leaves the session", name(tp)));
                 listed.chain(forgets).collect()
             }
-            Payload::ReplicaFetchResponse { partitions, .. } => partitions
+            Payload::ConsumerFetch { partitions, .. } => partitions
+                .iter()
+                .map(|(tp, offset)| format!("{} from offset {}", name(tp), offset))
+                .collect(),
+            Payload::ReplicaFetchResponse { partitions, .. }
+            | Payload::ConsumerFetchResponse { partitions, .. } => partitions
                 .iter()
                 .map(|(tp, result)| fetch_result_summary(&name(tp), result))
                 .collect(),
@@ -107,11 +112,15 @@ impl Simulation {
                     ),
                 }
             }
-            Payload::ConsumerFetchResponse { tp, result, .. } => {
-                fetch_result_summary(&name(tp), result)
+            Payload::ConsumerFetchResponse { partitions, .. } => {
+                let records = p.record_count();
+                match partitions.len() {
+                    0 => "nothing new".to_string(),
+                    n => format!("{records} record(s), {n} partition(s) with news"),
+                }
             }
-            Payload::ConsumerFetch { tp, offset, .. } => {
-                format!("{} from offset {}", name(tp), offset)
+            Payload::ConsumerFetch { partitions, .. } => {
+                format!("{} partition(s)", partitions.len())
             }
             Payload::AlterPartition { tp, new_isr, .. } => {
                 format!(

@@ -67,10 +67,10 @@ impl TapContent {
         }
         match payload {
             Payload::Produce { records, .. } => records.iter().any(|r| r.key.is_some()),
-            Payload::ReplicaFetchResponse { partitions, .. } => {
+            Payload::ReplicaFetchResponse { partitions, .. }
+            | Payload::ConsumerFetchResponse { partitions, .. } => {
                 partitions.iter().any(|(_, result)| keyed(result))
             }
-            Payload::ConsumerFetchResponse { result, .. } => keyed(result),
             Payload::ProduceResponse { .. }
             | Payload::OffsetCommit { .. }
             | Payload::OffsetCommitResponse { .. } => true,
@@ -80,17 +80,20 @@ impl TapContent {
 
     /// What `payload` carries, when it is a message the tap lists.
     pub fn of(payload: &Payload) -> Option<TapContent> {
-        fn keyed(
-            tp: TopicPartition,
-            result: &FetchResult,
-        ) -> impl Iterator<Item = (TopicPartition, Offset, Rc<str>)> + '_ {
-            let records = match result {
-                FetchResult::Records { records, .. } => records.as_slice(),
-                _ => &[],
-            };
-            records
-                .iter()
-                .filter_map(move |(o, _, r, _)| r.key.clone().map(|k| (tp, *o, k)))
+        /// Partition, offset and key of every keyed record in a fetch answer.
+        fn keyed_all(
+            partitions: &[(TopicPartition, FetchResult)],
+        ) -> Vec<(TopicPartition, Offset, Rc<str>)> {
+            let mut keyed = Vec::new();
+            for (tp, result) in partitions {
+                if let FetchResult::Records { records, .. } = result {
+                    let with_keys = records
+                        .iter()
+                        .filter_map(|(o, _, r, _)| r.key.clone().map(|k| (*tp, *o, k)));
+                    keyed.extend(with_keys);
+                }
+            }
+            keyed
         }
         match payload {
             Payload::Produce {
@@ -116,14 +119,11 @@ impl TapContent {
                 result: *result,
             }),
             Payload::ReplicaFetchResponse { partitions, .. } => {
-                let records: Vec<_> = partitions
-                    .iter()
-                    .flat_map(|(tp, result)| keyed(*tp, result))
-                    .collect();
+                let records = keyed_all(partitions);
                 (!records.is_empty()).then_some(TapContent::Replicated { records })
             }
-            Payload::ConsumerFetchResponse { tp, result, .. } => {
-                let records: Vec<_> = keyed(*tp, result).collect();
+            Payload::ConsumerFetchResponse { partitions, .. } => {
+                let records = keyed_all(partitions);
                 (!records.is_empty()).then_some(TapContent::Fetched { records })
             }
             Payload::OffsetCommit {
@@ -315,16 +315,14 @@ mod tests {
             (
                 Payload::ConsumerFetchResponse {
                     request_id: 1,
-                    tp: TP,
-                    result: fetched(&[None]),
+                    partitions: vec![(TP, fetched(&[None]))],
                 },
                 false,
             ),
             (
                 Payload::ConsumerFetchResponse {
                     request_id: 1,
-                    tp: TP,
-                    result: fetched(&[None, Some("8")]),
+                    partitions: vec![(TP, fetched(&[None, Some("8")]))],
                 },
                 true,
             ),
@@ -340,8 +338,7 @@ mod tests {
             (
                 Payload::ConsumerFetch {
                     request_id: 1,
-                    tp: TP,
-                    offset: 0,
+                    partitions: vec![(TP, 0)],
                 },
                 false,
             ),
