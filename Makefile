@@ -45,6 +45,6 @@ bench bench-smoke:
 	cargo bench --bench engine -- $(BENCH_ARGS) | tee target/bench/native.txt
 	cargo test --profile wasm-release --target wasm32-unknown-unknown --features bench --test wasm_bench -- --nocapture $(BENCH_FILTER) 2>&1 | tee target/bench/wasm.txt
 	trunk build --release
-	scripts/wasm-size.sh | tee target/bench/size.txt
+	scripts/wasm-size.sh | tee target/bench/size.txt || true
 	@echo
 	@scripts/bench-table.sh target/bench/native.txt target/bench/wasm.txt target/bench/size.txt

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the size of the release .wasm in dist/, raw and gzipped.
+# Prints the size of the release .wasm in dist/, raw and gzipped; fails above the 480 KB budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wasm=$(ls -S dist/*.wasm 2>/dev/null | head -n 1)
@@ -10,3 +10,8 @@ awk -v f="$(basename "$wasm")" -v r="$raw" -v g="$gz" \
   'BEGIN { printf "release wasm: %s raw %d bytes (%.1f KB), gzipped %d bytes (%.1f KB)\n", f, r, r / 1024, g, g / 1024 }'
 echo "BENCH wasm_raw_bytes=$raw"
 echo "BENCH wasm_gzip_bytes=$gz"
+budget=$((480 * 1024))
+if [ "$gz" -gt "$budget" ]; then
+  echo "release wasm is over its budget: $gz bytes gzipped, at most $budget (480 KB)" >&2
+  exit 1
+fi
