@@ -10,7 +10,7 @@ use kafka_sandbox::scenario::checkpoints::Checkpoints;
 use kafka_sandbox::scenario::session::{default_scenario, merged};
 use kafka_sandbox::scenario::{Action as ScenarioAction, Recording, TimedAction};
 use kafka_sandbox::services::{World, WorldConfig};
-use kafka_sandbox::sim::TimingPreset;
+use kafka_sandbox::sim::{TimingPreset, TopicConfig};
 use kafka_sandbox::ui::state::Action;
 use kafka_sandbox::ui::{testing, App, AppProps};
 use wasm_bindgen_test::*;
@@ -227,7 +227,27 @@ async fn run(smoke: bool) {
     handle.destroy();
     settle().await;
 
-    fps_at_full_speed(if smoke { 3 } else { 10 }).await;
+    let seconds = if smoke { 3 } else { 10 };
+    fps_at_speed(seconds, 50.0, None, "fps_50x_20_orders").await;
+    fps_at_speed(seconds, 10.0, Some(bigger_world()), "fps_10x_big_world").await;
+}
+
+/// The bigger world of the frames-per-second row: 7 brokers, the four chain topics and four
+/// more, each of 12 partitions with RF 3 and `min.insync.replicas` 2 (96 partitions).
+fn bigger_world() -> WorldConfig {
+    let mut config = WorldConfig::default_for(TimingPreset::Sandbox);
+    config.sim.cluster.brokers = 7;
+    config.services.partitions = 12;
+    config.services.replication_factor = 3;
+    for name in ["clicks", "inventory", "audit", "metrics"] {
+        config.sim.topics.push(TopicConfig {
+            name: name.into(),
+            partitions: 12,
+            replication_factor: 3,
+            min_insync_replicas: 2,
+        });
+    }
+    config
 }
 
 /// The page mounted in a new element of the body, once it answers actions.
@@ -243,9 +263,10 @@ async fn mount(props: AppProps) -> yew::AppHandle<App> {
     handle
 }
 
-/// Frames the browser draws per second with the page running on its own clock at 50x and
-/// 20 orders/s (the default world): `requestAnimationFrame` callbacks counted over `seconds`.
-async fn fps_at_full_speed(seconds: u32) {
+/// Frames the browser draws per second with the page running on its own clock at `speed` and
+/// 20 orders/s (the default world, or `world`): `requestAnimationFrame` callbacks counted over
+/// `seconds`, reported as `key`.
+async fn fps_at_speed(seconds: u32, speed: f64, world: Option<WorldConfig>, key: &str) {
     let handle = mount(AppProps {
         seed: 7,
         clock: true,
@@ -253,7 +274,11 @@ async fn fps_at_full_speed(seconds: u32) {
         ..AppProps::default()
     })
     .await;
-    testing::dispatch(Action::SetSpeed(50.0));
+    if let Some(config) = world {
+        config.validate().expect("the bigger world is valid");
+        testing::dispatch(Action::Rebuild(Box::new(config), 7));
+    }
+    testing::dispatch(Action::SetSpeed(speed));
     // Let the run reach its pace, then count the frames.
     gloo_timers::future::TimeoutFuture::new(1000).await;
     let count = |js: &str| {
@@ -267,13 +292,14 @@ async fn fps_at_full_speed(seconds: u32) {
          (function tick() { if (window.__benchCounting) { window.__benchFrames++; requestAnimationFrame(tick); } })(); 0",
     );
     let start = now_ms();
+    let sim_start = testing::now_ms().unwrap_or(0);
     gloo_timers::future::TimeoutFuture::new(seconds * 1000).await;
     let frames = count("window.__benchCounting = false; window.__benchFrames");
     let elapsed_s = (now_ms() - start) / 1000.0;
-    let sim_s = testing::now_ms().unwrap_or(0) as f64 / 1000.0;
-    report("fps_50x_20_orders", format!("{:.1}", frames / elapsed_s));
-    report("fps_seconds", format!("{seconds}"));
-    report("fps_sim_s", format!("{sim_s:.0}"));
+    let sim_s = (testing::now_ms().unwrap_or(0) - sim_start) as f64 / 1000.0;
+    report(key, format!("{:.1}", frames / elapsed_s));
+    report(&format!("{key}_seconds"), format!("{seconds}"));
+    report(&format!("{key}_sim_s"), format!("{sim_s:.0}"));
     handle.destroy();
     settle().await;
 }
@@ -286,4 +312,11 @@ async fn bench_full() {
 #[wasm_bindgen_test]
 async fn bench_smoke() {
     run(true).await;
+}
+
+/// The frames-per-second rows alone (10 s each), for work on the page's drawing.
+#[wasm_bindgen_test]
+async fn bench_fps_only() {
+    fps_at_speed(10, 50.0, None, "fps_50x_20_orders").await;
+    fps_at_speed(10, 10.0, Some(bigger_world()), "fps_10x_big_world").await;
 }
