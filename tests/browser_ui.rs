@@ -180,6 +180,84 @@ async fn frames_advance_the_clock_by_bounded_wall_time_times_speed() {
     unmount(app).await;
 }
 
+/// The newest line of the event log, as drawn.
+fn newest_log_line() -> String {
+    query_all("#event-log li.log-row")
+        .first()
+        .and_then(|li| li.text_content())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn at_high_speed_the_lower_panels_redraw_five_times_a_second_and_a_pause_shows_its_instant() {
+    let app = browser_support::mount(AppProps {
+        seed: 42,
+        clock: false,
+        rate: 5.0,
+        ..AppProps::default()
+    })
+    .await;
+    testing::dispatch(Action::SetSpeed(50.0));
+    // 16 ms frames at 50x: 0.8 simulated s each.
+    testing::frame(1_000.0);
+    testing::frame(1_016.0);
+    settle().await;
+    let first = newest_log_line();
+    let clock = text("sim-clock");
+    for i in 2..12 {
+        testing::frame(1_000.0 + 16.0 * i as f64);
+    }
+    settle().await;
+    assert_ne!(
+        text("sim-clock"),
+        clock,
+        "the diagram's clock follows every frame"
+    );
+    assert_eq!(
+        newest_log_line(),
+        first,
+        "the log waits for its next 200 ms"
+    );
+    testing::frame(1_216.0);
+    settle().await;
+    let later = newest_log_line();
+    assert_ne!(later, first, "200 ms later the log shows what happened");
+    for i in 1..6 {
+        testing::frame(1_216.0 + 16.0 * i as f64);
+    }
+    settle().await;
+    assert_eq!(newest_log_line(), later);
+    testing::dispatch(Action::SetPaused(true));
+    settle().await;
+    let paused = newest_log_line();
+    assert_ne!(
+        paused, later,
+        "the pause shows the log at the instant it stopped on"
+    );
+    // At 1x every frame shows its events: what a pause catches up is already there.
+    testing::dispatch(Action::SetSpeed(1.0));
+    let mut wall = 2_000.0;
+    let mut changed = 0;
+    let mut last = paused;
+    for _ in 0..250 {
+        testing::dispatch(Action::SetPaused(false));
+        testing::frame(wall);
+        testing::frame(wall + 16.0);
+        wall += 32.0;
+        settle().await;
+        let line = newest_log_line();
+        testing::dispatch(Action::SetPaused(true));
+        settle().await;
+        assert_eq!(newest_log_line(), line, "at 1x the frame drew the log");
+        if line != last {
+            changed += 1;
+            last = line;
+        }
+    }
+    assert!(changed > 0, "events were logged at 1x");
+    unmount(app).await;
+}
+
 #[wasm_bindgen_test]
 async fn animation_frames_move_the_simulated_clock() {
     // The real frame clock this time (the default props run it).

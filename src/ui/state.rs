@@ -30,6 +30,14 @@ use crate::sim::{BrokerId, Command, ControllerId, MessageId, NodeId, SimTime, To
 pub const LOG_ROWS_MAX: usize = 120;
 /// Orders rows shown.
 pub const ORDER_ROWS_MAX: usize = 25;
+/// Above [`PANELS_EVERY_FRAME_UP_TO`] times real time, the lower panels (event log, orders,
+/// outbox) are rebuilt at most once per this many wall milliseconds while the run plays: at
+/// 50x they would take thousands of new lines a second, faster than anyone reads, and
+/// rebuilding them every frame cost a quarter of the frame rate. Paused, stepped or moved in
+/// time, they show the exact instant at once.
+pub const PANELS_REFRESH_MS: f64 = 200.0;
+/// The fastest speed at which the lower panels follow every frame.
+pub const PANELS_EVERY_FRAME_UP_TO: f64 = 2.0;
 /// Outbox rows shown.
 pub const OUTBOX_ROWS_MAX: usize = 25;
 /// Metrics samples kept (one per simulated second).
@@ -187,6 +195,8 @@ pub struct State {
     pub sim_clock: f64,
     /// Wall time of the previous frame.
     pub last_wall: Option<f64>,
+    /// Wall time the lower panels were last rebuilt by a frame (see [`PANELS_REFRESH_MS`]).
+    pub panels_wall: f64,
     /// Frames per second (smoothed), 0 while paused.
     pub fps: f64,
     /// Milliseconds of simulation and snapshot work per frame (smoothed).
@@ -367,6 +377,7 @@ impl State {
             speed: 1.0,
             sim_clock: 0.0,
             last_wall: None,
+            panels_wall: f64::NEG_INFINITY,
             fps: 0.0,
             sim_ms: 0.0,
             lang: Lang::initial(),
@@ -413,24 +424,23 @@ impl State {
     /// Rebuilds the snapshot and the derived lists (each replaced only when it changed, so
     /// panels that did not change are not drawn again).
     pub fn refresh(&mut self) {
+        self.refresh_with_panels(true);
+    }
+
+    /// Rebuilds the snapshot and the diagram's lists, and the lower panels' lists when
+    /// `panels` is true (a playing frame at high speed leaves them for a later frame).
+    fn refresh_with_panels(&mut self, panels: bool) {
         let world = self.world();
         let snap = world.snapshot();
         let names = Names::new(&snap);
-        let log: Vec<LogEntry> = world.log().rev().take(LOG_ROWS_MAX).cloned().collect();
+        let log: Option<Vec<LogEntry>> =
+            panels.then(|| world.log().rev().take(LOG_ROWS_MAX).cloned().collect());
         drop(world);
         if *self.names != names {
             self.names = Rc::new(names);
         }
-        if *self.log != log {
-            self.log = Rc::new(log);
-        }
-        let orders: Vec<OrderView> = snap.orders.iter().take(ORDER_ROWS_MAX).cloned().collect();
-        if *self.orders != orders {
-            self.orders = Rc::new(orders);
-        }
-        let outbox: Vec<Email> = snap.outbox.iter().take(OUTBOX_ROWS_MAX).cloned().collect();
-        if *self.outbox != outbox {
-            self.outbox = Rc::new(outbox);
+        if panels {
+            self.refresh_panels(log.unwrap_or_default(), &snap);
         }
         let mut history = (*self.history).clone();
         if history.observe(&snap) {
@@ -449,6 +459,35 @@ impl State {
         drop(runner);
         if !self.player_on() || self.seen > reached {
             self.seen = reached;
+        }
+    }
+
+    /// The lower panels at the instant shown (a pause stops on the frame's instant, which a
+    /// fast frame may have left out of the panels).
+    fn catch_up_panels(&mut self) {
+        let log: Vec<LogEntry> = self
+            .world()
+            .log()
+            .rev()
+            .take(LOG_ROWS_MAX)
+            .cloned()
+            .collect();
+        let snap = self.snap.clone();
+        self.refresh_panels(log, &snap);
+    }
+
+    /// Replaces the lower panels' lists that changed.
+    fn refresh_panels(&mut self, log: Vec<LogEntry>, snap: &WorldSnapshot) {
+        if *self.log != log {
+            self.log = Rc::new(log);
+        }
+        let orders: Vec<OrderView> = snap.orders.iter().take(ORDER_ROWS_MAX).cloned().collect();
+        if *self.orders != orders {
+            self.orders = Rc::new(orders);
+        }
+        let outbox: Vec<Email> = snap.outbox.iter().take(OUTBOX_ROWS_MAX).cloned().collect();
+        if *self.outbox != outbox {
+            self.outbox = Rc::new(outbox);
         }
     }
 
@@ -777,7 +816,14 @@ impl Reducible for State {
             if target > s.now() {
                 let started = wall_ms();
                 s.run_to(target);
-                s.refresh();
+                // A frame that stops the run (a narration step, the end) shows its instant.
+                let panels = s.speed <= PANELS_EVERY_FRAME_UP_TO
+                    || s.paused
+                    || wall - s.panels_wall >= PANELS_REFRESH_MS;
+                if panels {
+                    s.panels_wall = wall;
+                }
+                s.refresh_with_panels(panels);
                 s.sim_ms = smooth(s.sim_ms, wall_ms() - started);
             }
             return Rc::new(s);
@@ -790,6 +836,8 @@ impl Reducible for State {
                 s.last_wall = None;
                 if !s.paused {
                     s.fork_if_in_past();
+                } else {
+                    s.catch_up_panels();
                 }
             }
             Action::SetPaused(p) => {
@@ -797,6 +845,8 @@ impl Reducible for State {
                 s.last_wall = None;
                 if !p {
                     s.fork_if_in_past();
+                } else {
+                    s.catch_up_panels();
                 }
             }
             Action::Step => {

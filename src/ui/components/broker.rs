@@ -59,7 +59,7 @@ pub fn broker_lines(snap: &WorldSnapshot, show_internal: bool, cols: usize) -> V
 
 /// The partitions of a broker's replica lines, in line order, without their records (so an
 /// unchanged broker compares equal and is not drawn again).
-pub fn partitions_of(snap: &WorldSnapshot, lines: &[Line]) -> Rc<Vec<PartitionView>> {
+pub fn partitions_of(snap: &WorldSnapshot, lines: &[Line]) -> Rc<Vec<Rc<PartitionView>>> {
     Rc::new(
         lines
             .iter()
@@ -68,10 +68,12 @@ pub fn partitions_of(snap: &WorldSnapshot, lines: &[Line]) -> Rc<Vec<PartitionVi
                 Line::Topic(_) => Vec::new(),
             })
             .filter_map(|(i, _)| {
-                snap.sim.partitions.get(i).map(|p| PartitionView {
-                    recent_records: Vec::new(),
-                    retained_records: 0,
-                    ..p.clone()
+                snap.sim.partitions.get(i).map(|p| {
+                    Rc::new(PartitionView {
+                        recent_records: Vec::new(),
+                        retained_records: 0,
+                        ..p.clone()
+                    })
                 })
             })
             .collect(),
@@ -137,7 +139,7 @@ pub struct BrokerBoxProps {
     /// have names).
     pub record_cells: bool,
     /// The partitions of its replica lines, in line order.
-    pub partitions: Rc<Vec<PartitionView>>,
+    pub partitions: Rc<Vec<Rc<PartitionView>>>,
     /// The followed order's records (none: nothing is followed).
     pub focus: Rc<Option<FocusRecords>>,
     /// Current selection.
@@ -176,6 +178,8 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         t.online
     };
 
+    let focus = p.focus.as_ref().as_ref();
+    let focus_key: Rc<str> = focus.map_or("", |f| f.key.as_str()).into();
     let mut part_iter = p.partitions.iter();
     let mut y = 0.0;
     let rows: Html = p
@@ -196,7 +200,27 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
                     .iter()
                     .enumerate()
                     .map(|(col, (_, rep))| match part_iter.next() {
-                        Some(pv) => replica_row(p, replica_cell(&r, at, col, p.cols), pv, rep),
+                        Some(pv) => {
+                            let tp = pv.tp;
+                            let selected = match p.selected {
+                                Selection::Partition(x) | Selection::Record(x, _) => x == tp,
+                                _ => false,
+                            };
+                            let followed: Vec<u64> = focus
+                                .map(|f| {
+                                    f.records
+                                        .iter()
+                                        .filter(|(x, _)| *x == tp)
+                                        .map(|(_, o)| *o)
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            html! {
+                                <ReplicaRow rect={replica_cell(&r, at, col, p.cols)} partition={pv.clone()}
+                                    replica={rep.clone()} selected={selected} followed={followed} focus_key={focus_key.clone()}
+                                    record_cells={p.record_cells} lang={p.lang} on_action={p.on_action.clone()} />
+                            }
+                        }
                         None => Html::default(),
                     })
                     .collect()
@@ -255,6 +279,7 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
         .partitions
         .iter()
         .filter(|pv| pv.leader == Some(b.id))
+        .map(|pv| pv.as_ref())
         .collect();
     // Leading a single partition (a lesson's), the box names it with its epoch and ISR; while
     // its heartbeats are missing, the countdown to its fencing.
@@ -334,7 +359,34 @@ pub fn broker_box(p: &BrokerBoxProps) -> Html {
     }
 }
 
-fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaView) -> Html {
+/// Properties of [`ReplicaRow`]: all it draws, so that a replica whose partition did not
+/// change is not drawn again when another one of its broker did.
+#[derive(Properties, PartialEq)]
+pub struct ReplicaRowProps {
+    /// Where.
+    pub rect: Rect,
+    /// Its partition (without records).
+    pub partition: Rc<PartitionView>,
+    /// The replica.
+    pub replica: ReplicaView,
+    /// Its partition (or one of its records) is selected.
+    pub selected: bool,
+    /// Offsets of the followed order's records in this partition.
+    pub followed: Vec<u64>,
+    /// The key of the followed order's records.
+    pub focus_key: Rc<str>,
+    /// The log is drawn record by record.
+    pub record_cells: bool,
+    /// Language.
+    pub lang: Lang,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+/// One replica inside its broker: badge, name, LEO/HW and its bar (or its records).
+#[function_component(ReplicaRow)]
+fn replica_row(p: &ReplicaRowProps) -> Html {
+    let (rr, pv, rep) = (p.rect, p.partition.as_ref(), &p.replica);
     let t = p.lang.t();
     let tp = pv.tp;
     let on_action = p.on_action.clone();
@@ -362,12 +414,7 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
     let hw_x = bar_x + bar_w * (rep.high_watermark.min(rep.log_end_offset)) as f64 / max_leo;
     // Long offsets are squeezed into the room left of the partition name, never over it.
     let nums = format!("{}/{}", rep.log_end_offset, rep.high_watermark);
-    let room = rr.w - 36.0;
-    let squeeze = (nums.len() as f64 * NUM_CHAR_W > room).then_some(room);
-    let selected = match p.selected {
-        Selection::Partition(x) | Selection::Record(x, _) => x == tp,
-        _ => false,
-    };
+    let selected = p.selected;
     let mut tip_text = format!(
         "{}-{} · {} · LEO {} · HW {} · {} {} · ISR {{{}}}",
         pv.topic,
@@ -393,6 +440,9 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
     } else {
         format!("{moving}P{}", tp.partition)
     };
+    // The name starts 17 px in, about 6 px a letter; 4 px apart, 3 px from the right edge.
+    let room = rr.w - 24.0 - 6.0 * pname.chars().count() as f64;
+    let squeeze = (nums.len() as f64 * NUM_CHAR_W > room).then_some(room);
     if !moving.is_empty() {
         tip_text.push_str(" · ");
         tip_text.push_str(if moving == "+" {
@@ -420,22 +470,13 @@ fn replica_row(p: &BrokerBoxProps, rr: Rect, pv: &PartitionView, rep: &ReplicaVi
     }
     // The followed order's records in this partition: a mark at each offset, filled when this
     // replica holds the record, hollow while it does not yet.
-    let focus = p.focus.as_ref().as_ref();
-    let followed: Vec<u64> = focus
-        .map(|f| {
-            f.records
-                .iter()
-                .filter(|(x, _)| *x == tp)
-                .map(|(_, o)| *o)
-                .collect()
-        })
-        .unwrap_or_default();
+    let followed = &p.followed;
     let marks: Html = followed
         .iter()
         .map(|o| {
             let held = *o < rep.log_end_offset;
             let x = bar_x + bar_w * ((*o as f64 + 0.5) / max_leo).min(1.0);
-            let key = focus.map_or("", |f| f.key.as_str());
+            let key = &p.focus_key;
             html! {
                 <g class={classes!("record-mark", held.then_some("held"))}>
                     <title>{ format!("{}-{}@{o} · key {key}", pv.topic, tp.partition) }</title>
